@@ -1,0 +1,162 @@
+"""The rig operations the DCC-side model and the suite call, whatever transport sits underneath.
+
+Both the ZigBee rig (zigpy) and the serial rig (HDLC test port) implement :class:`RigOperations`.
+Every operation is async, has a timeout, and returns a typed result or raises :class:`RigError`
+(never a raw transport or zigpy exception). PIN values are accepted as arguments but never stored
+on results, logged or put in exception messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+
+class DeviceRole(str, enum.Enum):
+    """SMETS1 device types the harness knows."""
+
+    PPMID = "PPMID"
+    ESME = "ESME"
+    GSME = "GSME"
+
+
+class RigError(Exception):
+    """An operation on a device failed (timeout, device refused, link lost)."""
+
+    def __init__(self, message: str, *, device: str | None = None) -> None:
+        super().__init__(message if device is None else f"{device}: {message}")
+        self.device = device
+
+
+class DeviceTimeout(RigError):
+    """The device did not answer in time."""
+
+
+@dataclass(frozen=True)
+class FirmwareVersion:
+    """What a device reports it is running."""
+
+    file_version: int  # ZigBee OTA current_file_version (32 bits)
+    build_id: str  # Basic sw_build_id (the DUIS FirmwareVersion form, 1-8 characters)
+
+
+@dataclass(frozen=True)
+class HeldImage:
+    """An image a device has received and holds, not yet running."""
+
+    file_version: int
+    size: int
+    sha256: bytes  # SHA-256 of the whole OTA file as received
+    manufacturer_image_sha256: bytes  # SHA-256 of the manufacturer image (DUIS FirmwareHash)
+
+
+class TransferStatus(str, enum.Enum):
+    OK = "ok"
+    REJECTED = "rejected"  # the device refused the image (header checks)
+    FAILED = "failed"  # transfer broke off and could not be resumed
+    TIMEOUT = "timeout"
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    status: TransferStatus
+    bytes_sent: int
+    blocks: int
+    seconds: float
+    retries: int = 0
+    resumes: int = 0
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is TransferStatus.OK
+
+    @property
+    def bytes_per_minute(self) -> float:
+        return self.bytes_sent * 60.0 / self.seconds if self.seconds > 0 else 0.0
+
+
+class ActivationStatus(str, enum.Enum):
+    ACTIVATED = "activated"
+    SCHEDULED = "scheduled"  # will activate at the given time (device clock)
+    CANCELLED = "cancelled"
+    NO_IMAGE = "no-image"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ActivationResult:
+    status: ActivationStatus
+    at: dt.datetime | None = None
+    running: FirmwareVersion | None = None
+    reason: str = ""
+
+
+class PinCheck(str, enum.Enum):
+    CORRECT = "correct"
+    WRONG = "wrong"
+    LOCKED = "locked"  # too many wrong attempts; the device refuses verification
+
+
+@dataclass(frozen=True)
+class PinVerification:
+    result: PinCheck
+    attempts_left: int
+
+
+@dataclass(frozen=True)
+class DeviceIdentity:
+    ieee: str  # EUI-64 as 16 upper-case hex digits, no separators
+    role: DeviceRole
+    model: str
+    manufacturer: str
+    manufacturer_code: int
+    image_type: int
+    hardware_version: int
+
+
+ProgressCallback = Callable[[int, int], None]
+"""Called with (bytes done, bytes total) as a transfer goes."""
+
+
+@runtime_checkable
+class RigOperations(Protocol):
+    """What the DCC-side model and the suite need of a rig."""
+
+    async def identify(self, ieee: str, *, timeout: float = 10.0) -> DeviceIdentity: ...
+
+    async def distribute_image(
+        self,
+        ieee: str,
+        image: bytes,
+        *,
+        progress: ProgressCallback | None = None,
+        timeout: float = 600.0,
+    ) -> TransferResult:
+        """Send an OTA image to the device, which holds it without running it."""
+        ...
+
+    async def read_firmware_version(self, ieee: str, *, timeout: float = 10.0) -> FirmwareVersion: ...
+
+    async def read_held_image(self, ieee: str, *, timeout: float = 10.0) -> HeldImage | None: ...
+
+    async def activate(
+        self, ieee: str, at: dt.datetime | None = None, *, timeout: float = 30.0
+    ) -> ActivationResult:
+        """Run the held image now (``at`` None) or schedule it at ``at`` on the device clock."""
+        ...
+
+    async def cancel_activation(self, ieee: str, *, timeout: float = 10.0) -> ActivationResult: ...
+
+    async def read_site_id(self, ieee: str, *, timeout: float = 10.0) -> str: ...
+
+    async def verify_pin(self, ieee: str, pin: str, *, timeout: float = 10.0) -> PinVerification: ...
+
+    async def pin_is_default(self, ieee: str, *, timeout: float = 10.0) -> bool: ...
+
+    async def set_pin(self, ieee: str, new_pin: str, *, timeout: float = 10.0) -> None:
+        """Privileged PIN change, as the SMSO configuration tool makes it."""
+        ...
