@@ -1,0 +1,231 @@
+"""``smets1-hil duis``: validate, build and show DUIS firmware service requests (11.1-11.4)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+from harness.errors import UserError
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("duis", help="validate, build or show DUIS firmware requests")
+    actions = parser.add_subparsers(dest="duis_command", metavar="ACTION", required=True)
+
+    validate = actions.add_parser("validate", help="check DUIS XML files against the DUIS 5.4 XSD")
+    validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    _xsd_option(validate)
+    validate.set_defaults(func=run_validate)
+
+    build = actions.add_parser("build", help="write a firmware service request")
+    build.add_argument("service_reference", choices=["11.1", "11.2", "11.3", "11.4"])
+    build.add_argument(
+        "--originator",
+        help="service user EUI-64 (default: the one of DCC's reference data)",
+    )
+    build.add_argument(
+        "--target",
+        help="target EUI-64: the device for 11.2 / 11.3 (required there); "
+        "for 11.1 / 11.4 the DCC (default: the one of DCC's reference data)",
+    )
+    build.add_argument("--counter", type=int, default=1, help="request counter (default 1)")
+    build.add_argument("--command-variant", type=int, help="default: as DCC's reference data")
+    build.add_argument(
+        "--device",
+        action="append",
+        default=[],
+        help="11.1 / 11.4: a device of the DeviceIDList (repeat, or comma-separated)",
+    )
+    build.add_argument("--image", type=Path, help="11.1 / 11.4: the image file; 11.3: hash it")
+    build.add_argument(
+        "--firmware-version",
+        help="11.1 / 11.4: FirmwareVersion, 1-8 characters (default: the image's file version)",
+    )
+    build.add_argument("--hash", help="11.3: FirmwareHash, 64 hex digits")
+    build.add_argument(
+        "--execution-datetime", help="11.2 / 11.3: future date-time, ISO 8601 (UTC if no zone)"
+    )
+    build.add_argument(
+        "--cancel",
+        action="store_true",
+        help="11.3: the cancellation form (ExecutionDateTime 3000-12-31)",
+    )
+    build.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    build.add_argument("--no-validate", action="store_true", help="skip the XSD check")
+    _xsd_option(build)
+    build.set_defaults(func=run_build)
+
+    show = actions.add_parser("show", help="print a readable summary of a DUIS request or response")
+    show.add_argument("file", type=Path)
+    show.set_defaults(func=run_show)
+
+
+def _xsd_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--xsd",
+        type=Path,
+        help="DUIS 5.4 XSD (default: $SMETS1_HIL_DUIS_XSD or ../shared/duis/DUIS Schema V5.4.xsd)",
+    )
+
+
+def _schema(path: Path | None) -> Any:
+    from harness.duis import SchemaUnavailable, load_schema
+
+    try:
+        return load_schema(path)
+    except SchemaUnavailable as exc:
+        raise UserError(str(exc)) from None
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from harness.duis import schema_problems
+
+    schema = _schema(args.xsd)
+    failed = 0
+    for path in args.files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            print(f"{path}: cannot read: {exc.strerror or exc}")
+            failed += 1
+            continue
+        problems = schema_problems(data, schema)
+        for problem in problems:
+            print(f"{path}: {problem}")
+        if problems:
+            failed += 1
+    if failed:
+        print(f"{failed} of {len(args.files)} file(s) not valid", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _when(text: str | None) -> dt.datetime | None:
+    from harness.duis import DuisError
+    from harness.duis.timestamps import parse_datetime
+
+    if text is None:
+        return None
+    try:
+        return parse_datetime(text, field="--execution-datetime")
+    except DuisError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _build_request(args: argparse.Namespace) -> Any:
+    from harness.duis import (
+        CANCELLATION_DATE,
+        REFERENCE_DCC,
+        REFERENCE_SERVICE_USER,
+        ActivateFirmware,
+        ReadFirmwareVersion,
+        RequestId,
+        ServiceReference,
+        ServiceRequest,
+        UpdateFirmware,
+        UpdatePPMIDFirmware,
+    )
+    from harness.firmware import ImageError, parse_image
+
+    reference = ServiceReference(args.service_reference)
+    originator = args.originator or REFERENCE_SERVICE_USER
+    body: Any
+    if reference in (ServiceReference.UPDATE_FIRMWARE, ServiceReference.UPDATE_PPMID_FIRMWARE):
+        if args.image is None:
+            raise UserError(f"SR {reference.value} needs --image")
+        devices = [d for item in args.device for d in item.split(",") if d.strip()]
+        if not devices:
+            raise UserError(f"SR {reference.value} needs at least one --device")
+        image = _read(args.image)
+        version = args.firmware_version
+        if version is None:
+            try:
+                version = f"{parse_image(image).header.file_version:08X}"
+            except ImageError as exc:
+                raise UserError(
+                    f"{args.image}: {exc}; give --firmware-version to send it anyway"
+                ) from None
+        cls = UpdateFirmware if reference is ServiceReference.UPDATE_FIRMWARE else UpdatePPMIDFirmware
+        body = cls(image, version, tuple(devices))
+        target = args.target or REFERENCE_DCC
+    else:
+        if args.target is None:
+            raise UserError(f"SR {reference.value} needs --target (the device's EUI-64)")
+        target = args.target
+        when = _when(args.execution_datetime)
+        if reference is ServiceReference.READ_FIRMWARE_VERSION:
+            body = ReadFirmwareVersion(when)
+        else:
+            if args.cancel:
+                when = dt.datetime.combine(CANCELLATION_DATE, dt.time(), tzinfo=dt.UTC)
+            if (args.hash is None) == (args.image is None):
+                raise UserError("SR 11.3 needs exactly one of --hash and --image")
+            if args.hash is not None:
+                try:
+                    digest = bytes.fromhex(args.hash)
+                except ValueError:
+                    raise UserError(f"--hash {args.hash!r} is not hexadecimal") from None
+            else:
+                try:
+                    digest = parse_image(_read(args.image)).manufacturer_image_sha256
+                except ImageError as exc:
+                    raise UserError(f"{args.image}: {exc}") from None
+            body = ActivateFirmware(digest, when)
+    return ServiceRequest(
+        request_id=RequestId(originator, target, args.counter),
+        service_reference=reference,
+        body=body,
+        command_variant=args.command_variant,
+    )
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from harness.duis import DuisError, SchemaUnavailable, load_schema, schema_problems
+
+    try:
+        request = _build_request(args)
+        document = request.to_xml()
+    except DuisError as exc:
+        raise UserError(str(exc)) from None
+    if not args.no_validate:
+        try:
+            schema = load_schema(args.xsd)
+        except SchemaUnavailable as exc:
+            if args.xsd is not None:
+                raise UserError(str(exc)) from None
+            print(f"smets1-hil: note: not validated: {exc}", file=sys.stderr)
+        else:
+            problems = schema_problems(document, schema)
+            if problems:
+                raise UserError(f"built request is not valid against the XSD: {problems[0]}")
+    if args.output is None:
+        sys.stdout.write(document.decode("utf-8") + "\n")
+    else:
+        try:
+            args.output.write_bytes(document)
+        except OSError as exc:
+            raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        print(f"wrote {args.output}: SR {request.service_reference.value}", file=sys.stderr)
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from harness.duis import DuisError
+    from harness.duis.summary import summarise
+
+    try:
+        lines = summarise(_read(args.file))
+    except DuisError as exc:
+        raise UserError(f"{args.file}: {exc}") from None
+    print("\n".join(lines))
+    return 0

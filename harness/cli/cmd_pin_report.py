@@ -1,0 +1,101 @@
+"""``smets1-hil pin-report``: the one-time TMAD 3.25 PIN report for Installing Suppliers."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+from harness.errors import UserError
+from harness.working_days import ENGLAND_AND_WALES, WorkingDayCalendar
+
+
+def _date(text: str) -> dt.date:
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a date of the form YYYY-MM-DD: {text[:40]!r}"
+        ) from None
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "pin-report",
+        help="write the TMAD 3.25 engineering-menu PIN report, one file per Installing Supplier",
+        description="From the migration inventory and the configuration tool's changes file, write "
+        "for each Installing Supplier the new PINs of its installations (Dormant and Active lists) "
+        "whose non-default PIN the tool replaced, with a manifest and the deadline "
+        "(30 working days after --start).",
+    )
+    parser.add_argument(
+        "--inventory", required=True, type=Path, metavar="FILE", help="migration inventory (CSV)"
+    )
+    parser.add_argument(
+        "--changes",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="the configuration tool's changes file (CSV, holds PINs)",
+    )
+    parser.add_argument(
+        "--start",
+        required=True,
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the date the 30 working days are counted from (day 1 is the next working day)",
+    )
+    parser.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="report directory to create (mode 0700)",
+    )
+    parser.add_argument("--force", action="store_true", help="replace an existing report directory")
+    parser.add_argument(
+        "--non-working-day",
+        action="append",
+        type=_date,
+        default=[],
+        metavar="YYYY-MM-DD",
+        help="an extra non-working date (repeatable)",
+    )
+    parser.add_argument(
+        "--bank-holidays",
+        default=ENGLAND_AND_WALES,
+        metavar="SUBDIV",
+        help=f"GB subdivision of the bank-holiday calendar (default "
+        f"{ENGLAND_AND_WALES}: England and Wales)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from harness.pin_report import load_report, write_report
+
+    try:
+        calendar = WorkingDayCalendar(
+            subdivision=args.bank_holidays, extra_non_working=frozenset(args.non_working_day)
+        )
+    except (NotImplementedError, ValueError, KeyError):
+        raise UserError(f"unknown bank-holiday subdivision {args.bank_holidays!r}") from None
+    report = load_report(args.inventory, args.changes, start=args.start, calendar=calendar)
+
+    def progress(line: str) -> None:
+        print(f"  {line}", file=sys.stderr)
+
+    try:
+        manifest = write_report(report, args.out, force=args.force, progress=progress)
+    except OSError as exc:
+        raise UserError(f"cannot write the report to {args.out}: {exc.strerror or exc}") from None
+    print(
+        f"PIN report: {report.reported} installation(s) for {len(report.by_supplier)} Installing "
+        f"Supplier(s); deadline {report.deadline.isoformat()} (30 working days after "
+        f"{report.start.isoformat()}); manifest {manifest}"
+    )
+    return 0

@@ -1,0 +1,116 @@
+"""``smets1-hil run``: run the packaged Uplift 1.2 suite and print a verdict per requirement.
+
+The suite runs under pytest with this project's plugin; the exit code is 0 only when every selected
+requirement passed. An evidence bundle is always written (default ``./evidence/<UTC timestamp>``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from harness.errors import UserError
+
+PROFILES = ("uplift-1.2", "baseline")
+PER_SCENARIO_TIMEOUT_S = 300
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run the SMETS1 Uplift 1.2 suite (embedded emulated rig unless --rig is given)",
+        description="Run the packaged SMETS1 Uplift 1.2 suite and write an evidence bundle. "
+        "Exit 0 only when every selected requirement passes.",
+    )
+    parser.add_argument("--rig", metavar="FILE", help="rig file (TOML); default: the embedded emulated rig")
+    parser.add_argument(
+        "--profile", choices=PROFILES, default="uplift-1.2",
+        help="behaviour profile of the DCC-side model (default uplift-1.2; baseline is the negative control)",
+    )
+    parser.add_argument(
+        "--evidence", metavar="DIR", help="evidence bundle directory (default ./evidence/<UTC timestamp>)"
+    )
+    parser.add_argument("-k", metavar="EXPR", dest="keyword", help="only scenarios matching EXPR (pytest -k)")
+    parser.add_argument(
+        "-n", metavar="N", dest="workers", type=int, default=0,
+        help="spread the suite over N rigs (pytest-xdist); one rig per worker",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="one character per scenario")
+    parser.set_defaults(func=run)
+
+
+def build_pytest_args(args: argparse.Namespace, evidence_dir: Path) -> list[str]:
+    from harness.plugin.loading import plugin_args
+    from harness.suites.uplift_1_2 import SUITE_DIR
+
+    pytest_args = [
+        str(SUITE_DIR),
+        "--rootdir", str(SUITE_DIR),
+        "-c", os.devnull,  # the suite brings its own settings; ignore any project's pytest config
+        "-p", "no:cacheprovider",
+        *plugin_args(),
+        "--profile", args.profile,
+        "--evidence", str(evidence_dir),
+        f"--timeout={PER_SCENARIO_TIMEOUT_S}",
+        "-o", "console_output_style=count",
+        "-rfE",
+        "--tb=short",
+        "-q" if args.quiet else "-v",
+    ]
+    if args.rig:
+        pytest_args += ["--rig", str(Path(args.rig).resolve())]
+    if args.keyword:
+        pytest_args += ["-k", args.keyword]
+    if args.workers:
+        pytest_args += ["-n", str(args.workers)]
+    return pytest_args
+
+
+def _check(args: argparse.Namespace) -> Path:
+    """Validate everything a user gave before pytest starts; return the evidence directory."""
+    from harness.evidence.bundle import default_bundle_dir
+    from harness.rigfile import load_rigfile
+
+    if args.workers < 0:
+        raise UserError("-n: must be 0 or more")
+    if args.rig:
+        rigfile = load_rigfile(args.rig)
+        if args.workers > len(rigfile.rigs):
+            raise UserError(
+                f"{Path(args.rig).name} lists {len(rigfile.rigs)} rig(s); -n {args.workers} needs one rig per worker"
+            )
+    evidence_dir = Path(args.evidence) if args.evidence else default_bundle_dir()
+    if evidence_dir.exists() and (not evidence_dir.is_dir() or any(evidence_dir.iterdir())):
+        raise UserError(f"--evidence {evidence_dir}: exists and is not an empty directory")
+    return evidence_dir.resolve()
+
+
+def run(args: argparse.Namespace) -> int:
+    import pytest
+
+    from harness.evidence.bundle import EvidenceBundle
+    from harness.evidence.summary import format_table, selected_requirements_pass
+
+    evidence_dir = _check(args)
+    code = pytest.main(build_pytest_args(args, evidence_dir))
+    sys.stdout.flush()
+    if code == pytest.ExitCode.USAGE_ERROR:
+        return 2
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        raise UserError("no scenarios selected" + (f" by -k {args.keyword}" if args.keyword else ""))
+    try:
+        summary = EvidenceBundle.open(evidence_dir).read_summary()
+    except UserError:
+        print(f"smets1-hil: no evidence summary was written (pytest exit code {int(code)})", file=sys.stderr)
+        return int(code) or 1
+    print()
+    print(format_table(summary))
+    print(f"evidence: {evidence_dir}")
+    if code == pytest.ExitCode.INTERRUPTED:
+        return 130
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        return int(code)
+    return 0 if selected_requirements_pass(summary) else 1

@@ -1,0 +1,186 @@
+"""The configuration changes file: the only place a new PIN is written.
+
+A CSV file of mode 0600, appended to and synced row by row. Each change is recorded twice: a
+``pending`` row before the device is told the new PIN (so a crash can never lose a PIN that may be
+in force), then an ``applied`` or ``failed`` row with the same ``change_id``. A change whose device
+did not answer stays ``pending``. Columns are documented in ``docs/configuration-tool.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.configtool.pin import Pin
+from harness.configtool.records import ChangeStatus, OldPinDefault, PinAction, canonical_eui64
+from harness.errors import UserError
+from harness.migration import PROFILES
+
+COLUMNS: tuple[str, ...] = (
+    "change_id",
+    "installation_id",
+    "device_eui64",
+    "recorded_at",
+    "profile",
+    "old_pin_default",
+    "action",
+    "status",
+    "new_pin",
+)
+FILE_MODE = 0o600
+
+
+class ChangesFileError(UserError):
+    """A changes file that cannot be read; names the file and the line."""
+
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        where = f"{path}" if line is None else f"{path}:{line}"
+        super().__init__(f"{where}: {message}")
+        self.path = path
+        self.line = line
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    change_id: str
+    installation_id: str
+    device_eui64: str
+    recorded_at: dt.datetime
+    profile: str
+    old_pin_default: OldPinDefault
+    action: PinAction
+    status: ChangeStatus
+    new_pin: Pin
+    line: int = 0
+
+
+class ChangesFile:
+    """Appends change rows to a file of mode 0600 (tightened if it was wider)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+
+    def append(self, record: ChangeRecord) -> None:
+        if not record.action.replaces:
+            raise ValueError(f"only PIN replacements are changes, not {record.action.value}")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        try:
+            info = os.fstat(fd)
+            if stat.S_IMODE(info.st_mode) != FILE_MODE:
+                os.fchmod(fd, FILE_MODE)
+            if info.st_size == 0:
+                writer.writerow(COLUMNS)
+            writer.writerow(
+                [
+                    record.change_id,
+                    record.installation_id,
+                    record.device_eui64,
+                    _utc_iso(record.recorded_at),
+                    record.profile,
+                    record.old_pin_default.value,
+                    record.action.value,
+                    record.status.value,
+                    record.new_pin.reveal(),
+                ]
+            )
+            os.write(fd, buffer.getvalue().encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _utc_iso(when: dt.datetime) -> str:
+    if when.tzinfo is None:
+        raise ValueError("change times must be timezone-aware")
+    return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_timestamp(text: str) -> dt.datetime:
+    """An ISO 8601 date-time with a time zone (``Z`` or an offset)."""
+    when = dt.datetime.fromisoformat(text)
+    if when.tzinfo is None:
+        raise ValueError("time zone missing")
+    return when
+
+
+def read_changes(path: Path | str) -> list[ChangeRecord]:
+    """Every row of a changes file, checked; raises :class:`ChangesFileError` at the first bad line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ChangesFileError(path, None, f"cannot read: {exc.__class__.__name__}") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ChangesFileError(path, 1, "empty file (no header)") from None
+    except csv.Error as exc:
+        raise ChangesFileError(path, 1, f"malformed CSV: {exc}") from None
+    if tuple(header) != COLUMNS:
+        raise ChangesFileError(path, 1, f"header must be: {','.join(COLUMNS)}")
+    records: list[ChangeRecord] = []
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise ChangesFileError(path, reader.line_num, f"malformed CSV: {exc}") from None
+        line = reader.line_num
+        if not row:
+            continue
+        if len(row) != len(COLUMNS):
+            raise ChangesFileError(path, line, f"expected {len(COLUMNS)} fields, found {len(row)}")
+        records.append(_parse_row(path, line, dict(zip(COLUMNS, row, strict=True))))
+    return records
+
+
+def _parse_row(path: Path, line: int, row: dict[str, str]) -> ChangeRecord:
+    def bad(message: str) -> ChangesFileError:
+        return ChangesFileError(path, line, message)
+
+    for name in ("change_id", "installation_id"):
+        if not row[name].strip():
+            raise bad(f"{name} is empty")
+    try:
+        device = canonical_eui64(row["device_eui64"])
+    except ValueError:
+        raise bad("device_eui64 is not an EUI-64 (16 hex digits)") from None
+    try:
+        recorded_at = parse_timestamp(row["recorded_at"])
+    except ValueError:
+        raise bad("recorded_at is not an ISO 8601 date-time with a time zone") from None
+    if row["profile"] not in PROFILES:
+        raise bad(f"unknown profile {row['profile'][:40]!r}")
+    try:
+        old_default = OldPinDefault(row["old_pin_default"])
+        action = PinAction(row["action"])
+        status = ChangeStatus(row["status"])
+    except ValueError as exc:
+        raise bad(str(exc)) from None
+    if not action.replaces:
+        raise bad(f"action {action.value!r} is not a PIN replacement")
+    try:
+        new_pin = Pin(row["new_pin"])
+    except ValueError as exc:
+        raise bad(f"new_pin: {exc}") from None
+    return ChangeRecord(
+        change_id=row["change_id"],
+        installation_id=row["installation_id"],
+        device_eui64=device,
+        recorded_at=recorded_at,
+        profile=row["profile"],
+        old_pin_default=old_default,
+        action=action,
+        status=status,
+        new_pin=new_pin,
+        line=line,
+    )

@@ -1,0 +1,92 @@
+"""Checking DUIS documents against the DUIS 5.4 XSD (with the ``xmlschema`` package).
+
+The XSD is not part of this project. It is looked for, in order: the path given by the caller,
+the environment variable ``SMETS1_HIL_DUIS_XSD``, ``../shared/duis/DUIS Schema V5.4.xsd`` relative
+to the current directory, and the same path relative to the project checkout. Loading takes most
+of a second, so a loaded schema is cached per path.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from harness.duis.errors import DuisError, SchemaUnavailable
+from harness.duis.xmlnames import parse_document
+
+XSD_ENV = "SMETS1_HIL_DUIS_XSD"
+XSD_FILENAME = "DUIS Schema V5.4.xsd"
+SHARED_RELATIVE = Path("..") / "shared" / "duis" / XSD_FILENAME
+
+
+def candidate_paths(explicit: str | os.PathLike[str] | None = None) -> list[Path]:
+    if explicit is not None:
+        return [Path(explicit)]
+    paths = []
+    env = os.environ.get(XSD_ENV)
+    if env:
+        return [Path(env)]
+    paths.append(Path.cwd() / SHARED_RELATIVE)
+    checkout = Path(__file__).resolve().parents[2]
+    paths.append(checkout / SHARED_RELATIVE)
+    return paths
+
+
+def locate_xsd(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The first existing XSD among :func:`candidate_paths`, or None."""
+    for path in candidate_paths(explicit):
+        if path.is_file():
+            return path.resolve()
+    return None
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str) -> Any:
+    import xmlschema
+
+    try:
+        return xmlschema.XMLSchema(path)
+    except (xmlschema.XMLSchemaException, OSError, ET.ParseError) as exc:
+        raise SchemaUnavailable(f"cannot load the DUIS XSD {path}: {exc}") from None
+
+
+def load_schema(explicit: str | os.PathLike[str] | None = None) -> Any:
+    """The loaded ``xmlschema.XMLSchema``; :class:`SchemaUnavailable` if it cannot be found."""
+    path = locate_xsd(explicit)
+    if path is None:
+        tried = ", ".join(str(p) for p in candidate_paths(explicit))
+        raise SchemaUnavailable(
+            f"DUIS XSD not found (tried {tried}); give its path or set {XSD_ENV}"
+        )
+    return _load(str(path))
+
+
+def schema_problems(document: bytes | str | ET.Element, schema: Any) -> list[str]:
+    """Every schema violation as ``path: reason``; an empty list means valid.
+
+    Malformed XML is reported as a single problem rather than raised.
+    """
+    if isinstance(document, ET.Element):
+        root = document
+    else:
+        try:
+            root = parse_document(document)
+        except DuisError as exc:
+            return [str(exc)]
+    problems = []
+    for error in schema.iter_errors(root):
+        where = error.path or "/"
+        reason = error.reason or str(error.message)
+        problems.append(f"{where}: {reason}")
+    return problems
+
+
+def check_valid(document: bytes | str | ET.Element, schema: Any) -> None:
+    """Raise :class:`DuisError` naming the first problem when the document is not valid."""
+    problems = schema_problems(document, schema)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise DuisError(f"not valid against the DUIS XSD: {problems[0]}{more}", field="schema")

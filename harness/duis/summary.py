@@ -1,0 +1,135 @@
+"""A readable, line-by-line summary of a DUIS firmware request or response."""
+
+from __future__ import annotations
+
+from harness.duis.errors import DuisError
+from harness.duis.requests import (
+    ActivateFirmware,
+    ReadFirmwareVersion,
+    ServiceRequest,
+    UpdateFirmware,
+    request_from_element,
+)
+from harness.duis.responses import (
+    ActivationAlert,
+    ActivationReport,
+    DccAlert,
+    DccResponse,
+    FirmwareDistributionFailure,
+    FirmwareVersionReport,
+    ServiceResponse,
+    Smets1Reply,
+    parse_response,
+)
+from harness.duis.timestamps import format_datetime
+from harness.duis.xmlnames import local_name, parse_document
+
+
+def summarise(data: bytes | str) -> list[str]:
+    root = parse_document(data)
+    kind = local_name(root.tag)
+    if kind == "Request":
+        return summarise_request(request_from_element(root))
+    if kind == "Response":
+        return summarise_response(parse_response(data))
+    raise DuisError(f"root element {kind} is neither Request nor Response", field="XML")
+
+
+def summarise_request(request: ServiceRequest) -> list[str]:
+    from harness.firmware import ImageError, parse_image
+
+    rid = request.request_id
+    lines = [
+        f"Request SR {request.service_reference.value} "
+        f"{request.service_reference.description} "
+        f"(variant {request.service_reference_variant}, command variant {request.command_variant})",
+        f"  RequestID: originator {rid.originator}, target {rid.target}, counter {rid.counter}",
+        f"  signature: {'present' if request.signed else 'absent'}",
+    ]
+    body = request.body
+    if isinstance(body, UpdateFirmware):
+        lines.append(f"  FirmwareVersion: {body.firmware_version}")
+        lines.append(f"  DeviceIDList: {', '.join(body.device_ids)}")
+        lines.append(f"  FirmwareImage: {len(body.image)} bytes")
+        try:
+            image = parse_image(body.image)
+        except ImageError as exc:
+            lines.append(f"    not a readable image: {exc}")
+        else:
+            h = image.header
+            lines.append(
+                f"    layout {image.layout.value}, manufacturer 0x{h.manufacturer_code:04X}, "
+                f"image type 0x{h.image_type:04X}, file version 0x{h.file_version:08X}, "
+                f"{'signed' if image.signed else 'unsigned'}"
+            )
+            if h.minimum_hardware_version is not None:
+                lines.append(
+                    f"    hardware versions 0x{h.minimum_hardware_version:04X}-"
+                    f"0x{h.maximum_hardware_version or 0:04X}"
+                )
+            lines.append(
+                f"    manufacturer image SHA-256 {image.manufacturer_image_sha256.hex().upper()}"
+            )
+    elif isinstance(body, ReadFirmwareVersion):
+        if body.execution_datetime is not None:
+            lines.append(f"  ExecutionDateTime: {format_datetime(body.execution_datetime)}")
+    elif isinstance(body, ActivateFirmware):
+        lines.append(f"  FirmwareHash: {body.firmware_hash.hex().upper()}")
+        if body.is_cancellation:
+            lines.append("  ExecutionDateTime: 3000-12-31 (cancels a pending activation)")
+        elif body.execution_datetime is not None:
+            lines.append(f"  ExecutionDateTime: {format_datetime(body.execution_datetime)}")
+        else:
+            lines.append("  ExecutionDateTime: none (activate now)")
+    return lines
+
+
+def summarise_response(response: ServiceResponse) -> list[str]:
+    reference = (
+        f" to SR {response.service_reference.value}" if response.service_reference else ""
+    )
+    lines = [
+        f"Response{reference}: {response.response_code} at "
+        f"{format_datetime(response.response_datetime)}"
+    ]
+    if response.request_id is not None:
+        lines.append(f"  RequestID: {response.request_id}")
+    body = response.body
+    if isinstance(body, DccResponse):
+        if body.warnings:
+            w = body.warnings
+            for label, devices in (
+                ("invalid devices", w.invalid),
+                ("not commissioned", w.not_commissioned),
+                ("firmware not applicable", w.not_applicable),
+                ("other request in progress", w.other_request_in_progress),
+            ):
+                if devices:
+                    lines.append(f"  {label}: {', '.join(devices)}")
+    elif isinstance(body, Smets1Reply):
+        lines.append(f"  device {body.device_id} -> user {body.user_id}, counter {body.counter}")
+        payload = body.payload
+        if isinstance(payload, FirmwareVersionReport):
+            lines.append(f"  FirmwareVersion: {payload.firmware_version}")
+        elif isinstance(payload, ActivationReport):
+            status = payload.status.value if payload.status else "accepted for future execution"
+            lines.append(f"  activation: {status}, FirmwareVersion {payload.firmware_version}")
+        elif isinstance(payload, ActivationAlert):
+            lines.append(
+                f"  alert {payload.alert_code}: activation at "
+                f"{format_datetime(payload.execution_datetime)} {payload.status.value}, "
+                f"FirmwareVersion {payload.firmware_version}"
+            )
+    elif isinstance(body, DccAlert):
+        inner = body.alert
+        if isinstance(inner, FirmwareDistributionFailure):
+            lines.append(
+                f"  DCC alert {body.alert_code}: firmware distribution failed for "
+                f"{', '.join(inner.meter_ids)} (request {inner.update_request_id})"
+            )
+        else:
+            lines.append(
+                f"  DCC alert {body.alert_code}: S1SP {inner.code} device {inner.device_id} "
+                f"({inner.information or ''})"
+            )
+    return lines

@@ -1,0 +1,108 @@
+"""Hooks that write the evidence bundle; registered only when a run has ``--evidence``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from harness.plugin.markers import requirement_ids
+from harness.plugin.state import RunState
+from harness.plugin.verdicts import REPORTS, scenario_verdict
+
+SUITE_NAME = "smets1-hil"
+FAILURE_TEXT_LIMIT = 8000
+EVIDENCE_STASH = pytest.StashKey[Any]()  # the scenario's ScenarioEvidence, set by the fixture
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    when = dt.datetime.fromtimestamp(epoch, dt.UTC)
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def bundle_extra(state: RunState) -> dict[str, Any]:
+    rigs = [r.name for r in state.rigfile.rigs] if state.rigfile is not None else ["embedded"]
+    return {
+        "rig_file": str(state.rigfile.path) if state.rigfile and state.rigfile.path else None,
+        "rigs": rigs,
+        "workers": state.workers,
+    }
+
+
+class RecordWriter:
+    """Writes a scenario's record as soon as its teardown report is made (in the process that ran it)."""
+
+    def __init__(self, state: RunState) -> None:
+        self.state = state
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, Any, Any]:
+        report = yield
+        item.stash.setdefault(REPORTS, {})[report.when] = report
+        if report.when == "teardown" and self.state.bundle is not None:
+            self.state.bundle.write_record(self.record(item), self.state.secrets)
+        return report
+
+    def record(self, item: pytest.Item) -> dict[str, Any]:
+        state = self.state
+        reports = item.stash.get(REPORTS, {})
+        verdict, failure = scenario_verdict(reports)
+        first = reports.get("setup")
+        last = reports.get("teardown") or reports.get("call") or first
+        doc = (getattr(getattr(item, "function", None), "__doc__", None) or "").strip()
+        record: dict[str, Any] = {
+            "scenario": item.nodeid,
+            "title": doc.splitlines()[0] if doc else item.name,
+            "requirements": requirement_ids(item),
+            "profile": state.profile,
+            "worker": state.worker_id,
+            "rig": state.rig_identity if "rig" in getattr(item, "fixturenames", ()) else None,
+            "started": _iso(getattr(first, "start", None)),
+            "finished": _iso(getattr(last, "stop", None)),
+            "duration_s": round(sum(r.duration for r in reports.values()), 3),
+            "verdict": verdict,
+            "failure": state.secrets.scrub(failure[:FAILURE_TEXT_LIMIT]) if failure else None,
+        }
+        evidence = item.stash.get(EVIDENCE_STASH, None)
+        if evidence is not None:
+            record.update(evidence.as_dict())
+        return record
+
+
+class BundleController:
+    """Keeps summary.json current during the run and closes the bundle at the end (controller only)."""
+
+    def __init__(self, state: RunState) -> None:
+        self.state = state
+        assert state.bundle is not None
+        self.bundle = state.bundle
+        self.bundle.write_summary(
+            profile=state.profile, started=state.started, finished=None, interrupted=True,
+            extra=bundle_extra(state),
+        )
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "teardown":
+            self.bundle.write_summary(
+                profile=self.state.profile, started=self.state.started, finished=None,
+                interrupted=True, extra=bundle_extra(self.state),
+            )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.bundle.finalize(
+            profile=self.state.profile,
+            started=self.state.started,
+            interrupted=exitstatus == pytest.ExitCode.INTERRUPTED,
+            extra=bundle_extra(self.state),
+            suite_name=SUITE_NAME,
+        )
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        terminalreporter.write_line(f"smets1-hil evidence bundle: {self.bundle.root}")

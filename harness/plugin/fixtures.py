@@ -1,0 +1,65 @@
+"""Fixtures of the plugin: the behaviour profile, the evidence recorder, the rig and its devices,
+the DCC service-request processor and the configuration tool. All are lazy: nothing starts until a
+test asks for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from harness.evidence.bundle import record_filename
+from harness.evidence.recorder import ScenarioEvidence
+from harness.plugin.evidence_hooks import EVIDENCE_STASH
+from harness.plugin.leasing import NoRigFree, lease_rig
+from harness.plugin.state import RunState, run_state
+from harness.rigfile import RigSpec, default_rig
+
+EVIDENCE = EVIDENCE_STASH
+
+
+@pytest.fixture(scope="session")
+def hil_run(pytestconfig: pytest.Config) -> RunState:
+    """What the plugin knows about this run (profile, rig file, bundle)."""
+    return run_state(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def profile(hil_run: RunState) -> str:
+    """The behaviour profile of the DCC-side model: ``uplift-1.2`` or ``baseline``."""
+    return hil_run.profile
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest, hil_run: RunState) -> ScenarioEvidence:
+    """The scenario's evidence recorder; its contents go into the scenario's record."""
+    bundle = hil_run.bundle
+    recorder = ScenarioEvidence(
+        hil_run.secrets,
+        bundle.traces_dir if bundle else None,
+        record_filename(request.node.nodeid),
+    )
+    request.node.stash[EVIDENCE] = recorder
+    return recorder
+
+
+def _worker_index(worker_id: str) -> int:
+    digits = worker_id.removeprefix("gw")
+    return int(digits) if digits.isdigit() else 0
+
+
+@pytest.fixture(scope="session")
+def rig_spec(hil_run: RunState) -> Iterator[RigSpec]:
+    """The rig this process runs against: leased from the rig file's pool (one per xdist worker)
+    and held until the session ends, or the embedded default when there is no rig file."""
+    if hil_run.rigfile is None:
+        yield default_rig(name="embedded" if hil_run.worker_id == "main" else f"embedded-{hil_run.worker_id}")
+        return
+    try:
+        lease = lease_rig(hil_run.rigfile, preferred=_worker_index(hil_run.worker_id))
+    except NoRigFree as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield lease.rig
+    finally:
+        lease.release()

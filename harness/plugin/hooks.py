@@ -1,0 +1,80 @@
+"""Run-level hooks: read the options, load the rig file, open the evidence bundle.
+
+The evidence hooks themselves (:mod:`harness.plugin.evidence_hooks`) are registered only when
+``--evidence`` is given, so a run without it pays for nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.errors import UserError
+from harness.evidence.bundle import EvidenceBundle, utc_now
+from harness.plugin.evidence_hooks import BundleController, RecordWriter
+from harness.plugin.markers import requirement_ids
+from harness.plugin.state import RUN_STATE, RunState, run_state
+from harness.rigfile import RigFile, load_rigfile
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    rigfile: RigFile | None = None
+    if config.getoption("rig"):
+        try:
+            rigfile = load_rigfile(config.getoption("rig"))
+        except UserError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    workers = 0
+    if workerinput is None and config.getoption("dist", "no") != "no":
+        workers = int(config.getoption("numprocesses", None) or 0)
+    if rigfile is not None and workers > len(rigfile.rigs):
+        name = rigfile.path.name if rigfile.path else "the rig file"
+        raise pytest.UsageError(
+            f"{name} lists {len(rigfile.rigs)} rig(s); -n {workers} needs one rig per worker"
+        )
+    bundle: EvidenceBundle | None = None
+    started = utc_now()
+    if workerinput is not None:
+        evidence_dir = workerinput.get("smets1_hil_evidence")
+        bundle = EvidenceBundle(Path(evidence_dir)) if evidence_dir else None
+        started = str(workerinput.get("smets1_hil_started", started))
+    elif config.getoption("evidence"):
+        try:
+            bundle = EvidenceBundle.create(Path(config.getoption("evidence")).resolve())
+        except UserError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    state = RunState(
+        profile=str(config.getoption("profile")),
+        rigfile=rigfile,
+        bundle=bundle,
+        started=started,
+        is_worker=workerinput is not None,
+        worker_id=str(workerinput["workerid"]) if workerinput else "main",
+        workers=workers,
+    )
+    config.stash[RUN_STATE] = state
+    if bundle is not None:
+        config.pluginmanager.register(RecordWriter(state), "smets1-hil-records")
+        if state.controller:
+            config.pluginmanager.register(BundleController(state), "smets1-hil-bundle")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Tell each xdist worker where the bundle is and when the run started."""
+    state = run_state(node.config)
+    node.workerinput["smets1_hil_evidence"] = str(state.bundle.root) if state.bundle else None
+    node.workerinput["smets1_hil_started"] = state.started
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Write the plan (the selected scenarios) where the scenarios are collected."""
+    state = run_state(session.config)
+    if state.bundle is None or (state.controller and state.workers):
+        return
+    plan = [{"scenario": item.nodeid, "requirements": requirement_ids(item)} for item in session.items]
+    state.bundle.write_plan(plan)

@@ -1,0 +1,43 @@
+"""What the plugin knows about the current run, kept on the pytest config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from harness.evidence.bundle import EvidenceBundle
+from harness.evidence.redaction import SecretFilter
+from harness.rigfile import RigFile
+
+
+@dataclass
+class RunState:
+    profile: str
+    rigfile: RigFile | None
+    bundle: EvidenceBundle | None
+    started: str
+    is_worker: bool
+    worker_id: str
+    workers: int
+    secrets: SecretFilter = field(default_factory=SecretFilter)
+    rig_identity: dict[str, object] | None = None  # set once a rig is up in this process
+
+    @property
+    def controller(self) -> bool:
+        return not self.is_worker
+
+    @property
+    def evidence_dir(self) -> Path | None:
+        return self.bundle.root if self.bundle else None
+
+
+RUN_STATE = pytest.StashKey[RunState]()
+
+
+def run_state(config: pytest.Config) -> RunState:
+    try:
+        return config.stash[RUN_STATE]
+    except KeyError:
+        raise RuntimeError("the smets1-hil plugin was not configured for this run") from None

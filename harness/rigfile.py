@@ -1,0 +1,311 @@
+"""The rig file: a TOML description of the rigs a suite runs against.
+
+A rig is one ZigBee radio and the devices paired with it, each with what the SMSO holds about it
+(GroupID, MPRN/MPAN, suppliers, installation, migration status). A file describes one rig (top-level
+``radio`` and ``devices``) or a pool of rigs (``[[rigs]]``, each with its own ``name``, ``radio``
+and ``devices``) that ``-n N`` spreads a run over. Every mistake is reported as one line naming the
+key, e.g. ``rig.toml: devices[2].role: must be one of PPMID, ESME, GSME``.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.errors import UserError
+
+ROLES = ("PPMID", "ESME", "GSME")
+RADIO_KINDS = ("emulated", "ezsp", "znp")
+GROUP_ID = re.compile(r"^[A-Z]{2}$")
+IEEE = re.compile(r"^[0-9A-F]{16}$")
+
+
+class RigFileError(UserError):
+    """The rig file cannot be used; the message is one line naming the file and key."""
+
+
+class MigrationStatus(str, enum.Enum):
+    """Where an installation stands in DCC's SMETS1 migration."""
+
+    PENDING = "pending"  # not yet on a migration list
+    DORMANT = "dormant"  # on the Dormant migration list
+    ACTIVE = "active"  # on the Active migration list
+    MIGRATED = "migrated"  # enrolled with DCC
+
+
+@dataclass(frozen=True)
+class RadioSpec:
+    """The coordinator radio: the emulated radio link, or a real EZSP / Z-Stack stick."""
+
+    kind: str  # one of RADIO_KINDS
+    path: str | None = None  # pyserial URL or device path; None: start the embedded emulator
+    baudrate: int = 115200
+
+    @property
+    def embedded(self) -> bool:
+        """True when the harness starts its own emulator process for this radio."""
+        return self.kind == "emulated" and self.path is None
+
+
+@dataclass(frozen=True)
+class DeviceSpec:
+    """One device of a rig, with what the SMSO holds about its installation."""
+
+    role: str  # PPMID, ESME or GSME
+    ieee: str  # 16 upper-case hex digits
+    model: str  # model profile name
+    serial_port: str | None = None  # pyserial URL of the device's local test port
+    group_id: str = "AA"  # SMSO GroupID of the installation's cohort
+    site_id: str | None = None  # MPAN (ESME) or MPRN (GSME) as the SMSO holds it
+    installing_supplier: str = ""
+    responsible_supplier: str = ""
+    installation_id: str = ""
+    migration_status: MigrationStatus = MigrationStatus.ACTIVE
+
+
+@dataclass(frozen=True)
+class RigSpec:
+    """One rig: a radio and its devices."""
+
+    name: str
+    radio: RadioSpec
+    devices: tuple[DeviceSpec, ...]
+
+    def device(self, role: str) -> DeviceSpec | None:
+        """The first device of ``role`` on this rig, if any."""
+        for device in self.devices:
+            if device.role == role:
+                return device
+        return None
+
+
+@dataclass(frozen=True)
+class RigFile:
+    """A loaded, validated rig file."""
+
+    path: Path | None
+    rigs: tuple[RigSpec, ...]
+    lock_dir: Path | None = None
+
+
+def default_rig(name: str = "embedded") -> RigSpec:
+    """The embedded default: an emulated radio with one PPMID, ESME and GSME (an IOC installation)."""
+    common = {
+        "group_id": "AA",
+        "installing_supplier": "SUPPLIER-A",
+        "responsible_supplier": "SUPPLIER-A",
+        "installation_id": "INST-0001",
+        "migration_status": MigrationStatus.ACTIVE,
+    }
+    return RigSpec(
+        name=name,
+        radio=RadioSpec(kind="emulated"),
+        devices=(
+            DeviceSpec(role="PPMID", ieee="0000000000000101", model="PPMID", **common),  # type: ignore[arg-type]
+            DeviceSpec(
+                role="ESME", ieee="0000000000000102", model="ESME", site_id="1200023456789", **common  # type: ignore[arg-type]
+            ),
+            DeviceSpec(
+                role="GSME", ieee="0000000000000103", model="GSME", site_id="0007654321", **common  # type: ignore[arg-type]
+            ),
+        ),
+    )
+
+
+class _Reader:
+    """Reads typed values out of a TOML table, reporting mistakes as ``file: key.path: what``."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, message: str) -> RigFileError:
+        return RigFileError(f"{self.source}: {key}: {message}" if key else f"{self.source}: {message}")
+
+    def table(self, data: Any, key: str) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise self.fail(key, "must be a table")
+        return data
+
+    def check_keys(self, data: Mapping[str, Any], prefix: str, allowed: tuple[str, ...]) -> None:
+        for name in data:
+            if name not in allowed:
+                raise self.fail(_join(prefix, name), f"unknown key (expected one of {', '.join(allowed)})")
+
+    def string(self, data: Mapping[str, Any], prefix: str, name: str, *, required: bool = False) -> str | None:
+        key = _join(prefix, name)
+        if name not in data:
+            if required:
+                raise self.fail(key, "missing")
+            return None
+        value = data[name]
+        if not isinstance(value, str):
+            raise self.fail(key, "must be a string")
+        if required and not value.strip():
+            raise self.fail(key, "must not be empty")
+        return value
+
+    def integer(self, data: Mapping[str, Any], prefix: str, name: str, default: int) -> int:
+        key = _join(prefix, name)
+        value = data.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(key, "must be an integer")
+        return value
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+_RIG_KEYS = ("name", "radio", "devices")
+_RADIO_KEYS = ("kind", "path", "baudrate")
+_DEVICE_KEYS = (
+    "role",
+    "ieee",
+    "model",
+    "serial_port",
+    "group_id",
+    "site_id",
+    "installing_supplier",
+    "responsible_supplier",
+    "installation_id",
+    "migration_status",
+)
+_BAUD_RATES = (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
+
+
+def _radio(reader: _Reader, data: Any, prefix: str) -> RadioSpec:
+    table = reader.table(data, prefix)
+    reader.check_keys(table, prefix, _RADIO_KEYS)
+    kind = reader.string(table, prefix, "kind", required=True)
+    if kind not in RADIO_KINDS:
+        raise reader.fail(_join(prefix, "kind"), f"must be one of {', '.join(RADIO_KINDS)}")
+    path = reader.string(table, prefix, "path")
+    if kind != "emulated" and not path:
+        raise reader.fail(_join(prefix, "path"), f"missing (a {kind} radio needs its port or URL)")
+    if path is not None and not path.strip():
+        raise reader.fail(_join(prefix, "path"), "must not be empty")
+    baudrate = reader.integer(table, prefix, "baudrate", 115200)
+    if baudrate not in _BAUD_RATES:
+        raise reader.fail(
+            _join(prefix, "baudrate"), f"must be one of {', '.join(str(b) for b in _BAUD_RATES)}"
+        )
+    return RadioSpec(kind=kind, path=path, baudrate=baudrate)
+
+
+def _device(reader: _Reader, data: Any, prefix: str) -> DeviceSpec:
+    table = reader.table(data, prefix)
+    reader.check_keys(table, prefix, _DEVICE_KEYS)
+    role = reader.string(table, prefix, "role", required=True)
+    if role not in ROLES:
+        raise reader.fail(_join(prefix, "role"), f"must be one of {', '.join(ROLES)}")
+    raw_ieee = reader.string(table, prefix, "ieee", required=True) or ""
+    ieee = raw_ieee.replace(":", "").replace("-", "").upper()
+    if not IEEE.match(ieee):
+        raise reader.fail(_join(prefix, "ieee"), "must be an EUI-64: 16 hex digits, optionally ':'-separated")
+    model = reader.string(table, prefix, "model", required=True) or ""
+    serial_port = reader.string(table, prefix, "serial_port")
+    if serial_port is not None and not serial_port.strip():
+        raise reader.fail(_join(prefix, "serial_port"), "must not be empty")
+    group_id = reader.string(table, prefix, "group_id") or "AA"
+    if not GROUP_ID.match(group_id):
+        raise reader.fail(_join(prefix, "group_id"), "must be two upper-case letters (e.g. AA)")
+    site_id = reader.string(table, prefix, "site_id")
+    if site_id is not None:
+        if role == "PPMID":
+            raise reader.fail(_join(prefix, "site_id"), "a PPMID has no MPAN/MPRN")
+        if not site_id.isdigit() or not 1 <= len(site_id) <= 13:
+            raise reader.fail(_join(prefix, "site_id"), "must be 1 to 13 digits (MPRN or MPAN core)")
+    status_text = reader.string(table, prefix, "migration_status") or MigrationStatus.ACTIVE.value
+    try:
+        status = MigrationStatus(status_text)
+    except ValueError:
+        allowed = ", ".join(s.value for s in MigrationStatus)
+        raise reader.fail(_join(prefix, "migration_status"), f"must be one of {allowed}") from None
+    return DeviceSpec(
+        role=role,
+        ieee=ieee,
+        model=model,
+        serial_port=serial_port,
+        group_id=group_id,
+        site_id=site_id,
+        installing_supplier=reader.string(table, prefix, "installing_supplier") or "",
+        responsible_supplier=reader.string(table, prefix, "responsible_supplier") or "",
+        installation_id=reader.string(table, prefix, "installation_id") or "",
+        migration_status=status,
+    )
+
+
+def _rig(reader: _Reader, data: Mapping[str, Any], prefix: str, default_name: str) -> RigSpec:
+    reader.check_keys(data, prefix, _RIG_KEYS)
+    name = reader.string(data, prefix, "name") or default_name
+    if "radio" not in data:
+        raise reader.fail(_join(prefix, "radio"), "missing")
+    radio = _radio(reader, data["radio"], _join(prefix, "radio"))
+    raw_devices = data.get("devices")
+    devices_key = _join(prefix, "devices")
+    if raw_devices is None:
+        raise reader.fail(devices_key, "missing (at least one [[devices]] table)")
+    if not isinstance(raw_devices, list) or not raw_devices:
+        raise reader.fail(devices_key, "must be a non-empty array of tables")
+    devices = tuple(
+        _device(reader, item, f"{devices_key}[{index}]") for index, item in enumerate(raw_devices)
+    )
+    seen: dict[str, int] = {}
+    for index, device in enumerate(devices):
+        if device.ieee in seen:
+            raise reader.fail(
+                f"{devices_key}[{index}].ieee", f"{device.ieee} repeats {devices_key}[{seen[device.ieee]}]"
+            )
+        seen[device.ieee] = index
+    return RigSpec(name=name, radio=radio, devices=devices)
+
+
+def parse_rigfile(data: Mapping[str, Any], source: str = "rig.toml", path: Path | None = None) -> RigFile:
+    """Validate the parsed TOML of a rig file."""
+    reader = _Reader(source)
+    lock_dir_text = reader.string(data, "", "lock_dir")
+    lock_dir = Path(lock_dir_text) if lock_dir_text else None
+    if "rigs" in data:
+        extra = [k for k in data if k not in ("rigs", "lock_dir")]
+        if extra:
+            raise reader.fail(extra[0], "not allowed beside [[rigs]] (put it inside each rig)")
+        raw_rigs = data["rigs"]
+        if not isinstance(raw_rigs, list) or not raw_rigs:
+            raise reader.fail("rigs", "must be a non-empty array of tables")
+        rigs = tuple(
+            _rig(reader, reader.table(item, f"rigs[{index}]"), f"rigs[{index}]", f"rig-{index}")
+            for index, item in enumerate(raw_rigs)
+        )
+        names: dict[str, int] = {}
+        for index, rig in enumerate(rigs):
+            if rig.name in names:
+                raise reader.fail(f"rigs[{index}].name", f"{rig.name!r} repeats rigs[{names[rig.name]}]")
+            names[rig.name] = index
+    else:
+        single = {k: v for k, v in data.items() if k != "lock_dir"}
+        rigs = (_rig(reader, single, "", "rig-0"),)
+    return RigFile(path=path, rigs=rigs, lock_dir=lock_dir)
+
+
+def load_rigfile(path: str | Path) -> RigFile:
+    """Read and validate a rig file; any problem raises :class:`RigFileError` (one line)."""
+    file_path = Path(path)
+    source = file_path.name
+    try:
+        raw = file_path.read_bytes()
+    except FileNotFoundError:
+        raise RigFileError(f"{path}: no such rig file") from None
+    except OSError as exc:
+        raise RigFileError(f"{path}: cannot read rig file: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise RigFileError(f"{source}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RigFileError(f"{source}: not valid TOML: {exc}") from None
+    return parse_rigfile(data, source=source, path=file_path.resolve())

@@ -1,0 +1,13 @@
+"""Emulated SMETS1 devices (PPMID, ESME, GSME) and the process that hosts them.
+
+- :mod:`rigs.emulator.device`: a device's own state (firmware slots, PIN, site id, event log);
+- :mod:`rigs.emulator.ota_client`: its OTA Upgrade client state machine;
+- :mod:`rigs.emulator.zigbee_node`: the device as a ZigBee node;
+- :mod:`rigs.emulator.coprocessor` / :mod:`rigs.emulator.radio_link_server`: the emulated
+  network co-processor and the radio link it serves (``docs/radio-link.md``);
+- :mod:`rigs.emulator.process`: the emulator process and :class:`EmulatorProcess` to start it.
+"""
+
+from rigs.emulator.process import EmulatorProcess, EmulatorStartError
+
+__all__ = ["EmulatorProcess", "EmulatorStartError"]

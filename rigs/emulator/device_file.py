@@ -1,0 +1,160 @@
+"""The device file (TOML): which devices one emulator process hosts, and how they misbehave.
+
+The format is documented in ``docs/device-file.md``. PINs in a device file are test fixtures; they
+are never logged or echoed back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rigs.emulator.device import DeviceSpec, Faults
+from rigs.emulator.profiles import DeviceProfile, ProfileError, builtin_profiles, load_profiles
+from rigs.operations import DeviceRole
+
+ROLE_CODES = {DeviceRole.PPMID: 1, DeviceRole.ESME: 2, DeviceRole.GSME: 3}
+DEVICE_KEYS = {"role", "profile", "count", "ieee", "file_version", "site_id", "pin",
+               "factory_pin", "faults"}
+FAULT_KEYS = {"drop_blocks", "corrupt_blocks", "reboot_at_offset", "reboot_silent_seconds",
+              "reboot_keeps_state", "response_delay_ms"}
+DEFAULT_FACTORY_PIN = "1234"
+FIRST_NWK = 0x1001
+
+
+class DeviceFileError(ValueError):
+    """A device file that cannot be used; the message says where and why (never a PIN)."""
+
+
+@dataclass
+class EmulatorConfig:
+    devices: list[DeviceSpec]
+    clock_start: dt.datetime | None = None
+    profiles: dict[str, DeviceProfile] = field(default_factory=builtin_profiles)
+
+
+def default_ieee(role: DeviceRole, index: int) -> str:
+    return f"00137A{ROLE_CODES[role]:02X}{index + 1:08X}"
+
+
+def default_site_id(role: DeviceRole, index: int) -> str | None:
+    if role is DeviceRole.ESME:
+        return f"19{index + 1:011d}"  # 13-digit MPAN
+    if role is DeviceRole.GSME:
+        return f"{7654321 + index:010d}"  # MPRN as the SMSO holds it, leading zeros kept
+    return None
+
+
+def _faults(table: dict[str, Any], where: str) -> Faults:
+    unknown = set(table) - FAULT_KEYS
+    if unknown:
+        raise DeviceFileError(f"{where}.faults: unknown keys {sorted(unknown)}")
+    try:
+        return Faults(
+            drop_blocks=frozenset(int(n) for n in table.get("drop_blocks", [])),
+            corrupt_blocks=frozenset(int(n) for n in table.get("corrupt_blocks", [])),
+            reboot_at_offset=(int(table["reboot_at_offset"]) if "reboot_at_offset" in table
+                              else None),
+            reboot_silent_seconds=float(table.get("reboot_silent_seconds", 1.0)),
+            reboot_keeps_state=bool(table.get("reboot_keeps_state", True)),
+            response_delay=float(table.get("response_delay_ms", 0)) / 1000.0,
+        )
+    except (TypeError, ValueError) as exc:
+        raise DeviceFileError(f"{where}.faults: {exc}") from None
+
+
+def _pin(value: Any, where: str, key: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.isdigit() or not 4 <= len(value) <= 8:
+        raise DeviceFileError(f"{where}.{key}: a PIN is a string of 4 to 8 digits")
+    return value
+
+
+def build_config(data: dict[str, Any], *, source: str = "device file") -> EmulatorConfig:
+    profiles = builtin_profiles()
+    try:
+        profiles.update(load_profiles(data.get("profiles", {})))
+    except ProfileError as exc:
+        raise DeviceFileError(f"{source}: {exc}") from None
+    emulator = data.get("emulator", {})
+    clock_start = emulator.get("clock")
+    if isinstance(clock_start, str):
+        try:
+            clock_start = dt.datetime.fromisoformat(clock_start.replace("Z", "+00:00"))
+        except ValueError:
+            raise DeviceFileError(f"{source}: emulator.clock is not an ISO date-time") from None
+    if clock_start is not None and (not isinstance(clock_start, dt.datetime)
+                                    or clock_start.tzinfo is None):
+        raise DeviceFileError(f"{source}: emulator.clock needs a date-time with a time zone")
+    tables = data.get("devices", [])
+    if not isinstance(tables, list) or not tables:
+        raise DeviceFileError(f"{source}: no [[devices]] entries")
+    specs: list[DeviceSpec] = []
+    per_role: dict[DeviceRole, int] = {}
+    for number, table in enumerate(tables, 1):
+        where = f"{source}: devices[{number}]"
+        unknown = set(table) - DEVICE_KEYS
+        if unknown:
+            raise DeviceFileError(f"{where}: unknown keys {sorted(unknown)}")
+        try:
+            role = DeviceRole(str(table["role"]).upper())
+        except (KeyError, ValueError):
+            raise DeviceFileError(f"{where}: role must be PPMID, ESME or GSME") from None
+        profile_name = table.get("profile", role.value)
+        if profile_name not in profiles:
+            raise DeviceFileError(f"{where}: unknown profile {profile_name!r}")
+        profile = profiles[profile_name]
+        if profile.role is not role:
+            raise DeviceFileError(f"{where}: profile {profile_name!r} is for a {profile.role.value}")
+        count = int(table.get("count", 1))
+        if not 1 <= count <= 1000:
+            raise DeviceFileError(f"{where}: count must be 1..1000")
+        first_ieee = table.get("ieee")
+        faults = _faults(table.get("faults", {}), where)
+        pin = _pin(table.get("pin"), where, "pin")
+        factory_pin = _pin(table.get("factory_pin"), where, "factory_pin")
+        for i in range(count):
+            index = per_role.get(role, 0)
+            per_role[role] = index + 1
+            if first_ieee is None:
+                ieee = default_ieee(role, index)
+            else:
+                try:
+                    ieee = f"{int(str(first_ieee).replace(':', ''), 16) + i:016X}"
+                except ValueError:
+                    raise DeviceFileError(f"{where}: ieee is not 16 hex digits") from None
+            has_pin = profile.engineering_pin
+            specs.append(DeviceSpec(
+                ieee=ieee,
+                nwk=FIRST_NWK + len(specs),
+                profile=profile,
+                file_version=int(table.get("file_version", profile.file_version)),
+                site_id=table.get("site_id", default_site_id(role, index)),
+                pin=(pin or DEFAULT_FACTORY_PIN) if has_pin else None,
+                factory_pin=(factory_pin or DEFAULT_FACTORY_PIN) if has_pin else None,
+                faults=faults,
+            ))
+    ieees = [s.ieee for s in specs]
+    if len(set(ieees)) != len(ieees):
+        raise DeviceFileError(f"{source}: two devices share an IEEE address")
+    return EmulatorConfig(specs, clock_start, profiles)
+
+
+def load_device_file(path: Path) -> EmulatorConfig:
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DeviceFileError(f"cannot read device file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DeviceFileError(f"device file {path} is not valid TOML: {exc}") from None
+    return build_config(data, source=str(path))
+
+
+def default_config(ppmids: int = 1, esmes: int = 1, gsmes: int = 1) -> EmulatorConfig:
+    devices = [{"role": role, "count": n} for role, n in
+               (("PPMID", ppmids), ("ESME", esmes), ("GSME", gsmes)) if n > 0]
+    return build_config({"devices": devices}, source="defaults")

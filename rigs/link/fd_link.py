@@ -1,0 +1,135 @@
+"""Links over a non-blocking file descriptor: serial ports, pty ends and TCP sockets.
+
+The event loop watches the descriptor (``add_reader``/``add_writer``) and the link reads and
+writes it with ``os.read``/``os.write``: no thread, no polling, no copy beyond the receive buffer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+from collections.abc import Callable
+
+from rigs.link.base import BufferedLink, LinkClosed
+from rigs.trace import TraceWriter
+
+
+def _describe_os_error(exc: OSError) -> str:
+    if exc.errno in (errno.EIO, errno.ENXIO, errno.ENODEV):
+        return "port gone (the device or the other end of the pty went away)"
+    if exc.errno in (errno.EPIPE, errno.ECONNRESET):
+        return "connection closed by the other end"
+    return exc.strerror or str(exc)
+
+
+class FdLink(BufferedLink):
+    """A link over a non-blocking descriptor; ``on_close`` releases what owns it."""
+
+    def __init__(
+        self,
+        url: str,
+        fd: int,
+        *,
+        on_close: Callable[[], None],
+        trace: TraceWriter | None = None,
+        read_size: int = 65536,
+        eof_reason: str = "end of stream (the other end closed)",
+    ) -> None:
+        super().__init__(url, trace=trace)
+        self._fd = fd
+        self._on_close = on_close
+        self._read_size = read_size
+        self._eof_reason = eof_reason
+        self._loop = asyncio.get_running_loop()
+        self._write_lock = asyncio.Lock()
+        self._reading = False
+        os.set_blocking(fd, False)
+        self._start_reading()
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def _start_reading(self) -> None:
+        if not self._reading and not self.closed:
+            self._loop.add_reader(self._fd, self._on_readable)
+            self._reading = True
+
+    def _stop_reading(self) -> None:
+        if self._reading:
+            self._reading = False
+            try:
+                self._loop.remove_reader(self._fd)
+            except (ValueError, OSError):  # descriptor already closed
+                pass
+
+    def _on_readable(self) -> None:
+        try:
+            data = os.read(self._fd, self._read_size)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self._stop_reading()
+            self._feed_eof(_describe_os_error(exc))
+            return
+        if not data:
+            self._stop_reading()
+            self._feed_eof(self._eof_reason)
+            return
+        self._feed(data)
+        if self._paused_reading():
+            self._stop_reading()
+
+    def _resume_reading(self) -> None:
+        if not self._reading and self._end is None and not self._paused_reading():
+            self._start_reading()
+
+    async def write(self, data: bytes) -> None:
+        if not data:
+            return
+        async with self._write_lock:
+            view = memoryview(data)
+            while view:
+                if self.closed:
+                    raise LinkClosed(f"{self.url}: {self._end or 'link closed'}")
+                try:
+                    written = os.write(self._fd, view)
+                except (BlockingIOError, InterruptedError):
+                    await self._wait_writable()
+                    continue
+                except OSError as exc:
+                    reason = _describe_os_error(exc)
+                    self._feed_eof(reason)
+                    raise LinkClosed(f"{self.url}: {reason}") from None
+                view = view[written:]
+            self._traced_out(bytes(data))
+
+    async def _wait_writable(self) -> None:
+        waiter: asyncio.Future[None] = self._loop.create_future()
+
+        def _ready() -> None:
+            if not waiter.done():
+                waiter.set_result(None)
+
+        self._loop.add_writer(self._fd, _ready)
+        try:
+            await waiter
+        finally:
+            try:
+                self._loop.remove_writer(self._fd)
+            except (ValueError, OSError):
+                pass
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._stop_reading()
+        self._closed = True
+        self._wake_readers()
+        try:
+            self._on_close()
+        except OSError:
+            pass
+        if self.trace is not None:
+            self.trace.flush()
+

@@ -1,0 +1,40 @@
+"""The SMETS1 engineering cluster (manufacturer-specific 0xFC53) as a zigpy cluster.
+
+Documented in ``docs/engineering-cluster.md``. Importing this module registers the cluster with
+zigpy, so devices listing 0xFC53 get it at interview.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import zigpy.types as t
+from zigpy.zcl import Cluster
+from zigpy.zcl.foundation import BaseAttributeDefs, BaseCommandDefs, ZCLCommandDef
+
+ENGINEERING_CLUSTER_ID = 0xFC53
+
+
+class Smets1EngineeringCluster(Cluster):
+    cluster_id: Final[t.uint16_t] = ENGINEERING_CLUSTER_ID
+    ep_attribute: Final = "smets1_engineering"
+
+    class AttributeDefs(BaseAttributeDefs):
+        pass
+
+    class ServerCommandDefs(BaseCommandDefs):
+        verify_pin: Final = ZCLCommandDef(id=0x00, schema={"pin": t.CharacterString})
+        set_pin: Final = ZCLCommandDef(id=0x01, schema={"new_pin": t.CharacterString})
+        pin_status: Final = ZCLCommandDef(id=0x02, schema={})
+        held_image: Final = ZCLCommandDef(id=0x03, schema={})
+
+    class ClientCommandDefs(BaseCommandDefs):
+        verify_pin_response: Final = ZCLCommandDef(
+            id=0x00, schema={"result": t.uint8_t, "attempts_left": t.uint8_t}
+        )
+        set_pin_response: Final = ZCLCommandDef(id=0x01, schema={"status": t.uint8_t})
+        pin_status_response: Final = ZCLCommandDef(
+            id=0x02,
+            schema={"is_default": t.Bool, "locked": t.Bool, "attempts_left": t.uint8_t},
+        )
+        held_image_response: Final = ZCLCommandDef(id=0x03, schema={"data": t.Bytes})

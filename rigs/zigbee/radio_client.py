@@ -1,0 +1,161 @@
+"""The host end of the emulated radio link: ASH framing, request/response matching, callbacks.
+
+See ``docs/radio-link.md`` for the packet set. Requests carry a tag (1..255) that the co-processor
+copies into its answer; unsolicited packets (received frames, join events) go to callbacks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from fastpath import ash
+
+from rigs.emulator import radio_protocol as rp
+from rigs.emulator.radio_protocol import PacketType as P
+from rigs.link import Link, LinkClosed
+from rigs.operations import RigError
+
+LOGGER = logging.getLogger(__name__)
+
+MAX_DATA = 256
+RESET_TIMEOUT = 5.0
+
+
+class RadioLinkError(RigError):
+    """The co-processor did not answer as the radio link protocol says."""
+
+
+class RadioLinkClient:
+    def __init__(
+        self,
+        link: Link,
+        *,
+        on_received: Callable[[rp.Received], None],
+        on_join: Callable[[rp.JoinNotice], None],
+        on_lost: Callable[[Exception], None],
+    ) -> None:
+        self.link = link
+        self._on_received = on_received
+        self._on_join = on_join
+        self._on_lost = on_lost
+        self._decoder = ash.Decoder(max_data=MAX_DATA)
+        self._pending: dict[int, asyncio.Future[tuple[int, bytes]]] = {}
+        self._tag = 0
+        self._frm = 0
+        self._reset_done: asyncio.Future[bytes] | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._out: list[bytes] = []
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self.protocol_errors = 0
+
+    @property
+    def crc_errors(self) -> int:
+        return self._decoder.stats.crc_errors
+
+    async def start(self) -> None:
+        self._reader = asyncio.create_task(self._read_loop())
+        self._writer = asyncio.create_task(self._write_loop())
+        loop = asyncio.get_running_loop()
+        self._reset_done = loop.create_future()
+        await self.link.write(bytes((ash.CANCEL,)) + ash.encode(ash.RST))
+        try:
+            await asyncio.wait_for(self._reset_done, RESET_TIMEOUT)
+        except asyncio.TimeoutError:
+            raise RadioLinkError(
+                f"{self.link.url}: no ASH RSTACK from the co-processor within {RESET_TIMEOUT:g} s"
+            ) from None
+
+    async def close(self) -> None:
+        for task in (self._reader, self._writer):
+            if task is not None:
+                task.cancel()
+        for task in (self._reader, self._writer):
+            if task is not None:
+                try:
+                    await task
+                except (asyncio.CancelledError, LinkClosed, Exception):  # noqa: BLE001
+                    pass
+        self._fail_pending(LinkClosed(f"{self.link.url}: link closed"))
+        await self.link.close()
+
+    def _fail_pending(self, exc: Exception) -> None:
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(exc)
+        self._pending.clear()
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            if self._out:
+                data = b"".join(self._out)
+                self._out.clear()
+                await self.link.write(data)
+
+    async def _read_loop(self) -> None:
+        try:
+            while True:
+                chunk = await self.link.read(65536)
+                for control, data in self._decoder.feed(chunk):
+                    if control & 0x80 == 0:
+                        self._dispatch(data)
+                    elif control == ash.RSTACK:
+                        if self._reset_done is not None and not self._reset_done.done():
+                            self._reset_done.set_result(data)
+        except LinkClosed as exc:
+            self._fail_pending(exc)
+            self._on_lost(exc)
+
+    def _dispatch(self, payload: bytes) -> None:
+        try:
+            ptype, tag, body = rp.split(payload)
+            if ptype == P.RECEIVED:
+                self._on_received(rp.Received.decode(body))
+            elif ptype == P.JOIN_EVENT:
+                self._on_join(rp.JoinNotice.decode(body))
+            else:
+                future = self._pending.pop(tag, None)
+                if future is not None and not future.done():
+                    future.set_result((ptype, body))
+        except (rp.ProtocolError, ValueError):
+            self.protocol_errors += 1
+            LOGGER.debug("malformed radio packet dropped", exc_info=True)
+
+    def send_nowait(self, ptype: P, body: bytes = b"") -> asyncio.Future[tuple[int, bytes]]:
+        """Queue a request; the future gets (response type, body)."""
+        for _ in range(255):
+            self._tag = self._tag % 255 + 1
+            if self._tag not in self._pending:
+                break
+        else:
+            raise RadioLinkError("more than 254 requests outstanding on the radio link")
+        future: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
+        self._pending[self._tag] = future
+        self._out.append(ash.encode(self._frm << 4, rp.packet(ptype, self._tag, body),
+                                    max_data=MAX_DATA))
+        self._frm = (self._frm + 1) & 7
+        self._wake.set()
+        return future
+
+    async def request(self, ptype: P, body: bytes = b"", *, expect: P | None = None,
+                      timeout: float = 5.0) -> bytes:
+        future = self.send_nowait(ptype, body)
+        try:
+            rtype, rbody = await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            raise RadioLinkError(f"no answer to {ptype.name} within {timeout:g} s") from None
+        if rtype == P.ERROR:
+            raise RadioLinkError(f"{ptype.name} refused: {rbody[1:].decode(errors='replace')}")
+        if expect is not None and rtype != expect:
+            raise RadioLinkError(f"{ptype.name} answered with 0x{rtype:02X}, expected {expect.name}")
+        return rbody
+
+    async def request_status(self, ptype: P, body: bytes = b"", *, timeout: float = 5.0) -> rp.Status:
+        rbody = await self.request(ptype, body, expect=P.STATUS, timeout=timeout)
+        if len(rbody) != 1:
+            raise RadioLinkError(f"malformed STATUS answer to {ptype.name}")
+        return rp.Status(rbody[0])

@@ -1,0 +1,86 @@
+"""Benchmark set-up, and the report of ratios against the targets printed after the run.
+
+Each benchmark records ``extra_info`` = {"case": ..., "who": ..., ["bytes": n]}; the summary hook
+below reads the measured means and prints one line per case with the ratios that the
+performance targets speak of.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+
+@dataclass(frozen=True)
+class Target:
+    title: str
+    subject: str
+    anchor: str
+    ratio: float | None = None  # subject must be at least this many times faster than anchor
+    mb_per_s: float | None = None  # subject must reach this throughput
+
+
+TARGETS: dict[str, Target] = {
+    "ash_encode": Target("ASH encode, 100-byte DATA frame", "compiled", "bellows", ratio=30),
+    "ash_decode": Target("ASH decode, 100-byte DATA frame", "compiled", "bellows", ratio=50),
+    "ash_stream": Target(
+        "ASH stream decode, 1 MiB of 100-byte frames", "compiled", "bellows", mb_per_s=300
+    ),
+    "crc_64": Target("CRC-16/CCITT, 64-byte frames", "compiled", "crc_hqx", ratio=1),
+    "crc_1mib": Target("CRC-16/CCITT, 1 MiB", "compiled", "crc_hqx", ratio=3),
+    "x25_1mib": Target("CRC-16/X-25, 1 MiB", "compiled", "pure"),
+    "hdlc_encode": Target("HDLC encode, 100-byte payload", "compiled", "pure"),
+    "hdlc_decode": Target("HDLC decode, 100-byte payload", "compiled", "pure"),
+    "hdlc_stream": Target("HDLC stream decode, 1 MiB of 100-byte frames", "compiled", "pure"),
+    "mt_encode": Target("MT encode, 100-byte data", "compiled", "pure"),
+    "mt_decode": Target("MT decode, 100-byte data", "compiled", "pure"),
+    "mt_stream": Target("MT stream decode, 1 MiB of 100-byte frames", "compiled", "pure"),
+}
+
+
+def _time(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.3g} us"
+    return f"{seconds * 1e3:.3g} ms"
+
+
+def _line(target: Target, means: dict[str, float], sizes: dict[str, int]) -> str:
+    parts = []
+    for who, mean in sorted(means.items(), key=lambda item: item[1]):
+        text = f"{who} {_time(mean)}"
+        if who in sizes:
+            text += f" ({sizes[who] / mean / 1e6:.0f} MB/s)"
+        parts.append(text)
+    line = f"{target.title}: " + ", ".join(parts)
+    subject = means.get(target.subject)
+    anchor = means.get(target.anchor)
+    if subject and anchor:
+        ratio = anchor / subject
+        line += f"; {target.subject}/{target.anchor} {ratio:.1f}x"
+        if target.ratio is not None:
+            line += (
+                f" (target >= {target.ratio:g}x: {'met' if ratio >= target.ratio else 'MISSED'})"
+            )
+    if target.mb_per_s is not None and subject and target.subject in sizes:
+        rate = sizes[target.subject] / subject / 1e6
+        line += f"; {rate:.0f} MB/s (target >= {target.mb_per_s:g} MB/s: {'met' if rate >= target.mb_per_s else 'MISSED'})"
+    return line
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    session = getattr(terminalreporter.config, "_benchmarksession", None)
+    results = [b for b in getattr(session, "benchmarks", []) if b.stats and "case" in b.extra_info]
+    if not results:
+        return
+    means: dict[str, dict[str, float]] = {}
+    sizes: dict[str, dict[str, int]] = {}
+    for bench in results:
+        case, who = bench.extra_info["case"], bench.extra_info["who"]
+        means.setdefault(case, {})[who] = bench.stats.mean
+        if "bytes" in bench.extra_info:
+            sizes.setdefault(case, {})[who] = bench.extra_info["bytes"]
+    terminalreporter.write_sep("=", "fastpath performance against targets (mean per call)")
+    for case, target in TARGETS.items():
+        if case in means:
+            terminalreporter.write_line(_line(target, means[case], sizes.get(case, {})))

@@ -1,0 +1,51 @@
+"""Fixtures for the DCC model tests: the shared DUIS XSD and DCC reference templates."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED_DUIS = REPO.parent / "shared" / "duis"
+XSD_NAME = "DUIS Schema V5.4.xsd"
+
+
+def xsd_path() -> Path:
+    env = os.environ.get("SMETS1_HIL_DUIS_XSD")
+    return Path(env) if env else SHARED_DUIS / XSD_NAME
+
+
+@pytest.fixture(scope="session")
+def duis_schema() -> Any:
+    path = xsd_path()
+    if not path.is_file():
+        pytest.skip(f"DUIS XSD not found at {path} (set SMETS1_HIL_DUIS_XSD)")
+    from harness.duis import load_schema
+
+    return load_schema(path)
+
+
+@pytest.fixture(scope="session")
+def template() -> Any:
+    def read(name: str) -> bytes:
+        path = SHARED_DUIS / name
+        if not path.is_file():
+            pytest.skip(f"DCC reference template {name} not found in {SHARED_DUIS}")
+        return path.read_bytes()
+
+    return read
+
+
+@pytest.fixture(scope="session")
+def shared_duis() -> Path:
+    if not SHARED_DUIS.is_dir():
+        pytest.skip(f"shared DUIS data not found at {SHARED_DUIS}")
+    return SHARED_DUIS
+
+
+@pytest.fixture(scope="session")
+def xsd_file(duis_schema: Any) -> Path:
+    return xsd_path()

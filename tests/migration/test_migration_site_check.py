@@ -1,0 +1,94 @@
+"""The migration check: the GSME's own site id against the SMSO inventory, through the MPRN rule."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from harness.migration import (
+    BASELINE,
+    UPLIFT_1_2,
+    MprnRejection,
+    MprnVerdict,
+    check_migration_mprn,
+)
+from rigs.operations import RigOperations
+
+
+def _load_gsme_model() -> ModuleType:
+    """The in-process emulated GSME lives with the configuration-tool tests."""
+    name = "smets1_hil_tests_inprocess_gsme"
+    if name in sys.modules:
+        return sys.modules[name]
+    path = Path(__file__).resolve().parent.parent / "config_tool" / "inprocess_gsme.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+gsme = _load_gsme_model()
+IEEE = "0011223344AABBCC"
+
+
+def make_rig(site_id: str) -> RigOperations:
+    rig = gsme.EmulatedGsmeRig()
+    rig.add(IEEE, gsme.GsmeState(pin="4827", site_id=site_id))
+    assert isinstance(rig, RigOperations)
+    return rig
+
+
+async def test_padded_inventory_matches_device_under_uplift_for_ioc() -> None:
+    result = await check_migration_mprn(make_rig("7654321"), IEEE, "0007654321", "AA", UPLIFT_1_2)
+    assert result.verdict is MprnVerdict.MATCH and result.passed
+    assert result.inventory_canonical == result.device_canonical == "7654321"
+    assert result.device_site_id == "7654321" and result.inventory_mprn == "0007654321"
+    assert result.reason_code is None
+
+
+async def test_padded_inventory_fails_under_baseline() -> None:
+    result = await check_migration_mprn(make_rig("7654321"), IEEE, "0007654321", "AA", BASELINE)
+    assert result.verdict is MprnVerdict.REJECTED and not result.passed
+    assert result.reason_code is MprnRejection.LEADING_ZERO
+    assert result.rejected_side == "inventory"
+    assert result.device_site_id == "7654321"
+
+
+async def test_padded_inventory_fails_for_non_ioc_group_under_uplift() -> None:
+    result = await check_migration_mprn(make_rig("7654321"), IEEE, "0007654321", "SB", UPLIFT_1_2)
+    assert result.verdict is MprnVerdict.REJECTED
+    assert result.reason_code is MprnRejection.LEADING_ZERO
+
+
+async def test_device_holding_padded_site_id_is_canonicalised_too() -> None:
+    result = await check_migration_mprn(make_rig("0007654321"), IEEE, "7654321", "CA", UPLIFT_1_2)
+    assert result.passed and result.device_canonical == "7654321"
+    result = await check_migration_mprn(make_rig("0007654321"), IEEE, "7654321", "CA", BASELINE)
+    assert result.verdict is MprnVerdict.REJECTED and result.rejected_side == "device"
+
+
+async def test_different_mprns_mismatch() -> None:
+    result = await check_migration_mprn(make_rig("7654322"), IEEE, "0007654321", "BA", UPLIFT_1_2)
+    assert result.verdict is MprnVerdict.MISMATCH
+    assert result.inventory_canonical == "7654321" and result.device_canonical == "7654322"
+
+
+async def test_unreadable_device_is_a_verdict_not_an_exception() -> None:
+    result = await check_migration_mprn(
+        make_rig("7654321"), "FFFFFFFFFFFFFFFF", "7654321", "AA", UPLIFT_1_2
+    )
+    assert result.verdict is MprnVerdict.UNREADABLE and "no such device" in result.reason
+
+
+@pytest.mark.parametrize("profile", [UPLIFT_1_2, BASELINE])
+async def test_garbage_site_id_is_rejected(profile: str) -> None:
+    result = await check_migration_mprn(
+        make_rig("76543\u0662\u0661"), IEEE, "7654321", "AA", profile
+    )
+    assert result.reason_code is MprnRejection.NON_ASCII_DIGIT and result.rejected_side == "device"
