@@ -46,11 +46,14 @@ cdef inline Py_ssize_t _put(uint8_t* out, uint8_t b, uint32_t accm) noexcept nog
     return 1
 
 
-cdef Py_ssize_t _write_frame(uint8_t* out, const uint8_t* p, Py_ssize_t n,
+cdef inline uint16_t _fcs(const uint8_t* p, Py_ssize_t n) noexcept nogil:
+    return crc16_x25_update(0xFFFF, p, n) ^ 0xFFFF
+
+
+cdef Py_ssize_t _write_frame(uint8_t* out, const uint8_t* p, Py_ssize_t n, uint16_t fcs,
                              uint32_t accm) noexcept nogil:
-    """Flag, escaped payload + FCS, flag into out (room for 2 * (n + 2) + 2); return the length."""
+    """Flag, escaped payload + fcs, flag into out (room for 2 * (n + 2) + 2); return the length."""
     cdef Py_ssize_t i, k = 1
-    cdef uint16_t fcs = crc16_x25_update(0xFFFF, p, n) ^ 0xFFFF
     out[0] = FLAG
     for i in range(n):
         k += _put(out + k, p[i], accm)
@@ -80,12 +83,12 @@ def encode(payload, accm=0, *, max_frame=DEFAULT_MAX_FRAME):
         if view.len > limit:
             raise ValueError(f"HDLC payload is {view.len} bytes, at most {limit} allowed")
         p = <const uint8_t*>view.buf
-        fcs = crc16_x25_update(0xFFFF, p, view.len) ^ 0xFFFF
+        fcs = _fcs(p, view.len)
         tail[0] = fcs & 0xFF
         tail[1] = fcs >> 8
         size = _escaped_len(p, view.len, map_) + _escaped_len(tail, 2, map_) + 2
         out = PyBytes_FromStringAndSize(NULL, size)
-        _write_frame(<uint8_t*>PyBytes_AS_STRING(out), p, view.len, map_)
+        _write_frame(<uint8_t*>PyBytes_AS_STRING(out), p, view.len, fcs, map_)
     finally:
         PyBuffer_Release(&view)
     return out
@@ -114,7 +117,8 @@ def encode_many(payloads, accm=0, *, max_frame=DEFAULT_MAX_FRAME):
                     if grown == NULL:
                         raise MemoryError()
                     buf = grown
-                size += _write_frame(buf + size, <const uint8_t*>view.buf, view.len, map_)
+                size += _write_frame(buf + size, <const uint8_t*>view.buf, view.len,
+                                     _fcs(<const uint8_t*>view.buf, view.len), map_)
             finally:
                 PyBuffer_Release(&view)
         return PyBytes_FromStringAndSize(<char*>buf, size)

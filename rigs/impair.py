@@ -81,7 +81,7 @@ class _Line:
         self.impairment = impairment
         self._rng = rng
         self._sink = sink
-        self._queue: collections.deque[tuple[float, bytes]] = collections.deque()
+        self._queue: collections.deque[tuple[float, bytes, int]] = collections.deque()
         self._queued = 0
         self._wake = asyncio.Event()
         self._drained = asyncio.Event()
@@ -138,7 +138,7 @@ class _Line:
                 due = self._free_at + self.impairment.latency_s
             else:
                 due = now + self.impairment.latency_s
-            self._queue.append((due, self._damage(piece)))
+            self._queue.append((due, self._damage(piece), len(piece)))
             self._queued += len(piece)
         self._drained.clear()
         self._wake.set()
@@ -167,9 +167,9 @@ class _Line:
                 now = time.monotonic()
                 ready = bytearray()
                 while self._queue and self._queue[0][0] <= now:
-                    _, piece = self._queue.popleft()
+                    _, piece, length = self._queue.popleft()
                     ready += piece
-                self._queued = sum(len(p) for _, p in self._queue)
+                    self._queued -= length
                 if self._queued <= _TX_BUFFER // 2:
                     self._drained.set()
                 if ready:

@@ -155,7 +155,9 @@ def _build_request(args: argparse.Namespace) -> Any:
                 raise UserError(
                     f"{args.image}: {exc}; give --firmware-version to send it anyway"
                 ) from None
-        cls = UpdateFirmware if reference is ServiceReference.UPDATE_FIRMWARE else UpdatePPMIDFirmware
+        cls = (
+            UpdateFirmware if reference is ServiceReference.UPDATE_FIRMWARE else UpdatePPMIDFirmware
+        )
         body = cls(image, version, tuple(devices))
         target = args.target or REFERENCE_DCC
     else:

@@ -15,7 +15,9 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("image", help="inspect or build firmware image files")
     actions = parser.add_subparsers(dest="image_command", metavar="ACTION", required=True)
 
-    inspect = actions.add_parser("inspect", help="print an image's header, layout and hashes as JSON")
+    inspect = actions.add_parser(
+        "inspect", help="print an image's header, layout and hashes as JSON"
+    )
     inspect.add_argument("file", type=Path)
     inspect.add_argument(
         "--from-duis",

@@ -108,7 +108,10 @@ class ConfigurationTool:
         confirm: bool = True,
         clock: Callable[[], dt.datetime] = utc_now,
         timeout: float = 10.0,
+        register_secret: Callable[[str], None] | None = None,
     ) -> None:
+        """``register_secret`` is told every PIN value before it goes to the device, so that
+        whatever records the link (frame traces, evidence) can scrub it."""
         if profile not in PROFILES:
             raise ValueError(f"unknown behaviour profile {profile!r}")
         if on_undetermined not in (REPLACE, SKIP):
@@ -125,6 +128,7 @@ class ConfigurationTool:
         self.confirm = confirm
         self.clock = clock
         self.timeout = timeout
+        self.register_secret = register_secret
         self._sequence = 0
 
     async def configure_all(
@@ -212,7 +216,7 @@ class ConfigurationTool:
                 )
             try:
                 verification = await self.rig.verify_pin(
-                    ieee, candidate.reveal(), timeout=self.timeout
+                    ieee, self._send(candidate), timeout=self.timeout
                 )
             except RigError as exc:
                 return DefaultCheck(
@@ -312,7 +316,7 @@ class ConfigurationTool:
 
     async def _apply(self, ieee: str, new_pin: Pin) -> tuple[ChangeStatus, str]:
         try:
-            await self.rig.set_pin(ieee, new_pin.reveal(), timeout=self.timeout)
+            await self.rig.set_pin(ieee, self._send(new_pin), timeout=self.timeout)
         except DeviceTimeout as exc:
             return ChangeStatus.PENDING, f"no answer to the PIN change, may be in force: {exc}"
         except RigError as exc:
@@ -320,7 +324,9 @@ class ConfigurationTool:
         if not self.confirm:
             return ChangeStatus.APPLIED, ""
         try:
-            verification = await self.rig.verify_pin(ieee, new_pin.reveal(), timeout=self.timeout)
+            verification = await self.rig.verify_pin(
+                ieee, self._send(new_pin), timeout=self.timeout
+            )
         except RigError as exc:
             return ChangeStatus.PENDING, f"PIN change not confirmed: {exc}"
         if verification.result is PinCheck.CORRECT:
@@ -328,6 +334,13 @@ class ConfigurationTool:
         if verification.result is PinCheck.LOCKED:
             return ChangeStatus.PENDING, "PIN change not confirmed: the device is locked"
         return ChangeStatus.FAILED, "the device does not accept the new PIN after the change"
+
+    def _send(self, pin: Pin) -> str:
+        """The digits for the device, registered as secret first."""
+        digits = pin.reveal()
+        if self.register_secret is not None:
+            self.register_secret(digits)
+        return digits
 
     def _audit(self, outcome: ConfigurationOutcome) -> None:
         check = outcome.check

@@ -27,7 +27,7 @@ from harness.duis.requests import (
     ActivateFirmware,
     ServiceRequest,
     UpdateFirmware,
-    parse_request,
+    request_from_element,
 )
 from harness.duis.responses import (
     ActivationAlert,
@@ -229,17 +229,17 @@ class ServiceRequestProcessor:
             parsed = request
             document: bytes | None = request.to_xml() if self.schema is not None else None
         else:
-            root = parse_document(request)  # malformed XML: DuisError
-            if self.schema is not None:
-                problems = schema_problems(root, self.schema)
-                if problems:
-                    raise RequestRejected(
-                        f"not valid against the DUIS XSD: {problems[0]}", field="schema"
-                    )
             try:
-                parsed = parse_request(request)
+                root = parse_document(request)
+                if self.schema is not None:
+                    problems = schema_problems(root, self.schema)
+                    if problems:
+                        raise DuisError(
+                            f"not valid against the DUIS XSD: {problems[0]}", field="schema"
+                        )
+                parsed = request_from_element(root)
             except DuisError as exc:
-                raise RequestRejected(str(exc), field=exc.field) from None
+                raise RequestRejected(exc.reason, field=exc.field) from None
             return parsed, self.schema is not None
         if document is not None:
             problems = schema_problems(document, self.schema)

@@ -9,6 +9,7 @@ class DuisError(ValueError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message if field is None else f"{field}: {message}")
         self.field = field
+        self.reason = message
 
 
 class SchemaUnavailable(DuisError):

@@ -40,9 +40,11 @@ def summarise_request(request: ServiceRequest) -> list[str]:
 
     rid = request.request_id
     lines = [
-        f"Request SR {request.service_reference.value} "
-        f"{request.service_reference.description} "
-        f"(variant {request.service_reference_variant}, command variant {request.command_variant})",
+        (
+            f"Request SR {request.service_reference.value} "
+            f"{request.service_reference.description} "
+            f"(variant {request.service_reference_variant}, command variant {request.command_variant})"
+        ),
         f"  RequestID: originator {rid.originator}, target {rid.target}, counter {rid.counter}",
         f"  signature: {'present' if request.signed else 'absent'}",
     ]
@@ -85,12 +87,12 @@ def summarise_request(request: ServiceRequest) -> list[str]:
 
 
 def summarise_response(response: ServiceResponse) -> list[str]:
-    reference = (
-        f" to SR {response.service_reference.value}" if response.service_reference else ""
-    )
+    reference = f" to SR {response.service_reference.value}" if response.service_reference else ""
     lines = [
-        f"Response{reference}: {response.response_code} at "
-        f"{format_datetime(response.response_datetime)}"
+        (
+            f"Response{reference}: {response.response_code} at "
+            f"{format_datetime(response.response_datetime)}"
+        )
     ]
     if response.request_id is not None:
         lines.append(f"  RequestID: {response.request_id}")

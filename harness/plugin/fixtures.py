@@ -5,13 +5,17 @@ test asks for it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from harness.evidence.bundle import record_filename
 from harness.evidence.recorder import ScenarioEvidence
+from harness.plugin.configuration import ConfigurationToolSession
 from harness.plugin.evidence_hooks import EVIDENCE_STASH
 from harness.plugin.leasing import NoRigFree, lease_rig
+from harness.plugin.rig import HilDevice, HilRig
+from harness.plugin.service_requests import ServiceRequests
 from harness.plugin.state import RunState, run_state
 from harness.rigfile import RigSpec, default_rig
 
@@ -63,3 +67,58 @@ def rig_spec(hil_run: RunState) -> Iterator[RigSpec]:
         yield lease.rig
     finally:
         lease.release()
+
+
+@pytest.fixture(scope="session")
+def rig(rig_spec: RigSpec, hil_run: RunState) -> Iterator[HilRig]:
+    """The rig, brought up once per session (per worker) and taken down at the end whatever happens.
+
+    With no rig file this starts the embedded emulator process with one PPMID, ESME and GSME.
+    """
+    from harness.plugin.bringup import bring_up
+
+    started = bring_up(rig_spec)
+    hil_run.rig_identity = started.rig.identity_record()
+    try:
+        yield started.rig
+    finally:
+        started.close()
+
+
+def _device(rig: HilRig, role: str) -> HilDevice:
+    device = rig.device(role)
+    if device is None:
+        pytest.skip(f"rig {rig.spec.name} has no {role}")
+    return device
+
+
+@pytest.fixture
+def ppmid(rig: HilRig) -> HilDevice:
+    """The rig's PPMID (the scenario is skipped on a rig without one)."""
+    return _device(rig, "PPMID")
+
+
+@pytest.fixture
+def esme(rig: HilRig) -> HilDevice:
+    """The rig's ESME (electricity meter)."""
+    return _device(rig, "ESME")
+
+
+@pytest.fixture
+def gsme(rig: HilRig) -> HilDevice:
+    """The rig's GSME (gas meter)."""
+    return _device(rig, "GSME")
+
+
+@pytest.fixture
+def dcc(rig: HilRig, profile: str) -> ServiceRequests:
+    """The DCC service-request processor of the run's profile, executing on the rig."""
+    return ServiceRequests(rig, profile)
+
+
+@pytest.fixture
+def config_tool(
+    rig: HilRig, profile: str, tmp_path: Path, evidence: ScenarioEvidence
+) -> ConfigurationToolSession:
+    """The pre-migration configuration tool of the run's profile, acting on the rig's devices."""
+    return ConfigurationToolSession(rig, profile, tmp_path, evidence)

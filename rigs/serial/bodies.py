@@ -277,10 +277,10 @@ _OUTCOMES = {
 
 
 def encode_activation(result: ActivationResult) -> bytes:
-    if result.status in _OUTCOMES:
-        outcome = _OUTCOMES[result.status]
-    elif result.status is ActivationStatus.NO_IMAGE or result.reason == "nothing scheduled":
+    if result.status is ActivationStatus.CANCELLED and result.reason == "nothing scheduled":
         outcome = Outcome.NOTHING_SCHEDULED
+    elif result.status in _OUTCOMES:
+        outcome = _OUTCOMES[result.status]
     else:
         raise ValueError(f"activation status {result.status.value} has no OK answer")
     running = result.running or FirmwareVersion(NO_VERSION, "")

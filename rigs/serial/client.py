@@ -39,6 +39,8 @@ RECENT_FRAMES = 16
 class TestPortError(RigError):
     """A test-port operation failed; carries the last frames seen (redacted) for the evidence."""
 
+    __test__ = False  # a library class, not a pytest test class
+
     def __init__(
         self,
         message: str,
@@ -54,6 +56,8 @@ class TestPortError(RigError):
 
 class TestPortTimeout(TestPortError, DeviceTimeout):
     """The device did not answer in time."""
+
+    __test__ = False  # a library class, not a pytest test class
 
 
 @dataclass
@@ -73,6 +77,8 @@ NoticeHandler = Callable[[Response], None]
 
 class TestPortClient:
     """Requests and answers over one link; start with :meth:`start`, end with :meth:`close`."""
+
+    __test__ = False  # a library class, not a pytest test class
 
     def __init__(self, link: Link, *, trace: TraceWriter | None = None, name: str | None = None) -> None:
         self.link = link

@@ -25,6 +25,8 @@ from rigs.serial.protocol import Status
 class TestPortRefusal(Exception):
     """The device refuses a request; the responder answers with ``status`` and ``reason``."""
 
+    __test__ = False  # a library class, not a pytest test class
+
     def __init__(self, status: Status, reason: str, *, detail: int = 0) -> None:
         super().__init__(reason)
         self.status = status

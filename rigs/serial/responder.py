@@ -62,6 +62,8 @@ class _Session:
 class TestPortResponder:
     """Serve ``device`` on ``link`` until the link closes (see :meth:`serve`)."""
 
+    __test__ = False  # a library class, not a pytest test class
+
     def __init__(
         self,
         device: TestPortDevice,
@@ -116,19 +118,29 @@ class TestPortResponder:
             return str(exc)
 
     def handle_bytes(self, chunk: bytes) -> list[bytes]:
-        """Payloads to send back for a chunk of received bytes (responses and notices)."""
+        """Payloads to send back for a chunk of received bytes (responses and notices, in order).
+
+        The chunk is fed one frame at a time, so a FRAME_ERROR notice goes out exactly where the
+        damaged frame sat among the answers; the client relies on that order.
+        """
         out: list[bytes] = []
-        for payload in self._decoder.feed(chunk):
-            out.extend(self._handle_payload(payload))
-        stats = self._decoder.stats
-        bad = stats.crc_errors + stats.discarded + stats.oversized
-        if bad != self._bad_seen:
-            count = bad - self._bad_seen
-            self._bad_seen = bad
-            self.stats.bad_frames += count
-            if self.trace is not None:
-                self.trace.record("rx", b"", error=f"{count} damaged frame(s) dropped")
-            out.append(notice(Status.FRAME_ERROR, count).encode())
+        start = 0
+        end = len(chunk)
+        while start < end:
+            flag = chunk.find(b"\x7e", start)
+            stop = end if flag < 0 else flag + 1
+            for payload in self._decoder.feed(chunk[start:stop]):
+                out.extend(self._handle_payload(payload))
+            start = stop
+            stats = self._decoder.stats
+            bad = stats.crc_errors + stats.discarded + stats.oversized
+            if bad != self._bad_seen:
+                count = bad - self._bad_seen
+                self._bad_seen = bad
+                self.stats.bad_frames += count
+                if self.trace is not None:
+                    self.trace.record("rx", b"", error=f"{count} damaged frame(s) dropped")
+                out.append(notice(Status.FRAME_ERROR, count).encode())
         return out
 
     def _handle_payload(self, payload: bytes) -> list[bytes]:

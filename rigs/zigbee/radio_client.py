@@ -14,7 +14,7 @@ from fastpath import ash
 
 from rigs.emulator import radio_protocol as rp
 from rigs.emulator.radio_protocol import PacketType as P
-from rigs.link import Link, LinkClosed
+from rigs.link import Link, LinkClosed, TraceWriter
 from rigs.operations import RigError
 
 LOGGER = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ class RadioLinkClient:
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self.protocol_errors = 0
+        self.trace: TraceWriter | None = None
 
     @property
     def crc_errors(self) -> int:
@@ -110,7 +111,17 @@ class RadioLinkClient:
             self._fail_pending(exc)
             self._on_lost(exc)
 
+    def _record(self, direction: str, payload: bytes) -> None:
+        assert self.trace is not None
+        try:
+            name = P(payload[0]).name
+        except (ValueError, IndexError):
+            name = "UNKNOWN"
+        self.trace.record(direction, payload, frame=name)  # type: ignore[arg-type]
+
     def _dispatch(self, payload: bytes) -> None:
+        if self.trace is not None:
+            self._record("rx", payload)
         try:
             ptype, tag, body = rp.split(payload)
             if ptype == P.RECEIVED:
@@ -135,8 +146,10 @@ class RadioLinkClient:
             raise RadioLinkError("more than 254 requests outstanding on the radio link")
         future: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
         self._pending[self._tag] = future
-        self._out.append(ash.encode(self._frm << 4, rp.packet(ptype, self._tag, body),
-                                    max_data=MAX_DATA))
+        payload = rp.packet(ptype, self._tag, body)
+        if self.trace is not None:
+            self._record("tx", payload)
+        self._out.append(ash.encode(self._frm << 4, payload, max_data=MAX_DATA))
         self._frm = (self._frm + 1) & 7
         self._wake.set()
         return future

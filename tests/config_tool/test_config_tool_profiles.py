@@ -230,3 +230,26 @@ def test_tool_rejects_unknown_settings(tmp_path: Path) -> None:
         make_tool(make_rig(), "uplift", tmp_path)
     with pytest.raises(ValueError):
         make_tool(make_rig(), UPLIFT_1_2, tmp_path, on_undetermined="guess")
+
+
+async def test_new_pin_the_device_calls_default_is_replaced_again(tmp_path: Path) -> None:
+    # The device has a factory default (2580) the policy does not list; the first new PIN drawn
+    # happens to be it. The device's own query after the change catches that.
+    draws = iter([2580, 4711])
+    policy = PinPolicy.from_values(
+        ["0000", "1234", "1111", "9999"], randbelow=lambda n: next(draws)
+    )
+    rig = EmulatedGsmeRig()
+    state = rig.add(DEFAULT_DEVICE, GsmeState(pin="1234", defaults=frozenset({"1234", "2580"})))
+    outcome = await make_tool(rig, UPLIFT_1_2, tmp_path, policy=policy).configure(TARGETS[0])
+    assert state.pin == "4711" and state.pin_changes == 2
+    assert outcome.new_pin is not None and outcome.new_pin.reveal() == "4711"
+    assert outcome.status is ChangeStatus.APPLIED
+    rows = read_changes(tmp_path / "changes.csv")
+    assert [(r.new_pin.reveal(), r.status) for r in rows] == [
+        ("2580", ChangeStatus.PENDING),
+        ("2580", ChangeStatus.APPLIED),
+        ("4711", ChangeStatus.PENDING),
+        ("4711", ChangeStatus.APPLIED),
+    ]
+    assert len({r.change_id for r in rows}) == 2

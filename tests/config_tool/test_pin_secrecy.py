@@ -25,6 +25,7 @@ from harness.configtool import (
 )
 from harness.configtool.pin import MASK
 from harness.migration import BASELINE, UPLIFT_1_2
+from rigs.operations import PinVerification
 
 ENGINEER_PIN = "4827"
 
@@ -159,3 +160,35 @@ def test_audit_log_refuses_a_pin(tmp_path: Path) -> None:
     with pytest.raises(TypeError):
         log.write({"pin": Pin(ENGINEER_PIN)})  # type: ignore[dict-item]
     assert not (tmp_path / "audit.jsonl").exists()
+
+
+@pytest.mark.parametrize("profile", [UPLIFT_1_2, BASELINE])
+async def test_every_pin_sent_is_registered_as_secret_first(tmp_path: Path, profile: str) -> None:
+    registered: list[str] = []
+
+    class RecordingRig(EmulatedGsmeRig):
+        async def verify_pin(
+            self, ieee: str, pin: str, *, timeout: float = 10.0
+        ) -> PinVerification:
+            assert pin in registered
+            return await super().verify_pin(ieee, pin, timeout=timeout)
+
+        async def set_pin(self, ieee: str, new_pin: str, *, timeout: float = 10.0) -> None:
+            assert new_pin in registered
+            await super().set_pin(ieee, new_pin, timeout=timeout)
+
+    rig = RecordingRig()
+    state = rig.add("ABCDEFABCDEF0002", GsmeState(pin=ENGINEER_PIN, supports_default_query=False))
+    tool = ConfigurationTool(
+        rig,
+        profile=profile,
+        audit=AuditLog(tmp_path / "audit.jsonl"),
+        changes=ChangesFile(tmp_path / "changes.csv"),
+        register_secret=registered.append,
+    )
+    await tool.configure(ConfigurationTarget("INST-B", "ABCDEFABCDEF0002", "SUPB"))
+    if profile == UPLIFT_1_2:
+        assert set(registered) == {"0000", "1234", "1111", "9999"}  # candidates verified
+        assert state.pin == ENGINEER_PIN
+    else:
+        assert state.pin in registered and state.pin != ENGINEER_PIN

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from dcc_scenario import activate, read_version, update_firmware
+
 from harness.dcc import (
     BehaviourProfile,
     Cohort,
@@ -24,7 +26,6 @@ from harness.dcc import (
 from harness.duis import ServiceReference, normalise_eui64, schema_problems
 from harness.firmware import build_image, manufacturer_payload, parse_image
 from rigs.operations import DeviceIdentity, DeviceRole, RigOperations
-from dcc_scenario import activate, read_version, update_firmware
 
 MATRIX_REFERENCES = (
     ServiceReference.UPDATE_FIRMWARE,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from in_process_rig import InProcessRig, SettableClock
 from dcc_matrix import ROWS, Outcome, check_profiles_differ_only_on_ppmid, expected, row_id, run_row
 from dcc_scenario import MODELS, START, device_id
+from in_process_rig import InProcessRig, SettableClock
 
 from harness.dcc import BehaviourProfile, Cohort
 from harness.duis import ServiceReference

@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -40,8 +39,12 @@ def image_file(tmp_path: Path) -> Path:
 
 
 def test_validate_templates_exit_zero(
-    xsd: list[str], shared_duis: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    files = [str(shared_duis / n) for n in ("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML", "CS08_11.2_SUCCESS_REQUEST_DUIS.XML")]
+    xsd: list[str], shared_duis: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = [
+        str(shared_duis / n)
+        for n in ("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML", "CS08_11.2_SUCCESS_REQUEST_DUIS.XML")
+    ]
     assert main(["duis", "validate", *xsd, *files]) == 0
     assert capsys.readouterr().out == ""
 
@@ -72,7 +75,22 @@ def test_build_11_1_then_validate_and_show(
     xsd: list[str], image_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "r.xml"
-    code = main(["duis", "build", "11.1", *xsd, "--image", str(image_file), "--device", DEVICE, "--counter", "5", "-o", str(out)])
+    code = main(
+        [
+            "duis",
+            "build",
+            "11.1",
+            *xsd,
+            "--image",
+            str(image_file),
+            "--device",
+            DEVICE,
+            "--counter",
+            "5",
+            "-o",
+            str(out),
+        ]
+    )
     assert code == 0
     request = parse_request(out.read_bytes())
     assert isinstance(request.body, UpdateFirmware)
@@ -92,13 +110,50 @@ def test_build_11_3_hash_from_image_and_cancel(
     xsd: list[str], image_file: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "a.xml"
-    assert main(["duis", "build", "11.3", *xsd, "--target", DEVICE, "--image", str(image_file), "--execution-datetime", "2027-01-02T03:04:05Z", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "duis",
+                "build",
+                "11.3",
+                *xsd,
+                "--target",
+                DEVICE,
+                "--image",
+                str(image_file),
+                "--execution-datetime",
+                "2027-01-02T03:04:05Z",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     request = parse_request(out.read_bytes())
     assert isinstance(request.body, ActivateFirmware)
-    assert request.body.firmware_hash == parse_image(image_file.read_bytes()).manufacturer_image_sha256
+    assert (
+        request.body.firmware_hash == parse_image(image_file.read_bytes()).manufacturer_image_sha256
+    )
     assert request.body.execution_datetime is not None
     assert request.body.execution_datetime.year == 2027
-    assert main(["duis", "build", "11.3", *xsd, "--target", DEVICE, "--hash", "AB" * 32, "--cancel", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "duis",
+                "build",
+                "11.3",
+                *xsd,
+                "--target",
+                DEVICE,
+                "--hash",
+                "AB" * 32,
+                "--cancel",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     cancel = parse_request(out.read_bytes())
     assert isinstance(cancel.body, ActivateFirmware) and cancel.body.is_cancellation
 
@@ -146,7 +201,12 @@ def test_module_entry_in_subprocess(shared_duis: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(repo)}
     result = subprocess.run(
         [sys.executable, "-m", "harness", "duis", "show", str(template)],
-        capture_output=True, text=True, timeout=120, check=False, env=env, cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+        cwd=repo,
     )
     assert result.returncode == 0, result.stderr
     assert "FirmwareHash: AA758690730934FF" in result.stdout

@@ -1,5 +1,7 @@
 """ASH: control bytes, encoding limits and the stream decoder's handling of every reserved byte."""
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,14 +22,17 @@ def test_control_builders(impl: Implementation) -> None:
     assert (ash.RST, ash.RSTACK, ash.ERROR) == (0xC0, 0xC1, 0xC2)
 
 
-@pytest.mark.parametrize(("frm_num", "ack_num"), [(8, 0), (0, 8), (-1, 0)])
+@pytest.mark.parametrize(("frm_num", "ack_num"), [(8, 0), (0, 8), (-1, 0), (0, -1)])
 def test_control_builders_reject_out_of_range(
     impl: Implementation, frm_num: int, ack_num: int
 ) -> None:
     with pytest.raises(ValueError):
         impl.ash.data_control(frm_num, ack_num)
+    bad_ack = ack_num if not 0 <= ack_num <= 7 else frm_num
     with pytest.raises(ValueError):
-        impl.ash.ack_control(max(frm_num, ack_num) if max(frm_num, ack_num) > 7 else -1)
+        impl.ash.ack_control(bad_ack)
+    with pytest.raises(ValueError):
+        impl.ash.nak_control(bad_ack)
 
 
 def test_parse_control_round_trips(impl: Implementation) -> None:
@@ -107,7 +112,8 @@ def test_encode_many_is_concatenation(impl: Implementation) -> None:
 
 
 def _frame(impl: Implementation, data: bytes = b"\x01\x02\x03", control: int = 0x25) -> bytes:
-    return impl.ash.encode(control, data)
+    wire: bytes = impl.ash.encode(control, data)
+    return wire
 
 
 def test_cancel_discards_frame_in_progress(impl: Implementation) -> None:
@@ -165,7 +171,7 @@ def test_escaped_reserved_bytes_survive(impl: Implementation) -> None:
 
 
 @pytest.fixture(scope="module")
-def bellows_ash():  # type: ignore[no-untyped-def]
+def bellows_ash() -> Any:
     return pytest.importorskip("bellows.ash")
 
 
@@ -178,11 +184,11 @@ def bellows_ash():  # type: ignore[no-untyped-def]
 )
 def test_matches_bellows(
     impl: Implementation,
-    bellows_ash,
+    bellows_ash: Any,
     frm_num: int,
     ack_num: int,
     re_tx: bool,
-    payload: bytes,  # type: ignore[no-untyped-def]
+    payload: bytes,
 ) -> None:
     frame = bellows_ash.DataFrame(frm_num=frm_num, re_tx=re_tx, ack_num=ack_num, ezsp_frame=payload)
     theirs = bytes(bellows_ash.AshProtocol._stuff_bytes(frame.to_bytes())) + b"\x7e"

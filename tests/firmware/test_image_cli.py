@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+
 import pytest
 
 from harness.cli import main
@@ -30,9 +31,25 @@ def test_build_then_inspect(
     layout: str, signed: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "img.ota"
-    argv = ["image", "build", "-o", str(out), "--size", "65536", "--manufacturer", "0x1234",
-            "--image-type", "7", "--file-version", "0x00010203", "--layout", layout,
-            "--hardware", "0x0001-0x0003", *signed]
+    argv = [
+        "image",
+        "build",
+        "-o",
+        str(out),
+        "--size",
+        "65536",
+        "--manufacturer",
+        "0x1234",
+        "--image-type",
+        "7",
+        "--file-version",
+        "0x00010203",
+        "--layout",
+        layout,
+        "--hardware",
+        "0x0001-0x0003",
+        *signed,
+    ]
     assert main(argv) == 0
     data = out.read_bytes()
     assert len(data) == 65536
@@ -45,7 +62,10 @@ def test_build_then_inspect(
     assert facts["header"]["image_type"] == "0x0007"
     assert facts["header"]["file_version"] == "0x00010203"
     assert facts["header"]["minimum_hardware_version"] == "0x0001"
-    assert facts["manufacturer_image_sha256"] == parse_image(data).manufacturer_image_sha256.hex().upper()
+    assert (
+        facts["manufacturer_image_sha256"]
+        == parse_image(data).manufacturer_image_sha256.hex().upper()
+    )
 
 
 @pytest.mark.parametrize(
@@ -53,7 +73,10 @@ def test_build_then_inspect(
     [
         (["image", "build", "-o", "{tmp}/x", "--size", "20"], "too small"),
         (["image", "build", "-o", "{tmp}/x", "--size", "900", "--hardware", "3"], "not MIN-MAX"),
-        (["image", "build", "-o", "{tmp}/x", "--size", "900", "--hardware", "3-1"], "above maximum"),
+        (
+            ["image", "build", "-o", "{tmp}/x", "--size", "900", "--hardware", "3-1"],
+            "above maximum",
+        ),
         (["image", "inspect", "{tmp}/missing"], "cannot read"),
         (["image", "inspect", "{tmp}/garbage"], "bad OTA magic"),
     ],

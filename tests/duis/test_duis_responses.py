@@ -52,27 +52,42 @@ def responses_under_test() -> list[ServiceResponse]:
         ),
         ServiceResponse("E11", NOW, DccResponse(), RID, sr.READ_FIRMWARE_VERSION),
         ServiceResponse(
-            "I0", NOW, Smets1Reply(DEVICE, USER, 9, FirmwareVersionReport("0102")), RID,
+            "I0",
+            NOW,
+            Smets1Reply(DEVICE, USER, 9, FirmwareVersionReport("0102")),
+            RID,
             sr.READ_FIRMWARE_VERSION,
         ),
         *[
             ServiceResponse(
                 "I0",
                 NOW,
-                Smets1Reply(DEVICE, USER, 9, ActivationReport(status, "0102", status is ActivationStatus.SUCCESS)),
+                Smets1Reply(
+                    DEVICE,
+                    USER,
+                    9,
+                    ActivationReport(status, "0102", status is ActivationStatus.SUCCESS),
+                ),
                 RID,
                 sr.ACTIVATE_FIRMWARE,
             )
             for status in ActivationStatus
         ],
         ServiceResponse(
-            "I0", NOW, Smets1Reply(DEVICE, USER, 9, ActivationReport(None)), RID, sr.ACTIVATE_FIRMWARE
+            "I0",
+            NOW,
+            Smets1Reply(DEVICE, USER, 9, ActivationReport(None)),
+            RID,
+            sr.ACTIVATE_FIRMWARE,
         ),
         ServiceResponse(
             "I0",
             NOW,
             Smets1Reply(
-                DEVICE, USER, 9, ActivationAlert(NOW, NOW, 9, ActivationStatus.HASH_MISMATCH, "0101")
+                DEVICE,
+                USER,
+                9,
+                ActivationAlert(NOW, NOW, 9, ActivationStatus.HASH_MISMATCH, "0101"),
             ),
             None,
             sr.ACTIVATE_FIRMWARE,
@@ -118,6 +133,4 @@ def test_bad_response_code_is_named() -> None:
 
 def test_parse_refuses_a_request_document() -> None:
     with pytest.raises(DuisError, match="expected"):
-        parse_response(
-            b'<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway"/>'
-        )
+        parse_response(b'<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway"/>')

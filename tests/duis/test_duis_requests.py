@@ -42,9 +42,7 @@ def requests_under_test() -> list[ServiceRequest]:
         ),
         ServiceRequest(rid, ServiceReference.READ_FIRMWARE_VERSION, ReadFirmwareVersion()),
         ServiceRequest(rid, ServiceReference.READ_FIRMWARE_VERSION, ReadFirmwareVersion(WHEN)),
-        ServiceRequest(
-            rid, ServiceReference.ACTIVATE_FIRMWARE, ActivateFirmware(bytes(range(32)))
-        ),
+        ServiceRequest(rid, ServiceReference.ACTIVATE_FIRMWARE, ActivateFirmware(bytes(range(32)))),
         ServiceRequest(
             rid, ServiceReference.ACTIVATE_FIRMWARE, ActivateFirmware(bytes(range(32)), WHEN)
         ),
@@ -57,7 +55,9 @@ def requests_under_test() -> list[ServiceRequest]:
 
 
 @pytest.mark.parametrize(
-    "request_", requests_under_test(), ids=lambda r: f"{r.service_reference.value}-{r.request_id.counter}"
+    "request_",
+    requests_under_test(),
+    ids=lambda r: f"{r.service_reference.value}-{r.request_id.counter}",
 )
 def test_round_trip_validates_and_parses_back(request_: ServiceRequest, duis_schema: Any) -> None:
     document = request_.to_xml()
@@ -116,15 +116,13 @@ def test_cancellation_form_is_recognised() -> None:
     body = ActivateFirmware(bytes(32), dt.datetime(3000, 12, 31, tzinfo=dt.UTC))
     assert body.is_cancellation
     parsed = parse_request(
-        ServiceRequest(
-            RequestId(USER, PPMID, 1), ServiceReference.ACTIVATE_FIRMWARE, body
-        ).to_xml()
+        ServiceRequest(RequestId(USER, PPMID, 1), ServiceReference.ACTIVATE_FIRMWARE, body).to_xml()
     )
     assert isinstance(parsed.body, ActivateFirmware) and parsed.body.is_cancellation
 
 
 def _template_with(template: Any, old: bytes, new: bytes) -> bytes:
-    data = template("CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML")
+    data: bytes = template("CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML")
     assert old in data
     return data.replace(old, new)
 
@@ -164,7 +162,9 @@ def test_bad_request_id_is_named(template: Any, bad: bytes) -> None:
 
 
 def test_hash_of_wrong_length_is_named(template: Any) -> None:
-    data = _template_with(template, b"657788990011223344556677</sr:FirmwareHash>", b"6577</sr:FirmwareHash>")
+    data = _template_with(
+        template, b"657788990011223344556677</sr:FirmwareHash>", b"6577</sr:FirmwareHash>"
+    )
     with pytest.raises(DuisError, match="must be 32") as info:
         parse_request(data)
     assert info.value.field == "FirmwareHash"
@@ -211,6 +211,8 @@ def test_body_must_match_service_reference() -> None:
 
 
 def test_schema_reports_invalid_document(duis_schema: Any) -> None:
-    document = requests_under_test()[3].to_xml().replace(b"<sr:CommandVariant>4", b"<sr:CommandVariant>12")
+    document = (
+        requests_under_test()[3].to_xml().replace(b"<sr:CommandVariant>4", b"<sr:CommandVariant>12")
+    )
     problems = schema_problems(document, duis_schema)
     assert problems and "CommandVariant" in problems[0]

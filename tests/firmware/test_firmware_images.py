@@ -16,7 +16,7 @@ from harness.firmware.ota_header import parse_header
 
 def template_image(template: Any) -> bytes:
     text = template("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML").decode()
-    match = re.search(r"<sr:FirmwareImage>(.*?)</sr:FirmwareImage>", text, re.S)
+    match = re.search(r"<sr:FirmwareImage>(.*?)</sr:FirmwareImage>", text, re.DOTALL)
     assert match is not None
     return base64.b64decode(match.group(1))
 
@@ -107,7 +107,9 @@ def test_zigbee_sub_elements_reported() -> None:
 
 def _gbcs(**kwargs: Any) -> bytearray:
     return bytearray(
-        build_image(b"payload" * 10, manufacturer_code=0x121D, image_type=0, file_version=1, **kwargs)
+        build_image(
+            b"payload" * 10, manufacturer_code=0x121D, image_type=0, file_version=1, **kwargs
+        )
     )
 
 

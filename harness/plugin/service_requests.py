@@ -1,0 +1,166 @@
+"""The ``dcc`` fixture: DUIS requests built for the rig's devices and processed by the DCC model.
+
+Each call builds a DUIS 5.4 request, hands its XML to the
+:class:`~harness.dcc.ServiceRequestProcessor` of the run's behaviour profile (which checks it and
+executes it on the rig), and returns the request and response XML with the processing result. The
+inventory the model checks targets against comes from the rig file; a scenario may put a device in
+another installation cohort by naming its GroupID.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from harness.plugin.rig import HilDevice, HilRig
+
+if TYPE_CHECKING:
+    from harness.dcc import ProcessResult, ServiceRequestProcessor, UserAlert
+    from harness.duis import RequestId, ServiceRequest
+
+ORIGINATOR = "90-B3-D5-1F-30-01-00-00"  # a service user's EUI-64 (DCC reference test data style)
+
+
+class ManualClock:
+    """The DCC model's clock: real time plus whatever a scenario has advanced it by."""
+
+    def __init__(self) -> None:
+        self._offset = dt.timedelta(0)
+
+    def __call__(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self._offset
+
+    def advance(self, seconds: float) -> None:
+        self._offset += dt.timedelta(seconds=seconds)
+
+
+@dataclass
+class Exchange:
+    """One DUIS request, its response and what processing it did."""
+
+    service_request: str
+    request_xml: str
+    result: ProcessResult
+
+    @property
+    def response_xml(self) -> str:
+        return self.result.response_xml.decode("utf-8")
+
+    @property
+    def response_code(self) -> str:
+        return self.result.response_code
+
+
+class ServiceRequests:
+    """Builds and processes 11.1 / 11.2 / 11.3 requests against the rig under one profile."""
+
+    def __init__(self, rig: HilRig, profile: str) -> None:
+        self.rig = rig
+        self.profile = profile
+        self.clock = ManualClock()
+        self._counter = itertools.count(int(dt.datetime.now(dt.UTC).timestamp() * 1000))
+        self._processors: dict[tuple[tuple[str, str], ...], ServiceRequestProcessor] = {}
+
+    def processor(self, groups: dict[str, str] | None = None) -> ServiceRequestProcessor:
+        """The model for an inventory where ``groups`` (IEEE -> GroupID) overrides the rig file."""
+        from harness.dcc import (
+            BehaviourProfile,
+            DeviceModel,
+            Inventory,
+            ProcessorSettings,
+            ServiceRequestProcessor,
+        )
+
+        overrides = groups or {}
+        key = tuple(sorted(overrides.items()))
+        if key not in self._processors:
+            settings = ProcessorSettings(profile=BehaviourProfile(self.profile))
+            inventory = Inventory(settings.cohorts)
+            for device in self.rig.spec.devices:
+                identity = self.rig.identities[device.ieee]
+                model = DeviceModel(
+                    identity.manufacturer_code, identity.image_type, identity.hardware_version, identity.model
+                )
+                inventory.add(device.ieee, device.role, model, overrides.get(device.ieee, device.group_id))
+            self._processors[key] = ServiceRequestProcessor(
+                self.rig.ops, inventory, settings, clock=self.clock
+            )
+        return self._processors[key]
+
+    def cohort_group(self, cohort_name: str) -> str:
+        """A GroupID of the named cohort (``IOC``, ``MOC (MDS)``, ``MOC (Secure)``)."""
+        from harness.dcc import Cohort, ProcessorSettings
+
+        return ProcessorSettings().cohorts.example_group(Cohort(cohort_name))
+
+    def _request_id(self, target: str) -> RequestId:
+        from harness.duis import RequestId
+
+        return RequestId(ORIGINATOR, target, next(self._counter))
+
+    def _process(self, label: str, request: ServiceRequest, groups: dict[str, str] | None) -> Exchange:
+        xml = request.to_xml()
+        result = self.rig.run(self.processor(groups).process(xml), timeout=900)
+        return Exchange(label, xml.decode("utf-8"), result)
+
+    def update_firmware(
+        self,
+        devices: list[HilDevice],
+        image: bytes,
+        firmware_version: str,
+        *,
+        groups: dict[str, str] | None = None,
+    ) -> Exchange:
+        """SR 11.1 Update Firmware to ``devices`` (the DeviceIDList)."""
+        from harness.duis import ServiceReference, ServiceRequest, UpdateFirmware
+
+        body = UpdateFirmware(image, firmware_version, tuple(d.ieee for d in devices))
+        request = ServiceRequest(
+            self._request_id(ORIGINATOR), ServiceReference.UPDATE_FIRMWARE, body
+        )
+        return self._process("11.1", request, groups)
+
+    def update_ppmid_firmware(
+        self, device: HilDevice, image: bytes, firmware_version: str, *, groups: dict[str, str] | None = None
+    ) -> Exchange:
+        """SR 11.4 Update PPMID Firmware (the SMETS2 route) to ``device``."""
+        from harness.duis import ServiceReference, ServiceRequest, UpdatePPMIDFirmware
+
+        body = UpdatePPMIDFirmware(image, firmware_version, (device.ieee,))
+        request = ServiceRequest(
+            self._request_id(ORIGINATOR), ServiceReference.UPDATE_PPMID_FIRMWARE, body
+        )
+        return self._process("11.4", request, groups)
+
+    def read_firmware_version(self, device: HilDevice, *, groups: dict[str, str] | None = None) -> Exchange:
+        """SR 11.2 Read Firmware Version of ``device``."""
+        from harness.duis import ReadFirmwareVersion, ServiceReference, ServiceRequest
+
+        request = ServiceRequest(
+            self._request_id(device.ieee), ServiceReference.READ_FIRMWARE_VERSION, ReadFirmwareVersion()
+        )
+        return self._process("11.2", request, groups)
+
+    def activate_firmware(
+        self,
+        device: HilDevice,
+        firmware_hash: bytes,
+        *,
+        at: dt.datetime | None = None,
+        groups: dict[str, str] | None = None,
+    ) -> Exchange:
+        """SR 11.3 Activate Firmware on ``device`` (now, or at ``at`` on the model's clock)."""
+        from harness.duis import ActivateFirmware, ServiceReference, ServiceRequest
+
+        request = ServiceRequest(
+            self._request_id(device.ieee),
+            ServiceReference.ACTIVATE_FIRMWARE,
+            ActivateFirmware(firmware_hash, at),
+        )
+        return self._process("11.3", request, groups)
+
+    def run_due(self, *, groups: dict[str, str] | None = None) -> list[UserAlert]:
+        """Execute the future-dated activations whose time has come on the model's clock."""
+        return self.rig.run(self.processor(groups).run_due(), timeout=300)

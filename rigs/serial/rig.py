@@ -1,0 +1,284 @@
+"""The serial rig: :class:`~rigs.operations.RigOperations` for devices reached on their test port.
+
+Each device is reached at a link URL (a serial port, a pty, ``socket://``, ``rfc2217://``).
+``attach(url)`` opens the port, asks the device who it is and remembers it by its IEEE address;
+after that every operation names the device by IEEE address, as the ZigBee rig does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import TypeVar
+
+from rigs.link import LinkClosed, open_link
+from rigs.operations import (
+    ActivationResult,
+    DeviceIdentity,
+    FirmwareVersion,
+    HeldImage,
+    PinVerification,
+    ProgressCallback,
+    RigError,
+    TransferResult,
+)
+from rigs.serial import bodies
+from rigs.serial.client import TestPortClient, TestPortError, TestPortTimeout
+from rigs.serial.device import DeviceEvent, PinStatus
+from rigs.serial.protocol import MAX_EVENTS_PER_READ, Command
+from rigs.serial.transfer import ImageSender
+from rigs.trace import TraceWriter
+
+T = TypeVar("T")
+
+ATTEMPT_TIMEOUT = 0.5
+
+
+class SerialRig:
+    """Devices on test ports. ``ports`` maps IEEE addresses to URLs known in advance."""
+
+    def __init__(
+        self,
+        ports: Mapping[str, str] | None = None,
+        *,
+        baudrate: int = 115200,
+        block_size: int = 1024,
+        window: int = 8,
+        trace_dir: Path | None = None,
+        open_timeout: float = 5.0,
+    ) -> None:
+        self._urls: dict[str, str] = {ieee.upper(): url for ieee, url in (ports or {}).items()}
+        self._clients: dict[str, TestPortClient] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self.baudrate = baudrate
+        self.block_size = block_size
+        self.window = window
+        self.trace_dir = trace_dir
+        self.open_timeout = open_timeout
+        self.traces: dict[str, Path] = {}
+
+    # --- ports -------------------------------------------------------------------------------
+
+    async def attach(self, url: str, *, timeout: float = 10.0) -> DeviceIdentity:
+        """Open ``url``, identify the device there and reach it by its IEEE address from now on."""
+        client = await self._open(url, label=_label_of(url))
+        try:
+            reply = await _within(timeout, url, self._identify_on(client, timeout))
+        except BaseException:
+            await client.close()
+            raise
+        ieee = reply.identity.ieee
+        old = self._clients.pop(ieee, None)
+        if old is not None:
+            await old.close()
+        self._urls[ieee] = url
+        self._clients[ieee] = client
+        client.name = f"{ieee} at {url}"
+        return reply.identity
+
+    def url_of(self, ieee: str) -> str:
+        try:
+            return self._urls[ieee.upper()]
+        except KeyError:
+            raise RigError("no test port known for this device", device=ieee) from None
+
+    async def close(self) -> None:
+        for client in list(self._clients.values()):
+            await client.close()
+            if client.trace is not None:
+                client.trace.close()
+        self._clients.clear()
+
+    async def __aenter__(self) -> SerialRig:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _open(self, url: str, *, label: str) -> TestPortClient:
+        trace = None
+        if self.trace_dir is not None:
+            path = Path(self.trace_dir) / f"test-port-{label}.jsonl"
+            trace = TraceWriter(path, decoder_name="smets1-test-port/1")
+            self.traces[label] = path
+        try:
+            link = await open_link(url, baudrate=self.baudrate, timeout=self.open_timeout)
+        except RigError:
+            if trace is not None:
+                trace.close()
+            raise
+        client = TestPortClient(link, trace=trace, name=url)
+        client.start()
+        return client
+
+    async def _client(self, ieee: str) -> TestPortClient:
+        key = ieee.upper()
+        client = self._clients.get(key)
+        if client is not None and client.alive:
+            return client
+        if client is not None:
+            await client.close()
+            if client.trace is not None:
+                client.trace.close()
+        url = self.url_of(key)
+        client = await self._open(url, label=key)
+        client.name = f"{key} at {url}"
+        self._clients[key] = client
+        return client
+
+    async def _run(self, ieee: str, timeout: float, work: Callable[[TestPortClient], Awaitable[T]]) -> T:
+        lock = self._locks.setdefault(ieee.upper(), asyncio.Lock())
+        async with lock:
+            client = await self._client(ieee)
+            try:
+                return await _within(timeout, client.name, work(client))
+            except LinkClosed as exc:
+                raise TestPortError(
+                    f"{exc}", device=client.name, recent_frames=client.recent_frames
+                ) from None
+
+    async def _ask(self, client: TestPortClient, command: Command, body: bytes = b"", *, timeout: float) -> bytes:
+        answer = await client.request(command, body, timeout=timeout, attempt_timeout=min(ATTEMPT_TIMEOUT, timeout))
+        return answer.body
+
+    # --- RigOperations -----------------------------------------------------------------------
+
+    async def _identify_on(self, client: TestPortClient, timeout: float) -> bodies.IdentityReply:
+        return bodies.decode_identity(await self._ask(client, Command.IDENTIFY, timeout=timeout))
+
+    async def identify(self, ieee: str, *, timeout: float = 10.0) -> DeviceIdentity:
+        async def work(client: TestPortClient) -> DeviceIdentity:
+            reply = await self._identify_on(client, timeout)
+            if reply.identity.ieee != ieee.upper():
+                raise RigError(f"the port answers as {reply.identity.ieee}", device=ieee)
+            return reply.identity
+
+        return await self._run(ieee, timeout, work)
+
+    async def hello(self, ieee: str, *, timeout: float = 10.0) -> bodies.Hello:
+        async def work(client: TestPortClient) -> bodies.Hello:
+            return bodies.decode_hello(await self._ask(client, Command.HELLO, timeout=timeout))
+
+        return await self._run(ieee, timeout, work)
+
+    async def distribute_image(
+        self,
+        ieee: str,
+        image: bytes,
+        *,
+        progress: ProgressCallback | None = None,
+        timeout: float = 600.0,
+        block_size: int | None = None,
+        window: int | None = None,
+    ) -> TransferResult:
+        if not image:
+            raise RigError("refusing to send an empty image", device=ieee)
+
+        async def work(client: TestPortClient) -> TransferResult:
+            sender = ImageSender(
+                client,
+                image,
+                block_size=block_size or self.block_size,
+                window=window or self.window,
+                progress=progress,
+            )
+            return await sender.run(timeout)
+
+        return await self._run(ieee, timeout + 5.0, work)
+
+    async def read_firmware_version(self, ieee: str, *, timeout: float = 10.0) -> FirmwareVersion:
+        async def work(client: TestPortClient) -> FirmwareVersion:
+            return bodies.decode_firmware(await self._ask(client, Command.READ_FIRMWARE, timeout=timeout))
+
+        return await self._run(ieee, timeout, work)
+
+    async def read_image_status(self, ieee: str, *, timeout: float = 10.0) -> bodies.ImageStatus:
+        async def work(client: TestPortClient) -> bodies.ImageStatus:
+            return bodies.decode_image_status(await self._ask(client, Command.IMAGE_STATUS, timeout=timeout))
+
+        return await self._run(ieee, timeout, work)
+
+    async def read_held_image(self, ieee: str, *, timeout: float = 10.0) -> HeldImage | None:
+        return (await self.read_image_status(ieee, timeout=timeout)).held_image()
+
+    async def activate(
+        self,
+        ieee: str,
+        at: dt.datetime | None = None,
+        *,
+        timeout: float = 30.0,
+        expected_sha256: bytes | None = None,
+    ) -> ActivationResult:
+        """Run the held image now or at ``at``; with ``expected_sha256`` the device checks the
+        manufacturer-image hash first (DUIS FirmwareHash)."""
+        body = bodies.encode_activate(bodies.ActivateRequest(at, expected_sha256))
+
+        async def work(client: TestPortClient) -> ActivationResult:
+            return bodies.decode_activation(await self._ask(client, Command.ACTIVATE, body, timeout=timeout))
+
+        return await self._run(ieee, timeout, work)
+
+    async def cancel_activation(self, ieee: str, *, timeout: float = 10.0) -> ActivationResult:
+        async def work(client: TestPortClient) -> ActivationResult:
+            return bodies.decode_activation(await self._ask(client, Command.CANCEL_ACTIVATION, timeout=timeout))
+
+        return await self._run(ieee, timeout, work)
+
+    async def read_site_id(self, ieee: str, *, timeout: float = 10.0) -> str:
+        async def work(client: TestPortClient) -> str:
+            return bodies.decode_site_id(await self._ask(client, Command.READ_SITE_ID, timeout=timeout))
+
+        return await self._run(ieee, timeout, work)
+
+    async def verify_pin(self, ieee: str, pin: str, *, timeout: float = 10.0) -> PinVerification:
+        try:
+            body = bodies.encode_pin(pin)
+        except (ValueError, UnicodeEncodeError):
+            raise RigError("a PIN has 1 to 16 ASCII characters", device=ieee) from None
+
+        async def work(client: TestPortClient) -> PinVerification:
+            return bodies.decode_pin_reply(await self._ask(client, Command.VERIFY_PIN, body, timeout=timeout))
+
+        return await self._run(ieee, timeout, work)
+
+    async def read_pin_status(self, ieee: str, *, timeout: float = 10.0) -> PinStatus:
+        async def work(client: TestPortClient) -> PinStatus:
+            return bodies.decode_pin_status(await self._ask(client, Command.PIN_STATUS, timeout=timeout))
+
+        return await self._run(ieee, timeout, work)
+
+    async def pin_is_default(self, ieee: str, *, timeout: float = 10.0) -> bool:
+        return (await self.read_pin_status(ieee, timeout=timeout)).is_default
+
+    async def set_pin(self, ieee: str, new_pin: str, *, timeout: float = 10.0) -> None:
+        raise RigError(
+            "set_pin is not available over the serial test port (the PIN is changed by the "
+            "configuration tool over ZigBee); use the ZigBee rig",
+            device=ieee,
+        )
+
+    async def read_event_log(self, ieee: str, *, timeout: float = 10.0) -> list[DeviceEvent]:
+        async def work(client: TestPortClient) -> list[DeviceEvent]:
+            events: list[DeviceEvent] = []
+            while True:
+                body = bodies.encode_events_request(len(events), MAX_EVENTS_PER_READ)
+                total, page = bodies.decode_events(await self._ask(client, Command.READ_EVENTS, body, timeout=timeout))
+                events.extend(page)
+                if not page or len(events) >= total:
+                    return events
+
+        return await self._run(ieee, timeout, work)
+
+
+async def _within(timeout: float, name: str, work: Awaitable[T]) -> T:
+    try:
+        return await asyncio.wait_for(work, timeout)
+    except asyncio.TimeoutError:
+        raise TestPortTimeout(f"no answer within {timeout:g} s", device=name) from None
+
+
+def _label_of(url: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", url).strip("_") or "port"

@@ -1,0 +1,15 @@
+"""The ZigBee rig: zigpy with an emulated or real radio, Smart Energy support, an OTA server that
+distributes and holds, and :class:`ZigbeeRig` implementing :class:`rigs.operations.RigOperations`.
+"""
+
+from rigs.zigbee.embedded import EmbeddedRig, embedded_rig
+from rigs.zigbee.rig import EmulatorClock, RadioUnavailable, ZigbeeRig, ZigbeeRigConfig
+
+__all__ = [
+    "EmbeddedRig",
+    "EmulatorClock",
+    "RadioUnavailable",
+    "ZigbeeRig",
+    "ZigbeeRigConfig",
+    "embedded_rig",
+]

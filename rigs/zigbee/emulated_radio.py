@@ -1,0 +1,287 @@
+"""zigpy radio for the emulated radio link: a real ``ControllerApplication`` subclass.
+
+It speaks the packet set of ``docs/radio-link.md`` to the emulator process over any link
+(``/dev/pts/N`` from ``smets1-hil emulate``, ``socket://host:port``, ``rfc2217://...``), so zigpy
+runs exactly as it would with a hardware co-processor. The emulator-only control packets (device
+clock, device state) are reached through :meth:`control`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import struct
+from typing import Any
+
+import zigpy.application
+import zigpy.config as conf
+import zigpy.device
+import zigpy.exceptions
+import zigpy.state
+import zigpy.types as t
+import zigpy.zdo.types as zdo_t
+
+from rigs.emulator import radio_protocol as rp
+from rigs.emulator.radio_protocol import PacketType as P
+from rigs.link import TraceWriter, open_link
+from rigs.zigbee.engineering_cluster import ENGINEERING_CLUSTER_ID
+from rigs.zigbee.radio_client import RadioLinkClient, RadioLinkError
+from rigs.zigbee.smart_energy import SmartEnergyApplicationMixin
+
+LOGGER = logging.getLogger(__name__)
+
+SEND_CONFIRM_TIMEOUT = 10.0
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+PIN_COMMANDS = (0x00, 0x01)  # engineering cluster verify_pin, set_pin (client -> server)
+
+
+def redact_radio_packet(payload: bytes) -> bytes:
+    """Mask the PIN of engineering-cluster PIN commands in a radio packet (for traces)."""
+    if len(payload) < 2 or payload[0] != P.SEND:
+        return payload
+    try:
+        send = rp.Send.decode(payload[2:])
+    except rp.ProtocolError:
+        return payload
+    data = send.data
+    if send.cluster != ENGINEERING_CLUSTER_ID or len(data) < 3:
+        return payload
+    header = 5 if data[0] & 0x04 else 3
+    if len(data) <= header or data[header - 1] not in PIN_COMMANDS or data[0] & 0x08:
+        return payload
+    masked = data[:header] + b"\x00" * (len(data) - header)
+    return payload[: len(payload) - len(data)] + masked
+
+
+class EmulatedCoordinator(zigpy.device.ZigbeeDevice):
+    @property
+    def manufacturer(self) -> str:
+        return "smets1-hil"
+
+    @manufacturer.setter
+    def manufacturer(self, value: str) -> None:
+        pass
+
+    @property
+    def model(self) -> str:
+        return "emulated co-processor"
+
+    @model.setter
+    def model(self, value: str) -> None:
+        pass
+
+
+class EmulatedRadioApplication(SmartEnergyApplicationMixin, zigpy.application.ControllerApplication):
+    """zigpy ``ControllerApplication`` for the emulated radio link."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        self._client: RadioLinkClient | None = None
+        self._ieee = t.EUI64.UNKNOWN
+        self.trace: TraceWriter | None = None
+
+    @property
+    def client(self) -> RadioLinkClient:
+        if self._client is None:
+            raise zigpy.exceptions.ControllerException("emulated radio is not connected")
+        return self._client
+
+    # connection ---------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        device = self.config[conf.CONF_DEVICE]
+        link = await open_link(device[conf.CONF_DEVICE_PATH],
+                               baudrate=device[conf.CONF_DEVICE_BAUDRATE], trace=self.trace)
+        if self.trace is not None:
+            self.trace.use_decoder("smets1-radio-link", redact=redact_radio_packet)
+        client = RadioLinkClient(link, on_received=self._on_received, on_join=self._on_join,
+                                 on_lost=self.connection_lost)
+        client.trace = self.trace
+        try:
+            await client.start()
+            info = rp.decode_info(await client.request(P.GET_INFO, expect=P.INFO))
+        except BaseException:
+            await client.close()
+            raise
+        if info.protocol_version != rp.PROTOCOL_VERSION:
+            await client.close()
+            raise RadioLinkError(f"co-processor speaks radio link version {info.protocol_version},"
+                                 f" expected {rp.PROTOCOL_VERSION}")
+        self._client = client
+        self._ieee = t.EUI64(info.ieee)
+
+    async def disconnect(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
+
+    async def _watchdog_feed(self) -> None:
+        await self.client.request(P.PING, expect=P.PONG)
+
+    # network ------------------------------------------------------------------------------
+
+    async def start_network(self) -> None:
+        status = await self.client.request_status(P.START_NETWORK)
+        if status is rp.Status.NOT_FORMED:
+            raise zigpy.exceptions.NetworkNotFormed("the emulated network is not formed")
+        await self.load_network_info()
+        await self.register_endpoints()
+        coordinator = EmulatedCoordinator(self, self.state.node_info.ieee, self.state.node_info.nwk)
+        self.devices[coordinator.ieee] = coordinator
+        task = coordinator.schedule_initialize()
+        if task is not None:
+            await task
+
+    async def load_network_info(self, *, load_devices: bool = False) -> None:
+        params = rp.NetworkParameters.decode(
+            await self.client.request(P.GET_NETWORK, expect=P.NETWORK))
+        if params.state is rp.NetworkState.NOT_FORMED:
+            raise zigpy.exceptions.NetworkNotFormed("the emulated network is not formed")
+        self.state.node_info = zigpy.state.NodeInfo(
+            nwk=t.NWK(0x0000), ieee=self._ieee, logical_type=zdo_t.LogicalType.Coordinator,
+            model="emulated co-processor", manufacturer="smets1-hil", version=str(rp.PROTOCOL_VERSION),
+        )
+        self.state.network_info = zigpy.state.NetworkInfo(
+            extended_pan_id=t.ExtendedPanId(params.extended_pan_id),
+            pan_id=t.PanId(params.pan_id),
+            nwk_update_id=params.nwk_update_id,
+            nwk_manager_id=t.NWK(0x0000),
+            channel=params.channel,
+            channel_mask=t.Channels.from_channel_list([params.channel]) if params.channel else t.Channels.NO_CHANNELS,
+            security_level=5,
+            network_key=zigpy.state.Key(key=t.KeyData(params.network_key),
+                                        tx_counter=params.frame_counter, seq=params.key_sequence),
+            tc_link_key=zigpy.state.Key(key=t.KeyData(params.tc_link_key), partner_ieee=self._ieee),
+            stack_specific={},
+            metadata={"emulated": {"protocol_version": rp.PROTOCOL_VERSION}},
+            source="smets1-hil emulated radio",
+        )
+
+    async def write_network_info(self, *, network_info: zigpy.state.NetworkInfo,
+                                 node_info: zigpy.state.NodeInfo) -> None:
+        params = rp.NetworkParameters(
+            rp.NetworkState.FORMED,
+            channel=int(network_info.channel or 15),
+            pan_id=int(network_info.pan_id),
+            extended_pan_id=bytes(network_info.extended_pan_id.serialize()),
+            nwk_update_id=int(network_info.nwk_update_id),
+            network_key=bytes(network_info.network_key.key.serialize()),
+            key_sequence=int(network_info.network_key.seq),
+            tc_link_key=bytes(network_info.tc_link_key.key.serialize()),
+            frame_counter=int(network_info.network_key.tx_counter) & 0xFFFFFFFF,
+        )
+        status = await self.client.request_status(P.FORM_NETWORK, params.encode())
+        if status is not rp.Status.SUCCESS:
+            raise zigpy.exceptions.FormationFailure(f"forming the emulated network failed: {status.name}")
+
+    async def reset_network_info(self) -> None:
+        await self.client.request_status(P.LEAVE_NETWORK)
+
+    async def permit_ncp(self, time_s: int = 60) -> None:
+        await self.client.request_status(P.PERMIT_JOIN, bytes((max(0, min(254, time_s)),)))
+
+    async def permit_with_link_key(self, node: t.EUI64, link_key: t.KeyData, time_s: int = 60) -> None:
+        await self.permit_ncp(time_s)
+
+    async def force_remove(self, dev: zigpy.device.Device) -> None:
+        """The emulated co-processor keeps no child table to remove a device from."""
+
+    async def add_endpoint(self, descriptor: zdo_t.SimpleDescriptor) -> None:
+        endpoint = rp.Endpoint(
+            endpoint=int(descriptor.endpoint),
+            profile=int(descriptor.profile),
+            device_type=int(descriptor.device_type),
+            device_version=int(descriptor.device_version),
+            input_clusters=tuple(int(c) for c in descriptor.input_clusters),
+            output_clusters=tuple(int(c) for c in descriptor.output_clusters),
+        )
+        await self.client.request_status(P.ADD_ENDPOINT, endpoint.encode())
+
+    async def energy_scan(self, channels: t.Channels, duration_exp: int,
+                          count: int) -> dict[int, float]:
+        return {channel: 0.0 for channel in channels}
+
+    # data ---------------------------------------------------------------------------------
+
+    async def send_packet(self, packet: t.ZigbeePacket) -> None:
+        dst = packet.dst
+        assert dst is not None
+        if dst.addr_mode == t.AddrMode.IEEE:
+            mode, address = rp.AddrMode.IEEE, int.from_bytes(bytes(dst.address.serialize()), "little")
+        elif dst.addr_mode == t.AddrMode.Group:
+            mode, address = rp.AddrMode.GROUP, int(dst.address)
+        elif dst.addr_mode == t.AddrMode.Broadcast:
+            mode, address = rp.AddrMode.BROADCAST, int(dst.address)
+        else:
+            mode, address = rp.AddrMode.NWK, int(dst.address)
+        send = rp.Send(mode, address, int(packet.dst_ep or 0), int(packet.src_ep or 0),
+                       int(packet.profile_id), int(packet.cluster_id), int(packet.tsn),
+                       int(packet.radius), packet.tx_options.value & 0xFF, packet.data.serialize())
+        try:
+            body = await self.client.request(P.SEND, send.encode(), expect=P.SEND_CONFIRM,
+                                             timeout=SEND_CONFIRM_TIMEOUT)
+        except RadioLinkError as exc:
+            raise zigpy.exceptions.DeliveryError(str(exc)) from None
+        status = rp.Status(body[0]) if body else rp.Status.FAILURE
+        if status is not rp.Status.SUCCESS:
+            raise zigpy.exceptions.DeliveryError(f"emulated radio could not deliver: {status.name}",
+                                                 status=status)
+
+    def _on_received(self, received: rp.Received) -> None:
+        if received.dst_mode is rp.AddrMode.BROADCAST:
+            dst = t.AddrModeAddress(addr_mode=t.AddrMode.Broadcast, address=received.dst)
+        else:
+            dst = t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=received.dst)
+        self.packet_received(t.ZigbeePacket(
+            src=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(received.src_nwk)),
+            src_ep=received.src_ep,
+            dst=dst,
+            dst_ep=received.dst_ep,
+            tsn=received.tsn,
+            profile_id=received.profile,
+            cluster_id=received.cluster,
+            data=t.SerializableBytes(received.data),
+            lqi=received.lqi,
+            rssi=received.rssi,
+        ))
+
+    def _on_join(self, notice: rp.JoinNotice) -> None:
+        if notice.event is rp.JoinEvent.LEFT:
+            self.handle_leave(t.NWK(notice.nwk), t.EUI64(notice.ieee))
+        # joins are announced by the device's own Device_annce, which zigpy handles
+
+    # emulator-only control ----------------------------------------------------------------
+
+    async def clock_now(self) -> dt.datetime:
+        return _micros_to_datetime(await self.client.request(P.CLOCK_GET, expect=P.CLOCK))
+
+    async def clock_set(self, moment: dt.datetime) -> dt.datetime:
+        if moment.tzinfo is None:
+            raise ValueError("the device clock needs a timezone-aware time")
+        micros = (moment - EPOCH) // dt.timedelta(microseconds=1)
+        return _micros_to_datetime(
+            await self.client.request(P.CLOCK_SET, struct.pack("<q", micros), expect=P.CLOCK))
+
+    async def clock_advance(self, seconds: float) -> dt.datetime:
+        micros = int(seconds * 1e6)
+        return _micros_to_datetime(
+            await self.client.request(P.CLOCK_ADVANCE, struct.pack("<q", micros), expect=P.CLOCK))
+
+    async def device_state(self, ieee: t.EUI64) -> dict[str, Any]:
+        body = await self.client.request(P.DEVICE_STATE, bytes(ieee.serialize()),
+                                         expect=P.CONTROL_REPLY)
+        state: dict[str, Any] = json.loads(body)
+        return state
+
+    async def link_stats(self) -> dict[str, Any]:
+        body = await self.client.request(P.LINK_STATS, expect=P.CONTROL_REPLY)
+        stats: dict[str, Any] = json.loads(body)
+        return stats
+
+
+def _micros_to_datetime(body: bytes) -> dt.datetime:
+    if len(body) != 8:
+        raise RadioLinkError("malformed CLOCK answer")
+    (micros,) = struct.unpack("<q", body)
+    return EPOCH + dt.timedelta(microseconds=micros)

@@ -1,0 +1,482 @@
+"""The ZigBee rig: :class:`rigs.operations.RigOperations` through a zigpy ``ControllerApplication``.
+
+The radio is chosen by :class:`ZigbeeRigConfig`: ``"emulated"`` (the emulator's radio link),
+``"ezsp"`` (bellows) or ``"znp"`` (zigpy-znp). Every operation has a timeout and returns a typed
+result or raises :class:`~rigs.operations.RigError`; zigpy exceptions never reach the caller.
+PINs are sent as pre-built frames (so zigpy's debug logging of command arguments never sees them),
+are masked in radio traces, and never appear in results or errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import importlib
+import logging
+import struct
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import zigpy.application
+import zigpy.device
+import zigpy.exceptions
+import zigpy.types as t
+from zigpy.zcl import foundation
+from zigpy.zcl.clusters.general import Basic, Ota
+from zigpy.zcl.clusters.smartenergy import Metering
+
+from rigs.link import LinkOpenError, TraceWriter
+from rigs.operations import (
+    ActivationResult,
+    ActivationStatus,
+    DeviceIdentity,
+    DeviceRole,
+    DeviceTimeout,
+    FirmwareVersion,
+    HeldImage,
+    PinCheck,
+    PinVerification,
+    ProgressCallback,
+    RigError,
+    TransferResult,
+)
+from rigs.zigbee.emulated_radio import EmulatedRadioApplication
+from rigs.zigbee.engineering_cluster import ENGINEERING_CLUSTER_ID, Smets1EngineeringCluster
+from rigs.zigbee.ota_server import HOLD, OtaDistribution, OtaSettings, send_upgrade_time
+from rigs.zigbee.smart_energy import SmartEnergyApplicationMixin
+
+LOGGER = logging.getLogger(__name__)
+
+ZIGBEE_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+RADIO_LIBRARIES = {
+    "ezsp": ("bellows.zigbee.application", "bellows", "pip install 'smets1-hil[ezsp]'"),
+    "znp": ("zigpy_znp.zigbee.application", "zigpy-znp", "pip install 'smets1-hil[znp]'"),
+}
+PIN_RESULTS = {0: PinCheck.CORRECT, 1: PinCheck.WRONG, 2: PinCheck.LOCKED}
+PPMID_DEVICE_TYPE = 0x0507
+
+
+class RadioUnavailable(RigError):
+    """The configured radio cannot be used (library missing, unknown type)."""
+
+
+@dataclass
+class ZigbeeRigConfig:
+    path: str  # device path or pyserial URL of the radio
+    radio: str = "emulated"  # "emulated", "ezsp" or "znp"
+    baudrate: int = 115200
+    channel: int = 15
+    block_size: int = 64  # OTA block cap in bytes
+    stall_timeout: float = 30.0
+    nudge_interval: float = 1.0
+    trace: Path | None = None
+    zigpy_config: dict[str, Any] = field(default_factory=dict)
+
+    def app_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = {
+            "device": {"path": self.path, "baudrate": self.baudrate},
+            "database_path": None,
+            "network": {"channel": self.channel, "channels": [self.channel]},
+            "ota": {"enabled": False},
+            "topology_scan_enabled": False,
+            "backup_enabled": False,
+            "watchdog_enabled": self.radio != "emulated",
+        }
+        config.update(self.zigpy_config)
+        return config
+
+
+def application_class(radio: str) -> type[zigpy.application.ControllerApplication]:
+    """The zigpy application class for ``radio``, with Smart Energy profile support mixed in."""
+    if radio == "emulated":
+        return EmulatedRadioApplication
+    if radio not in RADIO_LIBRARIES:
+        raise RadioUnavailable(f"unknown radio type {radio!r} (emulated, ezsp or znp)")
+    module_name, library, hint = RADIO_LIBRARIES[radio]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        raise RadioUnavailable(f"radio {radio!r} needs the {library} library ({hint})") from None
+    base = module.ControllerApplication
+    return type(f"SmartEnergy{base.__name__}", (SmartEnergyApplicationMixin, base), {})
+
+
+def eui64(ieee: str) -> t.EUI64:
+    digits = ieee.replace(":", "").replace("-", "")
+    if len(digits) != 16:
+        raise RigError(f"not an EUI-64: {ieee!r}")
+    try:
+        return t.EUI64(bytes.fromhex(digits)[::-1])
+    except ValueError:
+        raise RigError(f"not an EUI-64: {ieee!r}") from None
+
+
+def ieee_text(ieee: t.EUI64) -> str:
+    return bytes(ieee.serialize())[::-1].hex().upper()
+
+
+def zigbee_time(moment: dt.datetime) -> int:
+    if moment.tzinfo is None:
+        raise RigError("activation times must be timezone-aware")
+    return int((moment - ZIGBEE_EPOCH).total_seconds())
+
+
+class EmulatorClock:
+    """The emulator's injectable device clock (only with the emulated radio)."""
+
+    def __init__(self, app: EmulatedRadioApplication) -> None:
+        self._app = app
+
+    async def now(self) -> dt.datetime:
+        return await self._guard(self._app.clock_now())
+
+    async def set(self, moment: dt.datetime) -> dt.datetime:
+        return await self._guard(self._app.clock_set(moment))
+
+    async def advance(self, seconds: float) -> dt.datetime:
+        return await self._guard(self._app.clock_advance(seconds))
+
+    @staticmethod
+    async def _guard(call: Any) -> dt.datetime:
+        try:
+            async with asyncio.timeout(5.0):
+                result: dt.datetime = await call
+                return result
+        except TimeoutError:
+            raise DeviceTimeout("the emulator did not answer a clock request") from None
+        except (zigpy.exceptions.ZigbeeException, OSError) as exc:
+            raise RigError(f"emulator clock request failed: {exc}") from None
+
+
+class _Initialized:
+    """zigpy application listener: which devices finished their interview."""
+
+    def __init__(self) -> None:
+        self.ieees: set[t.EUI64] = set()
+        self.changed = asyncio.Event()
+
+    def device_initialized(self, device: zigpy.device.BaseDevice) -> None:
+        self.ieees.add(device.ieee)
+        self.changed.set()
+
+    def device_removed(self, device: zigpy.device.BaseDevice) -> None:
+        self.ieees.discard(device.ieee)
+
+
+class ZigbeeRig:
+    """RigOperations over zigpy. Open with :meth:`open`; close with :meth:`close`."""
+
+    def __init__(self, app: zigpy.application.ControllerApplication, config: ZigbeeRigConfig,
+                 trace: TraceWriter | None) -> None:
+        self.app = app
+        self.config = config
+        self.trace = trace
+        self.ota_settings = OtaSettings(block_cap=config.block_size,
+                                        stall_timeout=config.stall_timeout,
+                                        nudge_interval=config.nudge_interval)
+        self._initialized = _Initialized()
+        app.add_listener(self._initialized)
+        self.emulator_clock: EmulatorClock | None = (
+            EmulatorClock(app) if isinstance(app, EmulatedRadioApplication) else None)
+
+    # lifecycle ----------------------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, config: ZigbeeRigConfig, *, timeout: float = 30.0) -> ZigbeeRig:
+        """Connect to the radio, form the network if needed and start it."""
+        app_class = application_class(config.radio)
+        trace = TraceWriter(config.trace) if config.trace is not None else None
+        try:
+            app = app_class(config.app_config())
+        except Exception as exc:  # noqa: BLE001  (voluptuous raises its own errors)
+            if trace is not None:
+                trace.close()
+            raise RigError(f"bad zigpy configuration: {exc}") from None
+        if isinstance(app, EmulatedRadioApplication):
+            app.trace = trace
+        try:
+            async with asyncio.timeout(timeout):
+                await app.startup(auto_form=True)
+        except LinkOpenError:
+            if trace is not None:
+                trace.close()
+            raise
+        except TimeoutError:
+            await _quiet_shutdown(app)
+            if trace is not None:
+                trace.close()
+            raise DeviceTimeout(f"radio at {config.path} did not start within {timeout:g} s") from None
+        except RigError:
+            if trace is not None:
+                trace.close()
+            raise
+        except Exception as exc:  # noqa: BLE001  (radio libraries raise anything)
+            if trace is not None:
+                trace.close()
+            cause = exc.__cause__ if isinstance(exc, zigpy.exceptions.TransientConnectionError) else exc
+            if isinstance(cause, LinkOpenError):
+                raise LinkOpenError(str(cause)) from None
+            raise RigError(f"radio at {config.path} could not start: {cause or exc}") from None
+        return cls(app, config, trace)
+
+    async def close(self) -> None:
+        await _quiet_shutdown(self.app)
+        if self.trace is not None:
+            self.trace.close()
+
+    async def __aenter__(self) -> ZigbeeRig:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def permit_join(self, seconds: int = 60) -> None:
+        try:
+            async with asyncio.timeout(10.0):
+                await self.app.permit(max(0, min(254, int(seconds))))
+        except TimeoutError:
+            raise DeviceTimeout("permit join was not confirmed in time") from None
+        except zigpy.exceptions.ZigbeeException as exc:
+            raise RigError(f"permit join failed: {exc}") from None
+
+    def ready_devices(self) -> list[str]:
+        """Devices that joined and finished their zigpy interview."""
+        return sorted(ieee_text(i) for i in self._initialized.ieees
+                      if i != self.app.state.node_info.ieee)
+
+    async def wait_for_devices(self, ieees: list[str], *, timeout: float = 30.0) -> None:
+        wanted = {eui64(i) for i in ieees}
+        try:
+            async with asyncio.timeout(timeout):
+                while not wanted <= self._initialized.ieees:
+                    self._initialized.changed.clear()
+                    await self._initialized.changed.wait()
+        except TimeoutError:
+            missing = sorted(ieee_text(i) for i in wanted - self._initialized.ieees)
+            raise DeviceTimeout(f"devices not joined and interviewed within {timeout:g} s: "
+                                f"{', '.join(missing)}") from None
+
+    # plumbing -----------------------------------------------------------------------------
+
+    def _device(self, ieee: str) -> zigpy.device.ZigbeeDevice:
+        try:
+            device = self.app.get_device(ieee=eui64(ieee))
+        except KeyError:
+            raise RigError("device is not on the network", device=ieee) from None
+        if not isinstance(device, zigpy.device.ZigbeeDevice) or not device.is_initialized:
+            raise RigError("device has not finished joining", device=ieee)
+        return device
+
+    @contextlib.asynccontextmanager
+    async def _operation(self, ieee: str, what: str, timeout: float) -> AsyncIterator[None]:
+        """Map timeouts and zigpy failures to RigError; messages never carry arguments."""
+        try:
+            async with asyncio.timeout(timeout):
+                yield
+        except TimeoutError:
+            raise DeviceTimeout(f"{what}: no answer within {timeout:g} s", device=ieee) from None
+        except RigError:
+            raise
+        except zigpy.exceptions.DeliveryError:
+            raise RigError(f"{what}: the device could not be reached", device=ieee) from None
+        except (zigpy.exceptions.ZigbeeException, ValueError, KeyError, struct.error) as exc:
+            raise RigError(f"{what}: failed ({type(exc).__name__})", device=ieee) from None
+
+    def _endpoint_cluster(self, device: zigpy.device.ZigbeeDevice, cluster_id: int) -> Any:
+        try:
+            return device.find_cluster(cluster_id)
+        except ValueError:
+            raise RigError(f"device has no cluster 0x{cluster_id:04X}",
+                           device=ieee_text(device.ieee)) from None
+
+    async def _read(self, cluster: Any, attributes: list[str], ieee: str) -> dict[str, Any]:
+        success, failure = await cluster.read_attributes(attributes, allow_cache=False)
+        if failure or set(attributes) - set(success):
+            raise RigError(f"attributes not readable: {', '.join(sorted(set(attributes) - set(success)))}",
+                           device=ieee)
+        return dict(success)
+
+    async def _engineering(self, device: zigpy.device.ZigbeeDevice, command: int,
+                           payload: bytes = b"") -> Any:
+        """Send an engineering-cluster command as a pre-built frame; return zigpy's parsed answer."""
+        cluster = self._endpoint_cluster(device, ENGINEERING_CLUSTER_ID)
+        assert isinstance(cluster, Smets1EngineeringCluster)
+        tsn = device.get_sequence()
+        manufacturer = device.manufacturer_id or 0
+        header = foundation.ZCLHeader.cluster(tsn, command, manufacturer=manufacturer)
+        result = await cluster.endpoint.request(
+            ENGINEERING_CLUSTER_ID, tsn, header.serialize() + payload, command_id=command,
+            expect_reply=True)
+        if isinstance(result, foundation.GENERAL_COMMANDS[
+                foundation.GeneralCommand.Default_Response].schema):
+            raise RigError(f"engineering command refused ({foundation.Status(result.status).name})",
+                           device=ieee_text(device.ieee))
+        return result
+
+    # RigOperations ------------------------------------------------------------------------
+
+    async def identify(self, ieee: str, *, timeout: float = 10.0) -> DeviceIdentity:
+        async with self._operation(ieee, "identify", timeout):
+            device = self._device(ieee)
+            ota = self._ota_client(device)
+            values = await self._read(ota, ["manufacturer_id", "image_type_id"], ieee)
+            basic = self._endpoint_cluster(device, Basic.cluster_id)
+            hw = await self._read(basic, ["hw_version"], ieee)
+            role = await self._role(device, ieee)
+            return DeviceIdentity(
+                ieee=ieee_text(device.ieee), role=role, model=device.model or "",
+                manufacturer=device.manufacturer or "",
+                manufacturer_code=int(values["manufacturer_id"]),
+                image_type=int(values["image_type_id"]),
+                hardware_version=int(hw["hw_version"]),
+            )
+
+    def _ota_client(self, device: zigpy.device.ZigbeeDevice) -> Ota:
+        from rigs.zigbee.ota_server import ota_client_cluster
+
+        try:
+            return ota_client_cluster(device)
+        except RigError as exc:
+            raise RigError(str(exc), device=ieee_text(device.ieee)) from None
+
+    async def _role(self, device: zigpy.device.ZigbeeDevice, ieee: str) -> DeviceRole:
+        for endpoint in device.non_zdo_endpoints:
+            if endpoint.device_type == PPMID_DEVICE_TYPE:
+                return DeviceRole.PPMID
+            if Metering.cluster_id in endpoint.in_clusters:
+                values = await self._read(endpoint.in_clusters[Metering.cluster_id],
+                                          ["metering_device_type"], ieee)
+                return DeviceRole.GSME if int(values["metering_device_type"]) == 1 else DeviceRole.ESME
+        raise RigError("cannot tell the device's role", device=ieee)
+
+    async def distribute_image(self, ieee: str, image: bytes, *,
+                               progress: ProgressCallback | None = None,
+                               timeout: float = 600.0) -> TransferResult:
+        device = self._device(ieee)
+        try:
+            distribution = OtaDistribution(device, bytes(image), self.ota_settings, progress)
+        except RigError as exc:
+            raise RigError(str(exc), device=ieee) from None
+        return await distribution.run(timeout)
+
+    async def read_firmware_version(self, ieee: str, *, timeout: float = 10.0) -> FirmwareVersion:
+        async with self._operation(ieee, "read firmware version", timeout):
+            device = self._device(ieee)
+            ota = await self._read(self._ota_client(device), ["current_file_version"], ieee)
+            basic = await self._read(self._endpoint_cluster(device, Basic.cluster_id),
+                                     ["sw_build_id"], ieee)
+            return FirmwareVersion(file_version=int(ota["current_file_version"]),
+                                   build_id=str(basic["sw_build_id"]))
+
+    async def _held(self, device: zigpy.device.ZigbeeDevice) -> tuple[HeldImage | None, int]:
+        result = await self._engineering(device, 0x03)
+        data = bytes(result.data)
+        if not data or data[0] != 0:
+            return None, HOLD
+        if len(data) != 1 + 4 + 4 + 32 + 32 + 4:
+            raise RigError("malformed held-image answer", device=ieee_text(device.ieee))
+        version, size = struct.unpack_from("<II", data, 1)
+        (at,) = struct.unpack_from("<I", data, 73)
+        return HeldImage(file_version=version, size=size, sha256=data[9:41],
+                         manufacturer_image_sha256=data[41:73]), at
+
+    async def read_held_image(self, ieee: str, *, timeout: float = 10.0) -> HeldImage | None:
+        async with self._operation(ieee, "read held image", timeout):
+            held, _ = await self._held(self._device(ieee))
+            return held
+
+    async def activate(self, ieee: str, at: dt.datetime | None = None, *,
+                       timeout: float = 30.0) -> ActivationResult:
+        async with self._operation(ieee, "activate", timeout):
+            device = self._device(ieee)
+            held, _ = await self._held(device)
+            if held is None:
+                return ActivationResult(ActivationStatus.NO_IMAGE, reason="no image is held")
+            upgrade_time = 0 if at is None else zigbee_time(at)
+            now = zigbee_time(dt.datetime.now(dt.UTC))
+            status = await send_upgrade_time(device, file_version=held.file_version,
+                                             current_time=now, upgrade_time=upgrade_time)
+            if status != foundation.Status.SUCCESS:
+                return ActivationResult(ActivationStatus.FAILED,
+                                        reason=f"the device answered {status.name}")
+            still_held, scheduled = await self._held(device)
+            running = await self.read_firmware_version(ieee, timeout=timeout)
+            if running.file_version == held.file_version and still_held is None:
+                return ActivationResult(ActivationStatus.ACTIVATED, at=at, running=running)
+            if scheduled != HOLD:
+                return ActivationResult(ActivationStatus.SCHEDULED,
+                                        at=ZIGBEE_EPOCH + dt.timedelta(seconds=scheduled),
+                                        running=running)
+            return ActivationResult(ActivationStatus.FAILED, running=running,
+                                    reason="the device neither ran nor scheduled the image")
+
+    async def cancel_activation(self, ieee: str, *, timeout: float = 10.0) -> ActivationResult:
+        """Tell the device to wait again (upgrade time 0xFFFFFFFF); the image stays held."""
+        async with self._operation(ieee, "cancel activation", timeout):
+            device = self._device(ieee)
+            held, _ = await self._held(device)
+            if held is None:
+                return ActivationResult(ActivationStatus.NO_IMAGE, reason="no image is held")
+            status = await send_upgrade_time(device, file_version=held.file_version,
+                                             current_time=zigbee_time(dt.datetime.now(dt.UTC)),
+                                             upgrade_time=HOLD)
+            if status != foundation.Status.SUCCESS:
+                return ActivationResult(ActivationStatus.FAILED,
+                                        reason=f"the device answered {status.name}")
+            return ActivationResult(ActivationStatus.CANCELLED)
+
+    async def read_site_id(self, ieee: str, *, timeout: float = 10.0) -> str:
+        async with self._operation(ieee, "read site id", timeout):
+            device = self._device(ieee)
+            values = await self._read(self._endpoint_cluster(device, Metering.cluster_id),
+                                      ["site_id"], ieee)
+            raw = values["site_id"]
+            return raw.decode("ascii") if isinstance(raw, bytes | bytearray) else str(raw)
+
+    async def verify_pin(self, ieee: str, pin: str, *, timeout: float = 10.0) -> PinVerification:
+        async with self._operation(ieee, "verify PIN", timeout):
+            device = self._device(ieee)
+            result = await self._engineering(device, 0x00, _char_string(pin))
+            check = PIN_RESULTS.get(int(result.result))
+            if check is None:
+                raise RigError("unknown PIN verification result", device=ieee)
+            return PinVerification(result=check, attempts_left=int(result.attempts_left))
+
+    async def pin_is_default(self, ieee: str, *, timeout: float = 10.0) -> bool:
+        async with self._operation(ieee, "read PIN status", timeout):
+            result = await self._engineering(self._device(ieee), 0x02)
+            return bool(result.is_default)
+
+    async def set_pin(self, ieee: str, new_pin: str, *, timeout: float = 10.0) -> None:
+        async with self._operation(ieee, "set PIN", timeout):
+            result = await self._engineering(self._device(ieee), 0x01, _char_string(new_pin))
+            if int(result.status) != 0:
+                raise RigError("the device refused the new PIN (a PIN is 4 to 8 digits)",
+                               device=ieee)
+
+    # emulator-only ------------------------------------------------------------------------
+
+    async def emulator_device_state(self, ieee: str) -> dict[str, Any]:
+        """The emulator's view of a device (held image, events, OTA state); no PIN in it."""
+        if not isinstance(self.app, EmulatedRadioApplication):
+            raise RigError("device state is only available from the emulator")
+        async with self._operation(ieee, "emulator device state", 5.0):
+            return await self.app.device_state(eui64(ieee))
+
+
+def _char_string(text: str) -> bytes:
+    raw = text.encode("ascii", errors="replace")
+    if len(raw) > 254:
+        raise RigError("PIN too long")
+    return bytes((len(raw),)) + raw
+
+
+async def _quiet_shutdown(app: zigpy.application.ControllerApplication) -> None:
+    try:
+        async with asyncio.timeout(10.0):
+            await app.shutdown()
+    except Exception:  # noqa: BLE001
+        LOGGER.debug("radio shutdown failed", exc_info=True)
