@@ -98,7 +98,7 @@ def default_rig(name: str = "embedded") -> RigSpec:
     common = {
         "group_id": "AA",
         "installing_supplier": "SUPPLIER-A",
-        "responsible_supplier": "SUPPLIER-A",
+        "responsible_supplier": "SUPPLIER-B",
         "installation_id": "INST-0001",
         "migration_status": MigrationStatus.ACTIVE,
     }

@@ -66,7 +66,9 @@ class Impairment:
             key, sep, raw = part.partition("=")
             key = aliases.get(key.strip(), key.strip())
             if not sep or key not in known:
-                raise ValueError(f"unknown impairment setting {part!r} (use {', '.join(sorted(known))})")
+                raise ValueError(
+                    f"unknown impairment setting {part!r} (use {', '.join(sorted(known))})"
+                )
             try:
                 values[key] = int(raw) if key in ("baud", "seed", "bits_per_byte") else float(raw)
             except ValueError:
@@ -77,7 +79,9 @@ class Impairment:
 class _Line:
     """One direction: paces, delays, drops and corrupts bytes on their way to ``sink``."""
 
-    def __init__(self, impairment: Impairment, rng: random.Random, sink: Callable[[bytes], Awaitable[None]]) -> None:
+    def __init__(
+        self, impairment: Impairment, rng: random.Random, sink: Callable[[bytes], Awaitable[None]]
+    ) -> None:
         self.impairment = impairment
         self._rng = rng
         self._sink = sink

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Literal, Self
 
 Direction = Literal["tx", "rx", "note"]
 Redactor = Callable[[bytes], bytes]
@@ -66,6 +66,7 @@ class TraceWriter:
             "mono_at_start": round(time.monotonic(), 6),
         }
         self._file.write(json.dumps(header) + "\n")
+        self._file.flush()
 
     def use_decoder(self, name: str, *, redact: Redactor | None = None) -> None:
         """Hand the trace to a frame-aware layer: frames are recorded by it from now on.
@@ -78,7 +79,7 @@ class TraceWriter:
                 self.redact = redact
                 self.raw = False
             self._records.append(
-                (time.monotonic(), time.time(), "note", None, None, f"decoder: {name}")
+                (time.monotonic(), time.time(), "note", None, f"decoder: {name}", None)
             )
 
     def record(
@@ -131,7 +132,7 @@ class TraceWriter:
                 self._file.close()
                 self._file = None
 
-    def __enter__(self) -> TraceWriter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -143,7 +144,7 @@ class TraceWriter:
 
 def _iso(wall: float) -> str:
     return (
-        dt.datetime.fromtimestamp(wall, tz=dt.timezone.utc)
+        dt.datetime.fromtimestamp(wall, tz=dt.UTC)
         .isoformat(timespec="microseconds")
         .replace("+00:00", "Z")
     )

@@ -35,8 +35,11 @@ def run(args: argparse.Namespace) -> int:
     from rigs.emulator.device_file import DeviceFileError
     from rigs.emulator.process import config_from_args, parse_tcp, serve
 
-    logging.basicConfig(level=str(args.log_level).upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=str(args.log_level).upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         config = config_from_args(args)
         tcp = parse_tcp(args.tcp) if args.tcp else None

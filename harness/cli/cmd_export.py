@@ -30,7 +30,9 @@ def register(subparsers: Any) -> None:
         help="HOST:PORT to listen on (default 127.0.0.1:0, a free port on loopback)",
     )
     parser.add_argument("--baudrate", type=int, default=115200, help="initial baud rate")
-    parser.add_argument("--verbose", action="store_true", help="report client connections on stderr")
+    parser.add_argument(
+        "--verbose", action="store_true", help="report client connections on stderr"
+    )
     parser.set_defaults(func=run)
 
 
@@ -51,8 +53,8 @@ def parse_listen(text: str) -> tuple[str, int]:
 def run(args: argparse.Namespace) -> int:
     import serial
 
-    from rigs.link.rfc2217_export import Rfc2217Export
     from rigs.link.opener import describe_open_error
+    from rigs.link.rfc2217_export import Rfc2217Export
 
     host, port = parse_listen(args.listen)
 

@@ -51,6 +51,8 @@ def build_pytest_args(args: argparse.Namespace, evidence_dir: Path) -> list[str]
         "--rootdir", str(SUITE_DIR),
         "-c", os.devnull,  # the suite brings its own settings; ignore any project's pytest config
         "-p", "no:cacheprovider",
+        "-p", "no:benchmark",  # test-only plugins of this project have no part in the suite
+        "-p", "no:asyncio",
         *plugin_args(),
         "--profile", args.profile,
         "--evidence", str(evidence_dir),

@@ -1,13 +1,12 @@
 """The DCC-side model: firmware service-request processing under a behaviour profile."""
 
+from harness.dcc.alerts import AlertKind, UserAlert
 from harness.dcc.cohorts import DEFAULT_COHORT_GROUPS, Cohort, CohortSettings
 from harness.dcc.inventory import DeviceModel, Inventory, InventoryEntry
 from harness.dcc.processor import (
-    AlertKind,
     ProcessResult,
     RequestRejected,
     ServiceRequestProcessor,
-    UserAlert,
     utc_now,
 )
 from harness.dcc.profiles import BehaviourProfile, ProcessorSettings

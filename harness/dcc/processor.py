@@ -13,16 +13,15 @@ An 11.3 whose ExecutionDateTime falls on 3000-12-31 cancels the pending activati
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.dcc.alerts import ALERT_FOR_STATUS, AlertKind, UserAlert
 from harness.dcc.inventory import Inventory, InventoryEntry
 from harness.dcc.profiles import ProcessorSettings
 from harness.duis.codes import ActivationStatus, ServiceReference
 from harness.duis.errors import DuisError, SchemaUnavailable
-from harness.duis.identifiers import RequestId
 from harness.duis.requests import (
     ActivateFirmware,
     ServiceRequest,
@@ -45,9 +44,7 @@ from harness.duis.schema import load_schema, schema_problems
 from harness.duis.xmlnames import parse_document
 from harness.firmware.errors import ImageError
 from harness.firmware.image import FirmwareImage, parse_image
-from rigs.operations import (
-    ActivationStatus as RigActivationStatus,
-)
+from rigs.operations import ActivationStatus as RigActivationStatus
 from rigs.operations import (
     DeviceTimeout,
     RigError,
@@ -65,38 +62,6 @@ def utc_now() -> dt.datetime:
 
 class RequestRejected(DuisError):
     """The request never reaches DUIS processing (malformed or not valid against the schema)."""
-
-
-class AlertKind(str, enum.Enum):
-    TRANSFER_SUCCESS = "transfer-success"
-    TRANSFER_FAILURE = "transfer-failure"
-    ACTIVATION_SUCCESS = "activation-success"
-    ACTIVATION_NO_IMAGE = "activation-no-image-held"
-    ACTIVATION_HASH_MISMATCH = "activation-hash-mismatch"
-    ACTIVATION_FAILURE = "activation-failure"
-
-
-_ALERT_FOR_STATUS = {
-    ActivationStatus.SUCCESS: AlertKind.ACTIVATION_SUCCESS,
-    ActivationStatus.NO_IMAGE_HELD: AlertKind.ACTIVATION_NO_IMAGE,
-    ActivationStatus.HASH_MISMATCH: AlertKind.ACTIVATION_HASH_MISMATCH,
-    ActivationStatus.ACTIVATION_FAILURE: AlertKind.ACTIVATION_FAILURE,
-}
-
-
-@dataclass(frozen=True)
-class UserAlert:
-    """An alert as the service user receives it: its meaning and the DUIS document."""
-
-    kind: AlertKind
-    device_id: str
-    request_id: RequestId
-    at: dt.datetime
-    document: ServiceResponse
-    detail: str = ""
-
-    def to_xml(self) -> bytes:
-        return self.document.to_xml()
 
 
 @dataclass
@@ -213,7 +178,7 @@ class ServiceRequestProcessor:
             )
             alerts.append(
                 UserAlert(
-                    kind=_ALERT_FOR_STATUS[status],
+                    kind=ALERT_FOR_STATUS[status],
                     device_id=pending.entry.device_id,
                     request_id=request.request_id,
                     at=at,

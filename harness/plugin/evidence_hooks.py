@@ -15,6 +15,7 @@ from harness.plugin.verdicts import REPORTS, scenario_verdict
 SUITE_NAME = "smets1-hil"
 FAILURE_TEXT_LIMIT = 8000
 EVIDENCE_STASH = pytest.StashKey[Any]()  # the scenario's ScenarioEvidence, set by the fixture
+TRACE_FROM = pytest.StashKey[int]()  # radio trace records written before the scenario started
 
 
 def _iso(epoch: float | None) -> str | None:
@@ -25,7 +26,12 @@ def _iso(epoch: float | None) -> str | None:
 
 
 def bundle_extra(state: RunState) -> dict[str, Any]:
-    rigs = [r.name for r in state.rigfile.rigs] if state.rigfile is not None else ["embedded"]
+    if state.rigfile is not None:
+        rigs = [r.name for r in state.rigfile.rigs]
+    elif state.workers:
+        rigs = [f"embedded-gw{index}" for index in range(state.workers)]
+    else:
+        rigs = ["embedded"]
     return {
         "rig_file": str(state.rigfile.path) if state.rigfile and state.rigfile.path else None,
         "rigs": rigs,
@@ -38,6 +44,17 @@ class RecordWriter:
 
     def __init__(self, state: RunState) -> None:
         self.state = state
+
+    def _trace_position(self) -> int:
+        trace = self.state.radio_trace
+        if trace is None:
+            return 0
+        trace.flush()
+        return int(trace.records_written)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        item.stash[TRACE_FROM] = self._trace_position()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -69,6 +86,12 @@ class RecordWriter:
             "verdict": verdict,
             "failure": state.secrets.scrub(failure[:FAILURE_TEXT_LIMIT]) if failure else None,
         }
+        if state.radio_trace_file and "rig" in getattr(item, "fixturenames", ()):
+            record["radio_trace"] = {
+                "file": state.radio_trace_file,
+                "first_record": item.stash.get(TRACE_FROM, 0) + 1,
+                "last_record": self._trace_position(),
+            }
         evidence = item.stash.get(EVIDENCE_STASH, None)
         if evidence is not None:
             record.update(evidence.as_dict())

@@ -14,6 +14,7 @@ from harness.evidence.recorder import ScenarioEvidence
 from harness.plugin.configuration import ConfigurationToolSession
 from harness.plugin.evidence_hooks import EVIDENCE_STASH
 from harness.plugin.leasing import NoRigFree, lease_rig
+from harness.plugin.pin_reporting import PinReportService
 from harness.plugin.rig import HilDevice, HilRig
 from harness.plugin.service_requests import ServiceRequests
 from harness.plugin.state import RunState, run_state
@@ -75,10 +76,22 @@ def rig(rig_spec: RigSpec, hil_run: RunState) -> Iterator[HilRig]:
 
     With no rig file this starts the embedded emulator process with one PPMID, ESME and GSME.
     """
-    from harness.plugin.bringup import bring_up
+    from harness.plugin.bringup import RigBringUpError, bring_up
 
-    started = bring_up(rig_spec)
+    trace = None
+    if hil_run.bundle is not None:
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in rig_spec.name)
+        trace = hil_run.bundle.traces_dir / f"radio-{safe}.jsonl"
+    from rigs.operations import RigError
+
+    try:
+        started = bring_up(rig_spec, trace=trace)
+    except (RigError, RigBringUpError, OSError, TimeoutError) as exc:
+        pytest.fail(f"rig {rig_spec.name} could not be brought up: {exc}", pytrace=False)
     hil_run.rig_identity = started.rig.identity_record()
+    if trace is not None:
+        hil_run.radio_trace = getattr(started.rig.ops, "trace", None)
+        hil_run.radio_trace_file = f"traces/{trace.name}"
     try:
         yield started.rig
     finally:
@@ -122,3 +135,9 @@ def config_tool(
 ) -> ConfigurationToolSession:
     """The pre-migration configuration tool of the run's profile, acting on the rig's devices."""
     return ConfigurationToolSession(rig, profile, tmp_path, evidence)
+
+
+@pytest.fixture
+def pin_report(profile: str, tmp_path: Path, evidence: ScenarioEvidence) -> PinReportService:
+    """The DCC's TMAD 3.25 PIN report as the run's profile issues it (none under baseline)."""
+    return PinReportService(profile, tmp_path, evidence)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,8 @@ class RunState:
     workers: int
     secrets: SecretFilter = field(default_factory=SecretFilter)
     rig_identity: dict[str, object] | None = None  # set once a rig is up in this process
+    radio_trace: Any = None  # the rig's TraceWriter when the bundle holds its radio trace
+    radio_trace_file: str | None = None  # that trace, relative to the bundle
 
     @property
     def controller(self) -> bool:

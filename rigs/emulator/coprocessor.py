@@ -38,8 +38,9 @@ class CoProcessor:
     def __init__(self, devices: list[EmulatedDevice], clock: DeviceClock) -> None:
         self.clock = clock
         self.devices = devices
-        self.nodes: list[ZigbeeNode] = [ZigbeeNode(d, self._from_node, self._announce)
-                                        for d in devices]
+        self.nodes: list[ZigbeeNode] = [
+            ZigbeeNode(d, self._from_node, self._announce) for d in devices
+        ]
         self._by_nwk = {n.nwk: n for n in self.nodes}
         self._by_ieee = {n.ieee: n for n in self.nodes}
         self.params = rp.NetworkParameters(rp.NetworkState.NOT_FORMED)
@@ -50,6 +51,7 @@ class CoProcessor:
         self._loop = asyncio.get_running_loop()
         self._tick_task = self._loop.create_task(self._tick_loop())
         self.link_stats: Callable[[], dict[str, Any]] = dict
+        self.rejected_packets = 0
         clock.on_change(self._tick)
 
     # wiring -------------------------------------------------------------------------------
@@ -81,22 +83,46 @@ class CoProcessor:
 
     # from devices -------------------------------------------------------------------------
 
-    def _from_node(self, node: ZigbeeNode, dst_ep: int, src_ep: int, profile: int, cluster: int,
-                   data: bytes) -> None:
+    def _from_node(
+        self, node: ZigbeeNode, dst_ep: int, src_ep: int, profile: int, cluster: int, data: bytes
+    ) -> None:
         if not node.joined or self.params.state is not rp.NetworkState.UP:
             return
         self._aps_counter = (self._aps_counter + 1) & 0xFF
-        received = rp.Received(node.nwk, node.ieee, src_ep, dst_ep, profile, cluster,
-                               self._aps_counter, 255, -40, rp.AddrMode.NWK, 0x0000, data)
+        received = rp.Received(
+            node.nwk,
+            node.ieee,
+            src_ep,
+            dst_ep,
+            profile,
+            cluster,
+            self._aps_counter,
+            255,
+            -40,
+            rp.AddrMode.NWK,
+            0x0000,
+            data,
+        )
         self._emit(rp.packet(P.RECEIVED, 0, received.encode()))
 
     def _announce(self, node: ZigbeeNode) -> None:
         if self.params.state is not rp.NetworkState.UP:
             return
         self._aps_counter = (self._aps_counter + 1) & 0xFF
-        received = rp.Received(node.nwk, node.ieee, 0, 0, ZDO_PROFILE, DEVICE_ANNCE,
-                               self._aps_counter, 255, -40, rp.AddrMode.BROADCAST, 0xFFFD,
-                               node.announcement())
+        received = rp.Received(
+            node.nwk,
+            node.ieee,
+            0,
+            0,
+            ZDO_PROFILE,
+            DEVICE_ANNCE,
+            self._aps_counter,
+            255,
+            -40,
+            rp.AddrMode.BROADCAST,
+            0xFFFD,
+            node.announcement(),
+        )
         self._emit(rp.packet(P.RECEIVED, 0, received.encode()))
 
     def _join(self, node: ZigbeeNode) -> None:
@@ -127,13 +153,21 @@ class CoProcessor:
     # from the host ------------------------------------------------------------------------
 
     def handle(self, payload: bytes) -> None:
+        tag = payload[1] if len(payload) > 1 else 0
         try:
             ptype, tag, body = rp.split(payload)
             self._dispatch(ptype, tag, body)
-        except rp.ProtocolError as exc:
-            tag = payload[1] if len(payload) > 1 else 0
-            self._emit(rp.packet(P.ERROR, tag, bytes((rp.Status.INVALID_REQUEST,))
-                                 + str(exc).encode()))
+        except (rp.ProtocolError, ValueError, struct.error) as exc:
+            self.rejected_packets += 1
+            self._emit(
+                rp.packet(
+                    P.ERROR, tag, bytes((rp.Status.INVALID_REQUEST,)) + str(exc).encode()[:200]
+                )
+            )
+        except Exception:
+            self.rejected_packets += 1
+            LOGGER.exception("packet 0x%02X could not be handled", payload[0])
+            self._emit(rp.packet(P.ERROR, tag, bytes((rp.Status.FAILURE,)) + b"internal error"))
 
     def _status(self, tag: int, status: rp.Status) -> None:
         self._emit(rp.packet(P.STATUS, tag, bytes((status,))))
@@ -147,9 +181,16 @@ class CoProcessor:
         elif ptype == P.FORM_NETWORK:
             params = rp.NetworkParameters.decode(body)
             self.params = rp.NetworkParameters(
-                rp.NetworkState.FORMED, params.channel, params.pan_id, params.extended_pan_id,
-                params.nwk_update_id, params.network_key, params.key_sequence,
-                params.tc_link_key, params.frame_counter)
+                rp.NetworkState.FORMED,
+                params.channel,
+                params.pan_id,
+                params.extended_pan_id,
+                params.nwk_update_id,
+                params.network_key,
+                params.key_sequence,
+                params.tc_link_key,
+                params.frame_counter,
+            )
             self._unjoin_all()
             self._status(tag, rp.Status.SUCCESS)
         elif ptype == P.GET_NETWORK:
@@ -188,7 +229,12 @@ class CoProcessor:
             raise rp.ProtocolError(f"unknown packet type 0x{ptype:02X}")
 
     def _control_reply(self, tag: int, value: dict[str, Any]) -> None:
-        self._emit(rp.packet(P.CONTROL_REPLY, tag, json.dumps(value).encode()))
+        """JSON, split over as many CONTROL_REPLY packets as it needs (``more`` byte first)."""
+        text = json.dumps(value).encode()
+        chunks = [text[i : i + rp.CONTROL_CHUNK] for i in range(0, len(text), rp.CONTROL_CHUNK)]
+        for number, chunk in enumerate(chunks):
+            more = 1 if number < len(chunks) - 1 else 0
+            self._emit(rp.packet(P.CONTROL_REPLY, tag, bytes((more,)) + chunk))
 
     def _clock(self, ptype: int, tag: int, body: bytes) -> None:
         if ptype != P.CLOCK_GET:
@@ -196,8 +242,9 @@ class CoProcessor:
                 raise rp.ProtocolError("clock packets carry one signed 64-bit microsecond count")
             (micros,) = struct.unpack("<q", body)
             if ptype == P.CLOCK_SET:
-                self.clock.set(dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-                               + dt.timedelta(microseconds=micros))
+                self.clock.set(
+                    dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=micros)
+                )
             else:
                 self.clock.advance(micros / 1e6)
         now = self.clock.now() - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -208,15 +255,17 @@ class CoProcessor:
         if node is None:
             return {"error": "no such device"}
         state = node.device.snapshot()
-        state.update({
-            "nwk": node.nwk,
-            "joined": node.joined,
-            "online": node.online,
-            "ota_status": node.ota.status.name,
-            "ota_offset": node.ota.offset,
-            "ota_resumes": node.ota.resumes,
-            "last_refusal": node.ota.last_refusal,
-        })
+        state.update(
+            {
+                "nwk": node.nwk,
+                "joined": node.joined,
+                "online": node.online,
+                "ota_status": node.ota.status.name,
+                "ota_offset": node.ota.offset,
+                "ota_resumes": node.ota.resumes,
+                "last_refusal": node.ota.last_refusal,
+            }
+        )
         return state
 
     def _send(self, tag: int, send: rp.Send) -> None:
@@ -229,10 +278,11 @@ class CoProcessor:
                 if len(send.data) >= 2:
                     self._open_joining(send.data[1])
                 return
-            for node in self.nodes:
-                if node.joined and node.online:
-                    node.handle(send.src_ep, send.dst_ep, send.profile, send.cluster, send.data,
-                                True)
+            for member in self.nodes:
+                if member.joined and member.online:
+                    member.handle(
+                        send.src_ep, send.dst_ep, send.profile, send.cluster, send.data, True
+                    )
             return
         if send.dst_mode is rp.AddrMode.IEEE:
             dst_ieee = send.dst.to_bytes(8, "little")
@@ -240,7 +290,7 @@ class CoProcessor:
                 self._confirm(tag, rp.Status.SUCCESS)
                 self._coordinator_zdo(send)
                 return
-            node = self._by_ieee.get(dst_ieee)
+            node: ZigbeeNode | None = self._by_ieee.get(dst_ieee)
         else:
             if send.dst == 0x0000:
                 self._confirm(tag, rp.Status.SUCCESS)
@@ -284,12 +334,32 @@ class CoProcessor:
         else:
             rsp = struct.pack("<BB", tsn, 0x84)
         self._aps_counter = (self._aps_counter + 1) & 0xFF
-        received = rp.Received(0x0000, COORDINATOR_IEEE, 0, 0, ZDO_PROFILE, cluster | 0x8000,
-                               self._aps_counter, 255, 0, rp.AddrMode.NWK, 0x0000, rsp)
+        received = rp.Received(
+            0x0000,
+            COORDINATOR_IEEE,
+            0,
+            0,
+            ZDO_PROFILE,
+            cluster | 0x8000,
+            self._aps_counter,
+            255,
+            0,
+            rp.AddrMode.NWK,
+            0x0000,
+            rsp,
+        )
         self._emit(rp.packet(P.RECEIVED, 0, received.encode()))
 
 
 def _with_state(params: rp.NetworkParameters, state: rp.NetworkState) -> rp.NetworkParameters:
-    return rp.NetworkParameters(state, params.channel, params.pan_id, params.extended_pan_id,
-                                params.nwk_update_id, params.network_key, params.key_sequence,
-                                params.tc_link_key, params.frame_counter)
+    return rp.NetworkParameters(
+        state,
+        params.channel,
+        params.pan_id,
+        params.extended_pan_id,
+        params.nwk_update_id,
+        params.network_key,
+        params.key_sequence,
+        params.tc_link_key,
+        params.frame_counter,
+    )

@@ -18,6 +18,7 @@ from typing import Any
 from rigs.emulator.clock import DeviceClock
 from rigs.emulator.ota_image import ImageDigest, ImageFormatError, OtaHeader, digest
 from rigs.emulator.profiles import DeviceProfile
+from rigs.emulator.zcl_frames import ZIGBEE_EPOCH, from_zigbee_time
 from rigs.operations import PinCheck
 
 MAX_PIN_FAILURES = 5
@@ -106,16 +107,19 @@ class EmulatedDevice:
         """Why this device refuses an image with this header, or None if it accepts it."""
         p = self.profile
         if header.manufacturer_code != p.manufacturer_code:
-            return (f"manufacturer 0x{header.manufacturer_code:04X} is not the device's "
-                    f"0x{p.manufacturer_code:04X}")
+            return (
+                f"manufacturer 0x{header.manufacturer_code:04X} is not the device's "
+                f"0x{p.manufacturer_code:04X}"
+            )
         if header.image_type != p.image_type:
             return f"image type 0x{header.image_type:04X} is not the device's 0x{p.image_type:04X}"
-        if header.min_hardware_version is not None and header.max_hardware_version is not None:
-            if not header.min_hardware_version <= p.hardware_version <= header.max_hardware_version:
-                return (f"hardware version {p.hardware_version} outside "
-                        f"{header.min_hardware_version}..{header.max_hardware_version}")
+        low, high = header.min_hardware_version, header.max_hardware_version
+        if low is not None and high is not None and not low <= p.hardware_version <= high:
+            return f"hardware version {p.hardware_version} outside {low}..{high}"
         if header.total_size != advertised_size:
-            return f"header total size {header.total_size} differs from offered size {advertised_size}"
+            return (
+                f"header total size {header.total_size} differs from offered size {advertised_size}"
+            )
         if header.total_size > p.max_image_size:
             return f"image of {header.total_size} bytes exceeds the {p.max_image_size} accepted"
         return None
@@ -142,8 +146,6 @@ class EmulatedDevice:
 
     def apply_upgrade_time(self, current_time: int, upgrade_time: int) -> ActivationOutcome:
         """Act on the times of an Upgrade End Response (ZigBee UTC seconds since 2000)."""
-        from rigs.emulator.zcl_frames import ZIGBEE_EPOCH, from_zigbee_time
-
         if self.held is None:
             return ActivationOutcome.NO_IMAGE
         if upgrade_time == 0xFFFFFFFF:
@@ -224,7 +226,9 @@ class EmulatedDevice:
             "profile": self.profile.name,
             "running_version": self.running_version,
             "build_id": self.build_id,
-            "held": None if held is None else {
+            "held": None
+            if held is None
+            else {
                 "file_version": held.digest.file_version,
                 "size": held.digest.size,
                 "sha256": held.digest.sha256.hex(),
@@ -236,4 +240,3 @@ class EmulatedDevice:
             "pin_is_default": self.pin_is_default() if self.has_pin else None,
             "events": [e.__dict__ for e in self.events[-50:]],
         }
-

@@ -17,10 +17,25 @@ from rigs.emulator.profiles import DeviceProfile, ProfileError, builtin_profiles
 from rigs.operations import DeviceRole
 
 ROLE_CODES = {DeviceRole.PPMID: 1, DeviceRole.ESME: 2, DeviceRole.GSME: 3}
-DEVICE_KEYS = {"role", "profile", "count", "ieee", "file_version", "site_id", "pin",
-               "factory_pin", "faults"}
-FAULT_KEYS = {"drop_blocks", "corrupt_blocks", "reboot_at_offset", "reboot_silent_seconds",
-              "reboot_keeps_state", "response_delay_ms"}
+DEVICE_KEYS = {
+    "role",
+    "profile",
+    "count",
+    "ieee",
+    "file_version",
+    "site_id",
+    "pin",
+    "factory_pin",
+    "faults",
+}
+FAULT_KEYS = {
+    "drop_blocks",
+    "corrupt_blocks",
+    "reboot_at_offset",
+    "reboot_silent_seconds",
+    "reboot_keeps_state",
+    "response_delay_ms",
+}
 DEFAULT_FACTORY_PIN = "1234"
 FIRST_NWK = 0x1001
 
@@ -56,8 +71,9 @@ def _faults(table: dict[str, Any], where: str) -> Faults:
         return Faults(
             drop_blocks=frozenset(int(n) for n in table.get("drop_blocks", [])),
             corrupt_blocks=frozenset(int(n) for n in table.get("corrupt_blocks", [])),
-            reboot_at_offset=(int(table["reboot_at_offset"]) if "reboot_at_offset" in table
-                              else None),
+            reboot_at_offset=(
+                int(table["reboot_at_offset"]) if "reboot_at_offset" in table else None
+            ),
             reboot_silent_seconds=float(table.get("reboot_silent_seconds", 1.0)),
             reboot_keeps_state=bool(table.get("reboot_keeps_state", True)),
             response_delay=float(table.get("response_delay_ms", 0)) / 1000.0,
@@ -84,11 +100,12 @@ def build_config(data: dict[str, Any], *, source: str = "device file") -> Emulat
     clock_start = emulator.get("clock")
     if isinstance(clock_start, str):
         try:
-            clock_start = dt.datetime.fromisoformat(clock_start.replace("Z", "+00:00"))
+            clock_start = dt.datetime.fromisoformat(clock_start)
         except ValueError:
             raise DeviceFileError(f"{source}: emulator.clock is not an ISO date-time") from None
-    if clock_start is not None and (not isinstance(clock_start, dt.datetime)
-                                    or clock_start.tzinfo is None):
+    if clock_start is not None and (
+        not isinstance(clock_start, dt.datetime) or clock_start.tzinfo is None
+    ):
         raise DeviceFileError(f"{source}: emulator.clock needs a date-time with a time zone")
     tables = data.get("devices", [])
     if not isinstance(tables, list) or not tables:
@@ -109,7 +126,9 @@ def build_config(data: dict[str, Any], *, source: str = "device file") -> Emulat
             raise DeviceFileError(f"{where}: unknown profile {profile_name!r}")
         profile = profiles[profile_name]
         if profile.role is not role:
-            raise DeviceFileError(f"{where}: profile {profile_name!r} is for a {profile.role.value}")
+            raise DeviceFileError(
+                f"{where}: profile {profile_name!r} is for a {profile.role.value}"
+            )
         count = int(table.get("count", 1))
         if not 1 <= count <= 1000:
             raise DeviceFileError(f"{where}: count must be 1..1000")
@@ -128,16 +147,18 @@ def build_config(data: dict[str, Any], *, source: str = "device file") -> Emulat
                 except ValueError:
                     raise DeviceFileError(f"{where}: ieee is not 16 hex digits") from None
             has_pin = profile.engineering_pin
-            specs.append(DeviceSpec(
-                ieee=ieee,
-                nwk=FIRST_NWK + len(specs),
-                profile=profile,
-                file_version=int(table.get("file_version", profile.file_version)),
-                site_id=table.get("site_id", default_site_id(role, index)),
-                pin=(pin or DEFAULT_FACTORY_PIN) if has_pin else None,
-                factory_pin=(factory_pin or DEFAULT_FACTORY_PIN) if has_pin else None,
-                faults=faults,
-            ))
+            specs.append(
+                DeviceSpec(
+                    ieee=ieee,
+                    nwk=FIRST_NWK + len(specs),
+                    profile=profile,
+                    file_version=int(table.get("file_version", profile.file_version)),
+                    site_id=table.get("site_id", default_site_id(role, index)),
+                    pin=(pin or DEFAULT_FACTORY_PIN) if has_pin else None,
+                    factory_pin=(factory_pin or DEFAULT_FACTORY_PIN) if has_pin else None,
+                    faults=faults,
+                )
+            )
     ieees = [s.ieee for s in specs]
     if len(set(ieees)) != len(ieees):
         raise DeviceFileError(f"{source}: two devices share an IEEE address")
@@ -155,6 +176,9 @@ def load_device_file(path: Path) -> EmulatorConfig:
 
 
 def default_config(ppmids: int = 1, esmes: int = 1, gsmes: int = 1) -> EmulatorConfig:
-    devices = [{"role": role, "count": n} for role, n in
-               (("PPMID", ppmids), ("ESME", esmes), ("GSME", gsmes)) if n > 0]
+    devices = [
+        {"role": role, "count": n}
+        for role, n in (("PPMID", ppmids), ("ESME", esmes), ("GSME", gsmes))
+        if n > 0
+    ]
     return build_config({"devices": devices}, source="defaults")

@@ -68,7 +68,11 @@ class _Partial:
 
     def same_image(self, manufacturer: int, image_type: int, version: int, size: int) -> bool:
         return (self.manufacturer_code, self.image_type, self.file_version, self.size) == (
-            manufacturer, image_type, version, size)
+            manufacturer,
+            image_type,
+            version,
+            size,
+        )
 
 
 class OtaClient:
@@ -86,20 +90,29 @@ class OtaClient:
 
     def query(self) -> QueryNextImage:
         p = self.device.profile
-        return QueryNextImage(p.manufacturer_code, p.image_type, self.device.running_version,
-                              p.hardware_version)
+        return QueryNextImage(
+            p.manufacturer_code, p.image_type, self.device.running_version, p.hardware_version
+        )
 
     def _next_block(self) -> BlockRequest:
         assert self.partial is not None
         remaining = self.partial.size - len(self.partial.data)
-        return BlockRequest(self.partial.manufacturer_code, self.partial.image_type,
-                            self.partial.file_version, len(self.partial.data),
-                            min(self.device.profile.max_block, remaining))
+        return BlockRequest(
+            self.partial.manufacturer_code,
+            self.partial.image_type,
+            self.partial.file_version,
+            len(self.partial.data),
+            min(self.device.profile.max_block, remaining),
+        )
 
     def _refuse(self, reason: str) -> UpgradeEnd:
         assert self.partial is not None
-        end = UpgradeEnd(zcl.INVALID_IMAGE, self.partial.manufacturer_code,
-                         self.partial.image_type, self.partial.file_version)
+        end = UpgradeEnd(
+            zcl.INVALID_IMAGE,
+            self.partial.manufacturer_code,
+            self.partial.image_type,
+            self.partial.file_version,
+        )
         self.partial = None
         self.downloading = False
         self.status = UpgradeStatus.NORMAL
@@ -108,7 +121,11 @@ class OtaClient:
         return end
 
     def on_query_response(
-        self, status: int, manufacturer: int = 0, image_type: int = 0, version: int = 0,
+        self,
+        status: int,
+        manufacturer: int = 0,
+        image_type: int = 0,
+        version: int = 0,
         size: int = 0,
     ) -> Request | None:
         if status != zcl.SUCCESS:
@@ -116,8 +133,9 @@ class OtaClient:
             if self.status == UpgradeStatus.DOWNLOAD_IN_PROGRESS:
                 self.status = UpgradeStatus.NORMAL
             return None
-        if self.partial is not None and self.partial.same_image(manufacturer, image_type, version,
-                                                                size):
+        if self.partial is not None and self.partial.same_image(
+            manufacturer, image_type, version, size
+        ):
             if self.partial.data:
                 self.resumes += 1
                 self.device.log("download-resumed", f"at offset {len(self.partial.data)}")
@@ -127,15 +145,22 @@ class OtaClient:
             if size < BASE_HEADER_LENGTH:
                 return self._refuse(f"offered size {size} is smaller than an OTA header")
             if size > self.device.profile.max_image_size:
-                return self._refuse(f"image of {size} bytes exceeds the "
-                                    f"{self.device.profile.max_image_size} accepted")
+                return self._refuse(
+                    f"image of {size} bytes exceeds the "
+                    f"{self.device.profile.max_image_size} accepted"
+                )
         self.downloading = True
         self.status = UpgradeStatus.DOWNLOAD_IN_PROGRESS
         return self._next_block()
 
     def on_block_response(
-        self, status: int, manufacturer: int = 0, image_type: int = 0, version: int = 0,
-        offset: int = 0, data: bytes = b"",
+        self,
+        status: int,
+        manufacturer: int = 0,
+        image_type: int = 0,
+        version: int = 0,
+        offset: int = 0,
+        data: bytes = b"",
     ) -> Request | None:
         partial = self.partial
         if not self.downloading or partial is None:
@@ -176,19 +201,26 @@ class OtaClient:
         self.partial = None
         self.downloading = False
         self.status = UpgradeStatus.DOWNLOAD_COMPLETE
-        return UpgradeEnd(zcl.SUCCESS, partial.manufacturer_code, partial.image_type,
-                          partial.file_version)
+        return UpgradeEnd(
+            zcl.SUCCESS, partial.manufacturer_code, partial.image_type, partial.file_version
+        )
 
     def on_upgrade_end_response(
-        self, manufacturer: int, image_type: int, version: int, current_time: int,
+        self,
+        manufacturer: int,
+        image_type: int,
+        version: int,
+        current_time: int,
         upgrade_time: int,
     ) -> ActivationOutcome:
         held = self.device.held
         if held is None:
             return ActivationOutcome.NO_IMAGE
-        if (manufacturer not in (0xFFFF, held.manufacturer_code)
-                or image_type not in (0xFFFF, held.image_type)
-                or version not in (0xFFFFFFFF, held.digest.file_version)):
+        if (
+            manufacturer not in (0xFFFF, held.manufacturer_code)
+            or image_type not in (0xFFFF, held.image_type)
+            or version not in (0xFFFFFFFF, held.digest.file_version)
+        ):
             return ActivationOutcome.NO_IMAGE
         outcome = self.device.apply_upgrade_time(current_time, upgrade_time)
         self.status = {

@@ -56,8 +56,18 @@ def parse_header(data: bytes) -> OtaHeader:
     """Parse the OTA header at the start of ``data`` (which may be only a prefix of the file)."""
     if len(data) < BASE_HEADER_LENGTH:
         raise ImageFormatError(f"shorter than an OTA header ({len(data)} < {BASE_HEADER_LENGTH})")
-    (magic, version, header_length, field_control, manufacturer, image_type, file_version,
-     stack_version, header_string, total_size) = _BASE.unpack_from(data, 0)
+    (
+        magic,
+        _header_version,
+        header_length,
+        field_control,
+        manufacturer,
+        image_type,
+        file_version,
+        stack_version,
+        header_string,
+        total_size,
+    ) = _BASE.unpack_from(data, 0)
     if magic != OTA_MAGIC:
         raise ImageFormatError(f"bad magic 0x{magic:08X} (expected 0x{OTA_MAGIC:08X})")
     if header_length < BASE_HEADER_LENGTH:
@@ -119,7 +129,7 @@ def manufacturer_image(data: bytes) -> bytes:
     if elements is not None:
         return elements[UPGRADE_IMAGE_TAG]
     trailer = len(SIGNATURE_TRAILER_PREFIX) + SIGNATURE_LENGTH
-    if len(body) >= trailer and body[-trailer : -SIGNATURE_LENGTH] == SIGNATURE_TRAILER_PREFIX:
+    if len(body) >= trailer and body[-trailer:-SIGNATURE_LENGTH] == SIGNATURE_TRAILER_PREFIX:
         return body[:-trailer]
     return body
 

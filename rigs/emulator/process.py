@@ -24,12 +24,17 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from rigs.emulator.clock import DeviceClock
 from rigs.emulator.coprocessor import CoProcessor
 from rigs.emulator.device import EmulatedDevice
-from rigs.emulator.device_file import DeviceFileError, EmulatorConfig, default_config, load_device_file
+from rigs.emulator.device_file import (
+    DeviceFileError,
+    EmulatorConfig,
+    default_config,
+    load_device_file,
+)
 from rigs.emulator.radio_link_server import RadioLinkServer
 from rigs.operations import RigError
 
@@ -64,11 +69,11 @@ def parse_tcp(value: str) -> tuple[str, int]:
     return host or "127.0.0.1", int(port)
 
 
-async def serve(config: EmulatorConfig, *, tcp: tuple[str, int] | None = None,
-                announce: Any = None) -> None:
+async def serve(
+    config: EmulatorConfig, *, tcp: tuple[str, int] | None = None, announce: Any = None
+) -> None:
     """Run the emulator until SIGINT/SIGTERM; ``announce`` gets the JSON-able start record."""
     import fastpath
-
     from rigs.link import link_from_streams, open_pty_pair
 
     loop = asyncio.get_running_loop()
@@ -88,6 +93,7 @@ async def serve(config: EmulatorConfig, *, tcp: tuple[str, int] | None = None,
             radio = path
             tasks.append(asyncio.create_task(server.serve(link)))
         else:
+
             async def _client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
                 for old in current:
                     old.cancel()
@@ -129,8 +135,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--ppmids", type=int, default=None, help="number of PPMIDs (default 1)")
     parser.add_argument("--esmes", type=int, default=None, help="number of ESMEs (default 1)")
     parser.add_argument("--gsmes", type=int, default=None, help="number of GSMEs (default 1)")
-    parser.add_argument("--tcp", metavar="HOST:PORT",
-                        help="serve the radio link on a TCP port instead of a pty")
+    parser.add_argument(
+        "--tcp", metavar="HOST:PORT", help="serve the radio link on a TCP port instead of a pty"
+    )
     parser.add_argument("--log-level", default="WARNING", help="logging level on stderr")
     return parser
 
@@ -150,8 +157,11 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         config = config_from_args(args)
         tcp = parse_tcp(args.tcp) if args.tcp else None
@@ -173,8 +183,13 @@ class EmulatorProcess:
     entries are added to the environment (e.g. ``{"SMETS1_HIL_PURE": "1"}``).
     """
 
-    def __init__(self, args: Sequence[str] = (), *, env: dict[str, str] | None = None,
-                 start_timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        args: Sequence[str] = (),
+        *,
+        env: dict[str, str] | None = None,
+        start_timeout: float = 20.0,
+    ) -> None:
         self.args = list(args)
         self.env = env
         self.start_timeout = start_timeout
@@ -201,14 +216,17 @@ class EmulatorProcess:
         text: str = self._stderr.read().decode(errors="replace").strip()
         return text.splitlines()[-1] if text else ""
 
-    def start(self) -> EmulatorProcess:
+    def start(self) -> Self:
         env = dict(os.environ)
         if self.env:
             env.update(self.env)
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  (closed by stop())
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "rigs.emulator", *self.args],
-            stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL, env=env,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            stdin=subprocess.DEVNULL,
+            env=env,
         )
         assert self._proc.stdout is not None
         fd = self._proc.stdout.fileno()
@@ -227,8 +245,9 @@ class EmulatorProcess:
                 code = self._proc.wait()
                 words = self._last_words()
                 self.stop()
-                raise EmulatorStartError(f"emulator exited with status {code}"
-                                         + (f": {words}" if words else ""))
+                raise EmulatorStartError(
+                    f"emulator exited with status {code}" + (f": {words}" if words else "")
+                )
             line += chunk
         try:
             self.info = json.loads(line.decode())
@@ -257,13 +276,13 @@ class EmulatorProcess:
             self._stderr = None
         return code
 
-    def __enter__(self) -> EmulatorProcess:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    async def __aenter__(self) -> EmulatorProcess:
+    async def __aenter__(self) -> Self:
         return await asyncio.to_thread(self.start)
 
     async def __aexit__(self, *exc: object) -> None:

@@ -12,13 +12,12 @@ import logging
 from typing import Any
 
 from fastpath import ash
-
 from rigs.emulator.coprocessor import CoProcessor
+from rigs.emulator.radio_protocol import MAX_PACKET as MAX_DATA
 from rigs.link import Link, LinkClosed
 
 LOGGER = logging.getLogger(__name__)
 
-MAX_DATA = 256
 ASH_VERSION = 2
 RESET_SOFTWARE = 0x0B
 
@@ -32,16 +31,30 @@ class RadioLinkServer:
         self._wake = asyncio.Event()
         self.resets = 0
         self.unknown_frames = 0
+        self.oversized_packets = 0
         coprocessor.link_stats = self.stats
 
     def stats(self) -> dict[str, Any]:
         s = self._decoder.stats
-        return {"frames": s.frames, "crc_errors": s.crc_errors, "discarded": s.discarded,
-                "oversized": s.oversized, "resets": self.resets,
-                "unknown_frames": self.unknown_frames}
+        return {
+            "frames": s.frames,
+            "crc_errors": s.crc_errors,
+            "discarded": s.discarded,
+            "oversized": s.oversized,
+            "resets": self.resets,
+            "unknown_frames": self.unknown_frames,
+            "oversized_packets": self.oversized_packets,
+            "rejected_packets": self.coprocessor.rejected_packets,
+        }
 
     def _send(self, payload: bytes) -> None:
-        self._pending.append(ash.encode(self._frm << 4, payload, max_data=MAX_DATA))
+        try:
+            frame = ash.encode(self._frm << 4, payload, max_data=MAX_DATA)
+        except ValueError:
+            self.oversized_packets += 1
+            LOGGER.error("packet of %d bytes does not fit one ASH frame; dropped", len(payload))
+            return
+        self._pending.append(frame)
         self._frm = (self._frm + 1) & 7
         self._wake.set()
 
@@ -70,7 +83,8 @@ class RadioLinkServer:
                         self._frm = 0
                         self._pending.clear()
                         self._pending.append(
-                            ash.encode(ash.RSTACK, bytes((ASH_VERSION, RESET_SOFTWARE))))
+                            ash.encode(ash.RSTACK, bytes((ASH_VERSION, RESET_SOFTWARE)))
+                        )
                         self._wake.set()
                     else:
                         self.unknown_frames += 1

@@ -16,6 +16,8 @@ import struct
 from dataclasses import dataclass, field
 
 PROTOCOL_VERSION = 1
+MAX_PACKET = 256  # largest packet: the data field of one ASH frame on this link
+CONTROL_CHUNK = 200  # JSON bytes per CONTROL_REPLY packet
 
 
 class PacketType(enum.IntEnum):
@@ -104,8 +106,14 @@ class NetworkParameters:
 
     def encode(self) -> bytes:
         return self._LAYOUT.pack(
-            int(self.state), self.channel, self.pan_id, self.extended_pan_id,
-            self.nwk_update_id, self.network_key, self.key_sequence, self.tc_link_key,
+            int(self.state),
+            self.channel,
+            self.pan_id,
+            self.extended_pan_id,
+            self.nwk_update_id,
+            self.network_key,
+            self.key_sequence,
+            self.tc_link_key,
             self.frame_counter,
         )
 
@@ -132,8 +140,14 @@ class Endpoint:
 
     def encode(self) -> bytes:
         return (
-            struct.pack("<BHHBB", self.endpoint, self.profile, self.device_type,
-                        self.device_version, len(self.input_clusters))
+            struct.pack(
+                "<BHHBB",
+                self.endpoint,
+                self.profile,
+                self.device_type,
+                self.device_version,
+                len(self.input_clusters),
+            )
             + struct.pack(f"<{len(self.input_clusters)}H", *self.input_clusters)
             + struct.pack("<B", len(self.output_clusters))
             + struct.pack(f"<{len(self.output_clusters)}H", *self.output_clusters)
@@ -172,23 +186,44 @@ class Send:
     _HEAD = struct.Struct("<BQBBHHBBB")
 
     def encode(self) -> bytes:
-        return self._HEAD.pack(int(self.dst_mode), self.dst, self.dst_ep, self.src_ep,
-                               self.profile, self.cluster, self.tsn, self.radius,
-                               self.options) + self.data
+        return (
+            self._HEAD.pack(
+                int(self.dst_mode),
+                self.dst,
+                self.dst_ep,
+                self.src_ep,
+                self.profile,
+                self.cluster,
+                self.tsn,
+                self.radius,
+                self.options,
+            )
+            + self.data
+        )
 
     @classmethod
     def decode(cls, data: bytes) -> Send:
         if len(data) < cls._HEAD.size:
             raise ProtocolError("truncated SEND")
-        mode, dst, dst_ep, src_ep, profile, cluster, tsn, radius, options = (
-            cls._HEAD.unpack_from(data, 0)
+        mode, dst, dst_ep, src_ep, profile, cluster, tsn, radius, options = cls._HEAD.unpack_from(
+            data, 0
         )
         try:
             mode = AddrMode(mode)
         except ValueError as exc:
             raise ProtocolError(f"unknown address mode {mode}") from exc
-        return cls(mode, dst, dst_ep, src_ep, profile, cluster, tsn, radius, options,
-                   bytes(data[cls._HEAD.size:]))
+        return cls(
+            mode,
+            dst,
+            dst_ep,
+            src_ep,
+            profile,
+            cluster,
+            tsn,
+            radius,
+            options,
+            bytes(data[cls._HEAD.size :]),
+        )
 
 
 @dataclass(frozen=True)
@@ -211,9 +246,22 @@ class Received:
     _HEAD = struct.Struct("<H8sBBHHBBbBH")
 
     def encode(self) -> bytes:
-        return self._HEAD.pack(self.src_nwk, self.src_ieee, self.src_ep, self.dst_ep,
-                               self.profile, self.cluster, self.tsn, self.lqi, self.rssi,
-                               int(self.dst_mode), self.dst) + self.data
+        return (
+            self._HEAD.pack(
+                self.src_nwk,
+                self.src_ieee,
+                self.src_ep,
+                self.dst_ep,
+                self.profile,
+                self.cluster,
+                self.tsn,
+                self.lqi,
+                self.rssi,
+                int(self.dst_mode),
+                self.dst,
+            )
+            + self.data
+        )
 
     @classmethod
     def decode(cls, data: bytes) -> Received:
@@ -226,8 +274,20 @@ class Received:
             mode = AddrMode(mode)
         except ValueError as exc:
             raise ProtocolError(f"unknown address mode {mode}") from exc
-        return cls(nwk, ieee, src_ep, dst_ep, profile, cluster, tsn, lqi, rssi, mode, dst,
-                   bytes(data[cls._HEAD.size:]))
+        return cls(
+            nwk,
+            ieee,
+            src_ep,
+            dst_ep,
+            profile,
+            cluster,
+            tsn,
+            lqi,
+            rssi,
+            mode,
+            dst,
+            bytes(data[cls._HEAD.size :]),
+        )
 
 
 @dataclass(frozen=True)

@@ -130,8 +130,9 @@ def reply_to(request: ZclFrame, command: int, payload: bytes, *, frame_type: int
 
 
 def default_response(request: ZclFrame, status: int) -> bytes:
-    return reply_to(request, CMD_DEFAULT_RESPONSE, bytes((request.command, status)),
-                    frame_type=FRAME_GLOBAL)
+    return reply_to(
+        request, CMD_DEFAULT_RESPONSE, bytes((request.command, status)), frame_type=FRAME_GLOBAL
+    )
 
 
 def encode_value(data_type: int, value: Any) -> bytes:
@@ -158,9 +159,7 @@ def read_attributes_ids(payload: bytes) -> list[int]:
     return list(struct.unpack(f"<{len(payload) // 2}H", payload))
 
 
-def read_attributes_response(
-    attribute_ids: list[int], values: dict[int, tuple[int, Any]]
-) -> bytes:
+def read_attributes_response(attribute_ids: list[int], values: dict[int, tuple[int, Any]]) -> bytes:
     out = bytearray()
     for attr in attribute_ids:
         if attr in values:

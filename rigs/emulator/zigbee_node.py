@@ -61,8 +61,9 @@ Transmit = Callable[["ZigbeeNode", int, int, int, int, bytes], None]
 
 
 class ZigbeeNode:
-    def __init__(self, device: EmulatedDevice, transmit: Transmit,
-                 announce: Callable[[ZigbeeNode], None]) -> None:
+    def __init__(
+        self, device: EmulatedDevice, transmit: Transmit, announce: Callable[[ZigbeeNode], None]
+    ) -> None:
         self.device = device
         self.ota = OtaClient(device)
         self.nwk = device.spec.nwk
@@ -100,15 +101,18 @@ class ZigbeeNode:
             logical, mac = 0x02, 0x88  # end device, rx-on-when-idle, allocate address
         else:
             logical, mac = 0x01, 0x8E  # router, FFD, mains, rx-on-when-idle, allocate address
-        return struct.pack("<BBBHBHHHB", logical, 0x40, mac, p.manufacturer_code, 82, 82, 0,
-                           82, 0)
+        return struct.pack("<BBBHBHHHB", logical, 0x40, mac, p.manufacturer_code, 82, 82, 0, 82, 0)
 
     def simple_descriptor(self) -> bytes:
         ins, outs = self.in_clusters, self.out_clusters
-        return (struct.pack("<BHHBB", ENDPOINT, SE_PROFILE, self.device.profile.device_type, 0,
-                            len(ins))
-                + struct.pack(f"<{len(ins)}H", *ins)
-                + struct.pack("<B", len(outs)) + struct.pack(f"<{len(outs)}H", *outs))
+        return (
+            struct.pack(
+                "<BHHBB", ENDPOINT, SE_PROFILE, self.device.profile.device_type, 0, len(ins)
+            )
+            + struct.pack(f"<{len(ins)}H", *ins)
+            + struct.pack("<B", len(outs))
+            + struct.pack(f"<{len(outs)}H", *outs)
+        )
 
     def announcement(self) -> bytes:
         capability = 0x88 if self.device.profile.is_end_device else 0x8E
@@ -117,8 +121,15 @@ class ZigbeeNode:
 
     # sending ------------------------------------------------------------------------------
 
-    def _send(self, profile: int, cluster: int, data: bytes, *, src_ep: int = ENDPOINT,
-              dst_ep: int = ENDPOINT) -> None:
+    def _send(
+        self,
+        profile: int,
+        cluster: int,
+        data: bytes,
+        *,
+        src_ep: int = ENDPOINT,
+        dst_ep: int = ENDPOINT,
+    ) -> None:
         if not self.online:
             return
         delay = self.device.spec.faults.response_delay
@@ -139,22 +150,46 @@ class ZigbeeNode:
     def _send_ota_request(self, request: Request) -> None:
         self._cancel_timer()
         if isinstance(request, QueryNextImage):
-            payload = struct.pack("<BHHIH", 0x01, request.manufacturer_code, request.image_type,
-                                  request.file_version, request.hardware_version)
+            payload = struct.pack(
+                "<BHHIH",
+                0x01,
+                request.manufacturer_code,
+                request.image_type,
+                request.file_version,
+                request.hardware_version,
+            )
             command = OTA_QUERY_NEXT_IMAGE
             self._timer = self._loop.call_later(QUERY_TIMEOUT, self._cancel_timer)
         elif isinstance(request, BlockRequest):
-            payload = struct.pack("<BHHIIB", 0x00, request.manufacturer_code, request.image_type,
-                                  request.file_version, request.offset, request.max_size)
+            payload = struct.pack(
+                "<BHHIIB",
+                0x00,
+                request.manufacturer_code,
+                request.image_type,
+                request.file_version,
+                request.offset,
+                request.max_size,
+            )
             command = OTA_IMAGE_BLOCK
-            self._timer = self._loop.call_later(self.device.profile.block_timeout,
-                                                self._block_timeout)
+            self._timer = self._loop.call_later(
+                self.device.profile.block_timeout, self._block_timeout
+            )
         else:
-            payload = struct.pack("<BHHI", request.status, request.manufacturer_code,
-                                  request.image_type, request.file_version)
+            payload = struct.pack(
+                "<BHHI",
+                request.status,
+                request.manufacturer_code,
+                request.image_type,
+                request.file_version,
+            )
             command = OTA_UPGRADE_END
-        frame = zcl.build(frame_type=zcl.FRAME_CLUSTER, server_to_client=False,
-                          tsn=self._next_tsn(), command=command, payload=payload)
+        frame = zcl.build(
+            frame_type=zcl.FRAME_CLUSTER,
+            server_to_client=False,
+            tsn=self._next_tsn(),
+            command=command,
+            payload=payload,
+        )
         self._send(SE_PROFILE, OTA, frame)
 
     def _cancel_timer(self) -> None:
@@ -193,8 +228,9 @@ class ZigbeeNode:
 
     # receiving ----------------------------------------------------------------------------
 
-    def handle(self, src_ep: int, dst_ep: int, profile: int, cluster: int, data: bytes,
-               broadcast: bool) -> None:
+    def handle(
+        self, src_ep: int, dst_ep: int, profile: int, cluster: int, data: bytes, broadcast: bool
+    ) -> None:
         """An APS frame from the coordinator arrived at this node."""
         self.frames_in += 1
         if dst_ep == 0 or profile == ZDO_PROFILE:
@@ -281,7 +317,9 @@ class ZigbeeNode:
         if frame.command == zcl.CMD_READ_ATTRIBUTES:
             values = self._attributes(cluster)
             if values is None:
-                self._send(SE_PROFILE, cluster, zcl.default_response(frame, zcl.UNSUPPORTED_CLUSTER))
+                self._send(
+                    SE_PROFILE, cluster, zcl.default_response(frame, zcl.UNSUPPORTED_CLUSTER)
+                )
                 return
             try:
                 ids = zcl.read_attributes_ids(frame.payload)
@@ -289,8 +327,13 @@ class ZigbeeNode:
                 self._send(SE_PROFILE, cluster, zcl.default_response(frame, zcl.MALFORMED_COMMAND))
                 return
             body = zcl.read_attributes_response(ids, values)
-            self._send(SE_PROFILE, cluster, zcl.reply_to(frame, zcl.CMD_READ_ATTRIBUTES_RESPONSE,
-                                                         body, frame_type=zcl.FRAME_GLOBAL))
+            self._send(
+                SE_PROFILE,
+                cluster,
+                zcl.reply_to(
+                    frame, zcl.CMD_READ_ATTRIBUTES_RESPONSE, body, frame_type=zcl.FRAME_GLOBAL
+                ),
+            )
         elif frame.command == zcl.CMD_DEFAULT_RESPONSE:
             return
         elif not frame.disable_default_response:
@@ -321,8 +364,11 @@ class ZigbeeNode:
                 mfr, itype, version, current, upgrade = struct.unpack_from("<HHIII", payload, 0)
                 outcome = self.ota.on_upgrade_end_response(mfr, itype, version, current, upgrade)
                 if not frame.disable_default_response:
-                    status = (zcl.NO_IMAGE_AVAILABLE if outcome is ActivationOutcome.NO_IMAGE
-                              else zcl.SUCCESS)
+                    status = (
+                        zcl.NO_IMAGE_AVAILABLE
+                        if outcome is ActivationOutcome.NO_IMAGE
+                        else zcl.SUCCESS
+                    )
                     self._send(SE_PROFILE, OTA, zcl.default_response(frame, status))
             elif not frame.disable_default_response:
                 self._send(SE_PROFILE, OTA, zcl.default_response(frame, zcl.UNSUP_CLUSTER_COMMAND))
@@ -338,8 +384,9 @@ class ZigbeeNode:
             if request is not None:
                 self._send_ota_request(request)
             elif self.ota.downloading:  # WAIT_FOR_DATA: ask again after the block timeout
-                self._timer = self._loop.call_later(self.device.profile.block_timeout,
-                                                    self._block_timeout)
+                self._timer = self._loop.call_later(
+                    self.device.profile.block_timeout, self._block_timeout
+                )
             return
         self._blocks_received += 1
         faults = self.device.spec.faults
@@ -360,8 +407,12 @@ class ZigbeeNode:
             self._retries = 0
         elif request is None:
             return  # stale block: keep waiting for the right one
-        if (faults.reboot_at_offset is not None and not self._rebooted
-                and self.ota.partial is not None and self.ota.offset >= faults.reboot_at_offset):
+        if (
+            faults.reboot_at_offset is not None
+            and not self._rebooted
+            and self.ota.partial is not None
+            and self.ota.offset >= faults.reboot_at_offset
+        ):
             self._rebooted = True
             self.reboot(faults.reboot_silent_seconds, faults.reboot_keeps_state)
             return
@@ -374,8 +425,11 @@ class ZigbeeNode:
         d = self.device
         if frame.manufacturer != d.profile.manufacturer_code:
             if not frame.disable_default_response:
-                self._send(SE_PROFILE, ENGINEERING,
-                           zcl.default_response(frame, zcl.UNSUP_MANUF_CLUSTER_COMMAND))
+                self._send(
+                    SE_PROFILE,
+                    ENGINEERING,
+                    zcl.default_response(frame, zcl.UNSUP_MANUF_CLUSTER_COMMAND),
+                )
             return
         command = frame.command
         if command == ENG_HELD_IMAGE:
@@ -383,27 +437,39 @@ class ZigbeeNode:
             if held is None:
                 body = bytes((zcl.NO_IMAGE_AVAILABLE,))
             else:
-                at = (zcl.to_zigbee_time(d.activation_at) if d.activation_at is not None
-                      else 0xFFFFFFFF)
-                body = (struct.pack("<BII", zcl.SUCCESS, held.digest.file_version,
-                                    held.digest.size)
-                        + held.digest.sha256 + held.digest.manufacturer_image_sha256
-                        + struct.pack("<I", at))
+                at = (
+                    zcl.to_zigbee_time(d.activation_at)
+                    if d.activation_at is not None
+                    else 0xFFFFFFFF
+                )
+                body = (
+                    struct.pack("<BII", zcl.SUCCESS, held.digest.file_version, held.digest.size)
+                    + held.digest.sha256
+                    + held.digest.manufacturer_image_sha256
+                    + struct.pack("<I", at)
+                )
         elif command in (ENG_VERIFY_PIN, ENG_SET_PIN, ENG_PIN_STATUS) and not d.has_pin:
-            self._send(SE_PROFILE, ENGINEERING,
-                       zcl.default_response(frame, zcl.UNSUP_MANUF_CLUSTER_COMMAND))
+            self._send(
+                SE_PROFILE,
+                ENGINEERING,
+                zcl.default_response(frame, zcl.UNSUP_MANUF_CLUSTER_COMMAND),
+            )
             return
         elif command == ENG_VERIFY_PIN:
             pin = _char_string(frame.payload)
             if pin is None:
-                self._send(SE_PROFILE, ENGINEERING, zcl.default_response(frame, zcl.MALFORMED_COMMAND))
+                self._send(
+                    SE_PROFILE, ENGINEERING, zcl.default_response(frame, zcl.MALFORMED_COMMAND)
+                )
                 return
             result, left = d.verify_pin(pin)
             body = bytes((PIN_RESULT[result], left))
         elif command == ENG_SET_PIN:
             pin = _char_string(frame.payload)
             if pin is None:
-                self._send(SE_PROFILE, ENGINEERING, zcl.default_response(frame, zcl.MALFORMED_COMMAND))
+                self._send(
+                    SE_PROFILE, ENGINEERING, zcl.default_response(frame, zcl.MALFORMED_COMMAND)
+                )
                 return
             try:
                 d.set_pin(pin)
@@ -414,11 +480,17 @@ class ZigbeeNode:
             body = bytes((int(d.pin_is_default()), int(d.pin_locked), d.pin_attempts_left))
         else:
             if not frame.disable_default_response:
-                self._send(SE_PROFILE, ENGINEERING,
-                           zcl.default_response(frame, zcl.UNSUP_MANUF_CLUSTER_COMMAND))
+                self._send(
+                    SE_PROFILE,
+                    ENGINEERING,
+                    zcl.default_response(frame, zcl.UNSUP_MANUF_CLUSTER_COMMAND),
+                )
             return
-        self._send(SE_PROFILE, ENGINEERING,
-                   zcl.reply_to(frame, command, body, frame_type=zcl.FRAME_CLUSTER))
+        self._send(
+            SE_PROFILE,
+            ENGINEERING,
+            zcl.reply_to(frame, command, body, frame_type=zcl.FRAME_CLUSTER),
+        )
 
 
 def _char_string(payload: bytes) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import asyncio
 from dataclasses import dataclass
+from typing import Self
 
 from rigs.operations import RigError
 from rigs.trace import TraceWriter
@@ -67,7 +68,7 @@ class Link(abc.ABC):
         await asyncio.wait_for(_fill(), timeout)
         return bytes(out)
 
-    async def __aenter__(self) -> Link:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

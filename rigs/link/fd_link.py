@@ -132,4 +132,3 @@ class FdLink(BufferedLink):
             pass
         if self.trace is not None:
             self.trace.flush()
-

@@ -6,6 +6,7 @@ import asyncio
 import errno
 import functools
 import socket
+import warnings
 from typing import Any
 
 import serial
@@ -59,13 +60,18 @@ def describe_open_error(url: str, exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if "invalid URL" in text or "expected" in text:
         return f"cannot open {url}: unsupported or malformed URL ({text})"
+    if "does not seem to support RFC2217" in text:
+        return f"cannot open {url}: no RFC 2217 answer in time"
     if "timed out" in text.lower() or "timeout" in text.lower():
         return f"cannot open {url}: no answer in time"
     return f"cannot open {url}: {text}"
 
 
 def _open_port(url: str, baudrate: int) -> Any:
-    return serial.serial_for_url(url, baudrate=baudrate)
+    with warnings.catch_warnings():
+        # pyserial's RFC 2217 client still calls Thread.setDaemon/setName
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"serial\.")
+        return serial.serial_for_url(url, baudrate=baudrate)
 
 
 async def open_link(
@@ -81,10 +87,14 @@ async def open_link(
     Raises :class:`LinkOpenError` with one clear line when the port cannot be opened in time.
     """
     loop = asyncio.get_running_loop()
-    pending = loop.run_in_executor(None, functools.partial(_open_port, url, baudrate))
+    port_url = url
+    if url.startswith("rfc2217://") and "timeout=" not in url:
+        # pyserial's own negotiation wait (3 s by default) follows ours
+        port_url += ("&" if "?" in url else "?") + f"timeout={timeout:g}"
+    pending = loop.run_in_executor(None, functools.partial(_open_port, port_url, baudrate))
     try:
         port = await asyncio.wait_for(asyncio.shield(pending), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pending.add_done_callback(_close_late_port)
         raise LinkOpenError(describe_open_error(url, TimeoutError())) from None
     except (serial.SerialException, OSError, ValueError, NotImplementedError) as exc:

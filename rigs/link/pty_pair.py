@@ -17,7 +17,9 @@ from rigs.trace import TraceWriter
 class PtyMasterLink(FdLink):
     """The master end of a pty; closing it makes the slave path disappear for its clients."""
 
-    def __init__(self, master_fd: int, slave_fd: int, slave_path: str, *, trace: TraceWriter | None) -> None:
+    def __init__(
+        self, master_fd: int, slave_fd: int, slave_path: str, *, trace: TraceWriter | None
+    ) -> None:
         self.slave_path = slave_path
         self._slave_fd = slave_fd
 
@@ -40,7 +42,9 @@ def open_pty_pair(*, trace: TraceWriter | None = None) -> tuple[PtyMasterLink, s
     try:
         tty.setraw(slave_fd, termios.TCSANOW)
         attrs = termios.tcgetattr(slave_fd)
-        attrs[3] &= ~(termios.ECHO | termios.ECHONL | termios.ICANON | termios.ISIG | termios.IEXTEN)
+        attrs[3] &= ~(
+            termios.ECHO | termios.ECHONL | termios.ICANON | termios.ISIG | termios.IEXTEN
+        )
         termios.tcsetattr(slave_fd, termios.TCSANOW, attrs)
         slave_path = os.ttyname(slave_fd)
         link = PtyMasterLink(master_fd, slave_fd, slave_path, trace=trace)

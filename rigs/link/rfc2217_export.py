@@ -99,13 +99,15 @@ class Rfc2217Export:
 
     def serve(self) -> None:
         """Serve until :meth:`stop` is called or the local port is lost (then :attr:`failure`)."""
-        reader = threading.Thread(target=self._port_to_network, name="export-port-reader", daemon=True)
+        reader = threading.Thread(
+            target=self._port_to_network, name="export-port-reader", daemon=True
+        )
         reader.start()
         try:
             while not self._stop.is_set():
                 try:
                     sock, peer = self._listener.accept()
-                except (socket.timeout, TimeoutError):
+                except TimeoutError:
                     continue
                 except OSError:
                     break
@@ -148,7 +150,7 @@ class Rfc2217Export:
             while not self._stop.is_set():
                 try:
                     data = sock.recv(65536)
-                except (socket.timeout, TimeoutError):
+                except TimeoutError:
                     continue
                 except OSError:
                     break

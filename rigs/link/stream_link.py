@@ -59,7 +59,7 @@ class StreamLink(Link):
         self._writer.close()
         try:
             await asyncio.wait_for(self._writer.wait_closed(), 2.0)
-        except (ConnectionError, OSError, asyncio.TimeoutError):
+        except (TimeoutError, ConnectionError, OSError):
             pass
         if self.trace is not None:
             self.trace.flush()

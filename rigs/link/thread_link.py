@@ -31,7 +31,9 @@ class ThreadedSerialLink(BufferedLink):
         )
         port.timeout = _POLL_S
         port.write_timeout = None
-        self._thread = threading.Thread(target=self._read_loop, name=f"link-read {url}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._read_loop, name=f"link-read {url}", daemon=True
+        )
         self._thread.start()
 
     def _deliver(self, method: Any, *args: Any) -> bool:

@@ -32,7 +32,7 @@ from rigs.serial.protocol import (
 )
 
 _ROLE_CODES = {DeviceRole.PPMID: Role.PPMID, DeviceRole.ESME: Role.ESME, DeviceRole.GSME: Role.GSME}
-_ROLES = {code: role for role, code in _ROLE_CODES.items()}
+_ROLES: dict[int, DeviceRole] = {code: role for role, code in _ROLE_CODES.items()}
 _ZERO_HASH = bytes(32)
 
 
@@ -48,7 +48,9 @@ class Hello:
 
 
 def encode_hello(hello: Hello) -> bytes:
-    return struct.pack(">BHBH", hello.version, hello.max_block, hello.window, hello.boot_count & 0xFFFF)
+    return struct.pack(
+        ">BHBH", hello.version, hello.max_block, hello.window, hello.boot_count & 0xFFFF
+    )
 
 
 def decode_hello(body: bytes) -> Hello:
@@ -66,7 +68,9 @@ class IdentityReply:
     held_file_version: int | None
 
 
-def encode_identity(identity: DeviceIdentity, running: FirmwareVersion, held: HeldImage | None) -> bytes:
+def encode_identity(
+    identity: DeviceIdentity, running: FirmwareVersion, held: HeldImage | None
+) -> bytes:
     return (
         bytes([_ROLE_CODES[identity.role]])
         + bytes.fromhex(identity.ieee)
@@ -203,10 +207,17 @@ class ImageStatus:
 
 def image_status_of(held: HeldImage | None, receiving: TransferState | None) -> ImageStatus:
     if receiving is not None:
-        return ImageStatus(ImageState.RECEIVING, receiving.size, receiving.received, receiving.sha256, None, None)
+        return ImageStatus(
+            ImageState.RECEIVING, receiving.size, receiving.received, receiving.sha256, None, None
+        )
     if held is not None:
         return ImageStatus(
-            ImageState.HELD, held.size, held.size, held.sha256, held.file_version, held.manufacturer_image_sha256
+            ImageState.HELD,
+            held.size,
+            held.size,
+            held.sha256,
+            held.file_version,
+            held.manufacturer_image_sha256,
         )
     return ImageStatus(ImageState.NONE, 0, 0, _ZERO_HASH, None, None)
 
@@ -299,7 +310,9 @@ def decode_activation(body: bytes) -> ActivationResult:
     running = None if version == NO_VERSION else FirmwareVersion(version, build_id)
     at = from_epoch(seconds) if outcome is Outcome.SCHEDULED else None
     if outcome is Outcome.NOTHING_SCHEDULED:
-        return ActivationResult(ActivationStatus.CANCELLED, running=running, reason="nothing scheduled")
+        return ActivationResult(
+            ActivationStatus.CANCELLED, running=running, reason="nothing scheduled"
+        )
     status = {
         Outcome.ACTIVATED: ActivationStatus.ACTIVATED,
         Outcome.SCHEDULED: ActivationStatus.SCHEDULED,
@@ -341,8 +354,12 @@ def decode_pin(body: bytes) -> str:
         raise ProtocolError("PIN is not ASCII") from None
 
 
-_PIN_RESULTS = {PinCheck.CORRECT: PinResult.CORRECT, PinCheck.WRONG: PinResult.WRONG, PinCheck.LOCKED: PinResult.LOCKED}
-_PIN_CHECKS = {code: check for check, code in _PIN_RESULTS.items()}
+_PIN_RESULTS = {
+    PinCheck.CORRECT: PinResult.CORRECT,
+    PinCheck.WRONG: PinResult.WRONG,
+    PinCheck.LOCKED: PinResult.LOCKED,
+}
+_PIN_CHECKS: dict[int, PinCheck] = {code: check for check, code in _PIN_RESULTS.items()}
 
 
 def encode_pin_reply(result: PinVerification) -> bytes:

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastpath import hdlc
-
 from rigs.link import Link, LinkClosed
 from rigs.operations import DeviceTimeout, RigError
 from rigs.serial.protocol import (
@@ -80,7 +79,9 @@ class TestPortClient:
 
     __test__ = False  # a library class, not a pytest test class
 
-    def __init__(self, link: Link, *, trace: TraceWriter | None = None, name: str | None = None) -> None:
+    def __init__(
+        self, link: Link, *, trace: TraceWriter | None = None, name: str | None = None
+    ) -> None:
         self.link = link
         self.name = name or link.url
         self.trace = trace
@@ -100,7 +101,9 @@ class TestPortClient:
 
     def start(self) -> None:
         if self._reader is None:
-            self._reader = asyncio.get_running_loop().create_task(self._read_loop(), name=f"test-port {self.name}")
+            self._reader = asyncio.get_running_loop().create_task(
+                self._read_loop(), name=f"test-port {self.name}"
+            )
 
     async def close(self) -> None:
         if self._reader is not None:
@@ -124,10 +127,14 @@ class TestPortClient:
     def on_notice(self, handler: NoticeHandler) -> Callable[[], None]:
         """Call ``handler`` for every notice; returns a function that removes it."""
         self._notice_handlers.append(handler)
-        return lambda: self._notice_handlers.remove(handler) if handler in self._notice_handlers else None
+        return lambda: (
+            self._notice_handlers.remove(handler) if handler in self._notice_handlers else None
+        )
 
     def error(self, message: str, *, status: int | None = None) -> TestPortError:
-        return TestPortError(message, device=self.name, recent_frames=self.recent_frames, status=status)
+        return TestPortError(
+            message, device=self.name, recent_frames=self.recent_frames, status=status
+        )
 
     # --- sending -----------------------------------------------------------------------------
 
@@ -137,7 +144,9 @@ class TestPortClient:
             self._seq = (self._seq + 1) & 0xFFFF
         return self._seq
 
-    def submit(self, command: int, body: bytes = b"") -> tuple[int, bytes, asyncio.Future[Response]]:
+    def submit(
+        self, command: int, body: bytes = b""
+    ) -> tuple[int, bytes, asyncio.Future[Response]]:
         """Register a request and return (seq, wire frame, future answer); :meth:`transmit` sends it."""
         if self._ended is not None:
             raise LinkClosed(f"{self.name}: {self._ended}")
@@ -199,8 +208,11 @@ class TestPortClient:
             self.forget(seq)
         response = future.result()
         if expect_ok and not response.ok:
-            detail, reason = response.error()
-            raise self.error(f"{label}: {_status_name(response.status)}" + (f": {reason}" if reason else ""), status=response.status)
+            _, reason = response.error()
+            raise self.error(
+                f"{label}: {_status_name(response.status)}" + (f": {reason}" if reason else ""),
+                status=response.status,
+            )
         return response
 
     # --- receiving ---------------------------------------------------------------------------
@@ -219,7 +231,9 @@ class TestPortClient:
                     self.stats.bad_frames += dropped
                     self._remember(f"rx: {dropped} damaged frame(s) dropped")
                     if self.trace is not None:
-                        self.trace.record("rx", b"", error="damaged frame dropped (FCS error, abort or oversize)")
+                        self.trace.record(
+                            "rx", b"", error="damaged frame dropped (FCS error, abort or oversize)"
+                        )
         except LinkClosed as exc:
             self._ended = str(exc).removeprefix(f"{self.link.url}: ")
             if self.trace is not None:
@@ -244,7 +258,11 @@ class TestPortClient:
         if entry is None or entry[0] != response.command or entry[1].done():
             self.stats.unmatched += 1
             if self.trace is not None:
-                self.trace.record("rx", b"", error=f"answer seq={response.seq} matches no open request (late or duplicate)")
+                self.trace.record(
+                    "rx",
+                    b"",
+                    error=f"answer seq={response.seq} matches no open request (late or duplicate)",
+                )
             return
         self.stats.answers += 1
         entry[1].set_result(response)

@@ -62,8 +62,8 @@ def parse_ota_header(image: bytes) -> OtaHeader:
     """The fields of a ZigBee OTA file header the device checks; ValueError if it is not one."""
     if len(image) < OTA_HEADER_MIN:
         raise ValueError(f"image of {len(image)} bytes is shorter than an OTA header")
-    magic, _version, header_length, _control, manufacturer, image_type, file_version = struct.unpack_from(
-        "<IHHHHHI", image
+    magic, _version, header_length, _control, manufacturer, image_type, file_version = (
+        struct.unpack_from("<IHHHHHI", image)
     )
     if magic != OTA_MAGIC:
         raise ValueError("not a ZigBee OTA file (no 0x0BEEF11E identifier)")
@@ -79,7 +79,7 @@ def manufacturer_image(image: bytes, header: OtaHeader) -> bytes:
     """The manufacturer image: after the OTA header, without a trailing ``00 40`` + 64-byte signature."""
     body = image[header.header_length :]
     tail = SIGNATURE_LENGTH + len(SIGNATURE_TAG)
-    if len(body) > tail and body[-tail : -SIGNATURE_LENGTH] == SIGNATURE_TAG:
+    if len(body) > tail and body[-tail:-SIGNATURE_LENGTH] == SIGNATURE_TAG:
         body = body[:-tail]
     return body
 
@@ -89,7 +89,7 @@ def build_id_of(file_version: int) -> str:
 
 
 def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class EmulatedTestPortDevice:
@@ -182,8 +182,12 @@ class EmulatedTestPortDevice:
 
     def offer_image(self, size: int, sha256: bytes) -> int:
         if size > self.max_image_size:
-            self._log(EventCode.IMAGE_REJECTED, f"image of {size} bytes is over {self.max_image_size}")
-            raise TestPortRefusal(Status.REJECTED, f"image of {size} bytes is larger than {self.max_image_size}")
+            self._log(
+                EventCode.IMAGE_REJECTED, f"image of {size} bytes is over {self.max_image_size}"
+            )
+            raise TestPortRefusal(
+                Status.REJECTED, f"image of {size} bytes is larger than {self.max_image_size}"
+            )
         self._offer_active = True
         if self._partial is not None and self._partial_size == size and self._partial_sha == sha256:
             return len(self._partial)
@@ -197,7 +201,9 @@ class EmulatedTestPortDevice:
         if not self._offer_active or self._partial is None:
             raise TestPortRefusal(Status.NO_SESSION, "no image offer since the device started")
         if offset != len(self._partial) or offset + len(data) > self._partial_size:
-            raise TestPortRefusal(Status.OUT_OF_RANGE, f"block at {offset} is not at {len(self._partial)}")
+            raise TestPortRefusal(
+                Status.OUT_OF_RANGE, f"block at {offset} is not at {len(self._partial)}"
+            )
         limit = self.reset_after_bytes
         if limit is not None and len(self._partial) + len(data) > limit:
             self.reset_after_bytes = None
@@ -216,14 +222,19 @@ class EmulatedTestPortDevice:
         self._offer_active = False
         if hashlib.sha256(image).digest() != self._partial_sha:
             self._log(EventCode.IMAGE_REJECTED, "image SHA-256 does not match the offer")
-            raise TestPortRefusal(Status.BAD_HASH, "SHA-256 of the received image does not match the offer")
+            raise TestPortRefusal(
+                Status.BAD_HASH, "SHA-256 of the received image does not match the offer"
+            )
         try:
             header = parse_ota_header(image)
         except ValueError as exc:
             self._log(EventCode.IMAGE_REJECTED, str(exc))
             raise TestPortRefusal(Status.REJECTED, str(exc)) from None
         ident = self._identity
-        if header.manufacturer_code != ident.manufacturer_code or header.image_type != ident.image_type:
+        if (
+            header.manufacturer_code != ident.manufacturer_code
+            or header.image_type != ident.image_type
+        ):
             reason = (
                 f"image is for manufacturer 0x{header.manufacturer_code:04X} type 0x{header.image_type:04X}, "
                 f"device is 0x{ident.manufacturer_code:04X} type 0x{ident.image_type:04X}"
@@ -247,7 +258,10 @@ class EmulatedTestPortDevice:
             self._log(EventCode.ACTIVATION_REFUSED, "activation refused: no image held")
             raise TestPortRefusal(Status.NO_IMAGE, "no image held")
         if expected_sha256 is not None and expected_sha256 != held.manufacturer_image_sha256:
-            self._log(EventCode.ACTIVATION_REFUSED, "activation refused: hash does not match the held image")
+            self._log(
+                EventCode.ACTIVATION_REFUSED,
+                "activation refused: hash does not match the held image",
+            )
             raise TestPortRefusal(Status.HASH_MISMATCH, "hash does not match the held image")
         if at is not None and at > self.clock():
             self._scheduled = at
@@ -267,7 +281,9 @@ class EmulatedTestPortDevice:
     def cancel_activation(self) -> ActivationResult:
         self._tick()
         if self._scheduled is None:
-            return ActivationResult(ActivationStatus.CANCELLED, running=self._running, reason="nothing scheduled")
+            return ActivationResult(
+                ActivationStatus.CANCELLED, running=self._running, reason="nothing scheduled"
+            )
         self._scheduled = None
         self._log(EventCode.ACTIVATION_CANCELLED, "scheduled activation cancelled")
         return ActivationResult(ActivationStatus.CANCELLED, running=self._running)
@@ -291,7 +307,9 @@ class EmulatedTestPortDevice:
         return PinVerification(PinCheck.WRONG, self._attempts_left)
 
     def pin_status(self) -> PinStatus:
-        return PinStatus(self._pin in self._default_pins, self._attempts_left == 0, self._attempts_left)
+        return PinStatus(
+            self._pin in self._default_pins, self._attempts_left == 0, self._attempts_left
+        )
 
     def events(self) -> Sequence[DeviceEvent]:
         return tuple(self._events)

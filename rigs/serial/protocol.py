@@ -187,7 +187,9 @@ class Reader:
 
     def take(self, count: int) -> bytes:
         if self._at + count > len(self._body):
-            raise ProtocolError(f"body ends after {len(self._body)} bytes, field needs {count} more")
+            raise ProtocolError(
+                f"body ends after {len(self._body)} bytes, field needs {count} more"
+            )
         out = self._body[self._at : self._at + count]
         self._at += count
         return out
@@ -227,12 +229,12 @@ def lv(text: str) -> bytes:
 
 def epoch_seconds(when: dt.datetime) -> int:
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
+        when = when.replace(tzinfo=dt.UTC)
     return int(when.timestamp())
 
 
 def from_epoch(seconds: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
 
 
 # --- redaction and description (for traces) ------------------------------------------------

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastpath import hdlc
-
 from rigs.link import Link, LinkClosed
 from rigs.operations import RigError
 from rigs.serial import bodies
@@ -185,7 +184,9 @@ class TestPortResponder:
     def _dispatch(self, request: Request) -> Response:
         handler = self._handlers.get(request.command)
         if handler is None:
-            return error_response(request, Status.UNKNOWN_COMMAND, f"unknown command 0x{request.command:02X}")
+            return error_response(
+                request, Status.UNKNOWN_COMMAND, f"unknown command 0x{request.command:02X}"
+            )
         try:
             return handler(request)
         except TestPortRefusal as refusal:
@@ -215,7 +216,9 @@ class TestPortResponder:
         return self._ok(request, bodies.encode_hello(hello))
 
     def _identify(self, request: Request) -> Response:
-        body = bodies.encode_identity(self.device.identity(), self.device.firmware(), self.device.held())
+        body = bodies.encode_identity(
+            self.device.identity(), self.device.firmware(), self.device.held()
+        )
         return self._ok(request, body)
 
     def _read_firmware(self, request: Request) -> Response:
@@ -321,6 +324,11 @@ def _decode(payload: bytes) -> Request:
         seq = int.from_bytes(payload[2:4], "big")
         request = Request(payload[1] & 0x7F, seq)
         raise _VersionMismatch(
-            error_response(request, Status.UNSUPPORTED_VERSION, f"this device speaks version {VERSION}", VERSION)
+            error_response(
+                request,
+                Status.UNSUPPORTED_VERSION,
+                f"this device speaks version {VERSION}",
+                VERSION,
+            )
         )
     return decode_request(payload)

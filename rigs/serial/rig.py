@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Self, TypeVar
 
 from rigs.link import LinkClosed, open_link
 from rigs.operations import (
@@ -92,7 +92,7 @@ class SerialRig:
                 client.trace.close()
         self._clients.clear()
 
-    async def __aenter__(self) -> SerialRig:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -129,7 +129,9 @@ class SerialRig:
         self._clients[key] = client
         return client
 
-    async def _run(self, ieee: str, timeout: float, work: Callable[[TestPortClient], Awaitable[T]]) -> T:
+    async def _run(
+        self, ieee: str, timeout: float, work: Callable[[TestPortClient], Awaitable[T]]
+    ) -> T:
         lock = self._locks.setdefault(ieee.upper(), asyncio.Lock())
         async with lock:
             client = await self._client(ieee)
@@ -140,8 +142,12 @@ class SerialRig:
                     f"{exc}", device=client.name, recent_frames=client.recent_frames
                 ) from None
 
-    async def _ask(self, client: TestPortClient, command: Command, body: bytes = b"", *, timeout: float) -> bytes:
-        answer = await client.request(command, body, timeout=timeout, attempt_timeout=min(ATTEMPT_TIMEOUT, timeout))
+    async def _ask(
+        self, client: TestPortClient, command: Command, body: bytes = b"", *, timeout: float
+    ) -> bytes:
+        answer = await client.request(
+            command, body, timeout=timeout, attempt_timeout=min(ATTEMPT_TIMEOUT, timeout)
+        )
         return answer.body
 
     # --- RigOperations -----------------------------------------------------------------------
@@ -191,13 +197,17 @@ class SerialRig:
 
     async def read_firmware_version(self, ieee: str, *, timeout: float = 10.0) -> FirmwareVersion:
         async def work(client: TestPortClient) -> FirmwareVersion:
-            return bodies.decode_firmware(await self._ask(client, Command.READ_FIRMWARE, timeout=timeout))
+            return bodies.decode_firmware(
+                await self._ask(client, Command.READ_FIRMWARE, timeout=timeout)
+            )
 
         return await self._run(ieee, timeout, work)
 
     async def read_image_status(self, ieee: str, *, timeout: float = 10.0) -> bodies.ImageStatus:
         async def work(client: TestPortClient) -> bodies.ImageStatus:
-            return bodies.decode_image_status(await self._ask(client, Command.IMAGE_STATUS, timeout=timeout))
+            return bodies.decode_image_status(
+                await self._ask(client, Command.IMAGE_STATUS, timeout=timeout)
+            )
 
         return await self._run(ieee, timeout, work)
 
@@ -217,19 +227,25 @@ class SerialRig:
         body = bodies.encode_activate(bodies.ActivateRequest(at, expected_sha256))
 
         async def work(client: TestPortClient) -> ActivationResult:
-            return bodies.decode_activation(await self._ask(client, Command.ACTIVATE, body, timeout=timeout))
+            return bodies.decode_activation(
+                await self._ask(client, Command.ACTIVATE, body, timeout=timeout)
+            )
 
         return await self._run(ieee, timeout, work)
 
     async def cancel_activation(self, ieee: str, *, timeout: float = 10.0) -> ActivationResult:
         async def work(client: TestPortClient) -> ActivationResult:
-            return bodies.decode_activation(await self._ask(client, Command.CANCEL_ACTIVATION, timeout=timeout))
+            return bodies.decode_activation(
+                await self._ask(client, Command.CANCEL_ACTIVATION, timeout=timeout)
+            )
 
         return await self._run(ieee, timeout, work)
 
     async def read_site_id(self, ieee: str, *, timeout: float = 10.0) -> str:
         async def work(client: TestPortClient) -> str:
-            return bodies.decode_site_id(await self._ask(client, Command.READ_SITE_ID, timeout=timeout))
+            return bodies.decode_site_id(
+                await self._ask(client, Command.READ_SITE_ID, timeout=timeout)
+            )
 
         return await self._run(ieee, timeout, work)
 
@@ -240,13 +256,17 @@ class SerialRig:
             raise RigError("a PIN has 1 to 16 ASCII characters", device=ieee) from None
 
         async def work(client: TestPortClient) -> PinVerification:
-            return bodies.decode_pin_reply(await self._ask(client, Command.VERIFY_PIN, body, timeout=timeout))
+            return bodies.decode_pin_reply(
+                await self._ask(client, Command.VERIFY_PIN, body, timeout=timeout)
+            )
 
         return await self._run(ieee, timeout, work)
 
     async def read_pin_status(self, ieee: str, *, timeout: float = 10.0) -> PinStatus:
         async def work(client: TestPortClient) -> PinStatus:
-            return bodies.decode_pin_status(await self._ask(client, Command.PIN_STATUS, timeout=timeout))
+            return bodies.decode_pin_status(
+                await self._ask(client, Command.PIN_STATUS, timeout=timeout)
+            )
 
         return await self._run(ieee, timeout, work)
 
@@ -265,7 +285,9 @@ class SerialRig:
             events: list[DeviceEvent] = []
             while True:
                 body = bodies.encode_events_request(len(events), MAX_EVENTS_PER_READ)
-                total, page = bodies.decode_events(await self._ask(client, Command.READ_EVENTS, body, timeout=timeout))
+                total, page = bodies.decode_events(
+                    await self._ask(client, Command.READ_EVENTS, body, timeout=timeout)
+                )
                 events.extend(page)
                 if not page or len(events) >= total:
                     return events
@@ -276,7 +298,7 @@ class SerialRig:
 async def _within(timeout: float, name: str, work: Awaitable[T]) -> T:
     try:
         return await asyncio.wait_for(work, timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise TestPortTimeout(f"no answer within {timeout:g} s", device=name) from None
 
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Self
 
 from rigs.impair import ImpairedLink, Impairment
 from rigs.link import Link, link_from_streams, open_pty_pair
@@ -21,7 +22,7 @@ class ServedPort:
     url: str
     device: TestPortDevice
     responders: list[TestPortResponder] = field(default_factory=list)
-    _tasks: set[asyncio.Task[str]] = field(default_factory=set)
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     _links: list[Link] = field(default_factory=list)
     _server: asyncio.AbstractServer | None = None
 
@@ -38,7 +39,7 @@ class ServedPort:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2.0)
 
-    async def __aenter__(self) -> ServedPort:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -90,7 +91,7 @@ async def serve_on_tcp(
         served._links.append(link)
         task = asyncio.current_task()
         if task is not None:
-            served._tasks.add(task)  # type: ignore[arg-type]
+            served._tasks.add(task)
         try:
             await responder.serve()
         finally:
@@ -98,7 +99,7 @@ async def serve_on_tcp(
             if trace is not None:
                 trace.close()
             if task is not None:
-                served._tasks.discard(task)  # type: ignore[arg-type]
+                served._tasks.discard(task)
 
     server = await asyncio.start_server(_connected, host, port)
     bound = server.sockets[0].getsockname()

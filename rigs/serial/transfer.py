@@ -14,6 +14,7 @@ continues from what the device reports it holds.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -29,6 +30,9 @@ MAX_RTO = 5.0
 INITIAL_RTO = 1.0
 MAX_TRIES_PER_BLOCK = 12
 MAX_RESUMES = 32
+MIN_BLOCK = 32
+SHRINK_AFTER_SENDS = 24
+SHRINK_LOSS_RATE = 0.25
 
 
 @dataclass
@@ -50,6 +54,8 @@ class _Window:
     flight: dict[int, _InFlight] = field(default_factory=dict)  # by sequence number
     by_offset: dict[int, int] = field(default_factory=dict)  # offset -> sequence number
     last_answer: float = field(default_factory=time.monotonic)
+    sends: int = 0
+    losses: int = 0
 
     def drop(self, entry: _InFlight) -> None:
         self.flight.pop(entry.seq, None)
@@ -69,6 +75,10 @@ class _Window:
 
 class _Restart(Exception):
     """The device restarted: offer again and resume."""
+
+
+class _Shrink(Exception):
+    """Too many blocks are lost at this block size: offer again with smaller blocks."""
 
 
 class _Rto:
@@ -102,7 +112,7 @@ class ImageSender:
         block_size: int = 1024,
         window: int = 8,
         progress: ProgressCallback | None = None,
-        request_timeout: float = 5.0,
+        request_timeout: float = 20.0,
     ) -> None:
         self.client = client
         self.image = image
@@ -118,14 +128,19 @@ class ImageSender:
         self.bytes_sent = 0
         self._order = 0
         self._tries: dict[int, int] = {}
-        self._events: asyncio.Queue[tuple[_InFlight | None, Response | BaseException]] = asyncio.Queue()
+        self.shrinks = 0
+        self._events: asyncio.Queue[tuple[_InFlight | None, Response | BaseException]] = (
+            asyncio.Queue()
+        )
 
     async def run(self, timeout: float) -> TransferResult:
         started = time.monotonic()
         try:
             await asyncio.wait_for(self._run(), timeout)
-        except asyncio.TimeoutError:
-            return self._result(TransferStatus.TIMEOUT, started, f"not finished within {timeout:g} s")
+        except TimeoutError:
+            return self._result(
+                TransferStatus.TIMEOUT, started, f"not finished within {timeout:g} s"
+            )
         except _Rejected as exc:
             return self._result(TransferStatus.REJECTED, started, str(exc))
         except TestPortTimeout as exc:
@@ -152,10 +167,15 @@ class ImageSender:
                 try:
                     await self._session()
                     return
+                except _Shrink:
+                    self.block_size = max(MIN_BLOCK, self.block_size // 2)
+                    self.shrinks += 1
                 except _Restart:
                     self.resumes += 1
                     if self.resumes > MAX_RESUMES:
-                        raise self.client.error(f"device restarted {self.resumes} times during the transfer") from None
+                        raise self.client.error(
+                            f"device restarted {self.resumes} times during the transfer"
+                        ) from None
         finally:
             remove()
 
@@ -167,7 +187,10 @@ class ImageSender:
         offer = bodies.Offer(len(self.image), self.sha256, self.block_size)
         try:
             answer = await self.client.request(
-                Command.IMAGE_OFFER, bodies.encode_offer(offer), timeout=self.request_timeout
+                Command.IMAGE_OFFER,
+                bodies.encode_offer(offer),
+                timeout=self.request_timeout,
+                attempt_timeout=self._attempt_timeout(),
             )
         except TestPortError as exc:
             if exc.status == Status.REJECTED:
@@ -181,6 +204,7 @@ class ImageSender:
             self._events.get_nowait()
         size = len(self.image)
         block = reply.block_size
+        self.block_size = block
         window = max(1, min(self.window, reply.window))
         state = _Window(confirmed=reply.resume_offset, next_new=reply.resume_offset)
         self._report(state.confirmed)
@@ -190,7 +214,7 @@ class ImageSender:
                 wait_for = state.deadline(self.rto.value) - time.monotonic()
                 try:
                     entry, event = await asyncio.wait_for(self._events.get(), max(0.0, wait_for))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     self._expire(state)
                     continue
                 if isinstance(event, BaseException):
@@ -234,7 +258,8 @@ class ImageSender:
         if not answer.ok:
             _, reason = answer.error()
             raise self.client.error(
-                f"IMAGE_BLOCK at {entry.offset}: status 0x{answer.status:02X}: {reason}", status=answer.status
+                f"IMAGE_BLOCK at {entry.offset}: status 0x{answer.status:02X}: {reason}",
+                status=answer.status,
             )
         if self._tries[entry.offset] == 1:
             self.rto.sample(state.last_answer - entry.sent_at)
@@ -244,7 +269,9 @@ class ImageSender:
             self._report(device_next)
         state.done_ahead.add(entry.offset)
         state.done_ahead = {o for o in state.done_ahead if o + block > state.confirmed}
-        state.resend = {o for o in state.resend if o + block > state.confirmed and o not in state.done_ahead}
+        state.resend = {
+            o for o in state.resend if o + block > state.confirmed and o not in state.done_ahead
+        }
         for other in list(state.flight.values()):
             if other.offset + block <= state.confirmed or other.offset in state.done_ahead:
                 self._forget(state, other)
@@ -252,17 +279,23 @@ class ImageSender:
                 # sent before the block just answered and still unanswered: lost on the way
                 self._forget(state, other)
                 state.resend.add(other.offset)
-                self.retries += 1
+                self._lost(state)
 
     async def _finish(self) -> None:
-        answer = await self.client.request(Command.IMAGE_END, timeout=self.request_timeout, expect_ok=False)
+        answer = await self.client.request(
+            Command.IMAGE_END,
+            timeout=self.request_timeout,
+            attempt_timeout=self._attempt_timeout(),
+            expect_ok=False,
+        )
         if answer.status == Status.NO_SESSION:
             raise _Restart()
         if answer.status in (Status.BAD_HASH, Status.REJECTED):
             raise _Rejected(f"device refused the image: {answer.error()[1]}")
         if not answer.ok:
             raise self.client.error(
-                f"IMAGE_END: status 0x{answer.status:02X}: {answer.error()[1]}", status=answer.status
+                f"IMAGE_END: status 0x{answer.status:02X}: {answer.error()[1]}",
+                status=answer.status,
             )
         status = bodies.decode_image_status(answer.body)
         if status.sha256 != self.sha256:
@@ -270,14 +303,17 @@ class ImageSender:
 
     async def _send(self, state: _Window, offset: int, block: int) -> None:
         data = self.image[offset : offset + block]
-        seq, frame, future = self.client.submit(Command.IMAGE_BLOCK, bodies.encode_block(offset, data))
+        seq, frame, future = self.client.submit(
+            Command.IMAGE_BLOCK, bodies.encode_block(offset, data)
+        )
         tries = self._tries.get(offset, 0) + 1
         self._tries[offset] = tries
         self._order += 1
         entry = _InFlight(offset, seq, self._order, time.monotonic())
         state.flight[seq] = entry
         state.by_offset[offset] = seq
-        future.add_done_callback(lambda f, e=entry: self._answered(e, f))
+        state.sends += 1
+        future.add_done_callback(functools.partial(self._answered, entry))
         await self.client.transmit(frame, retransmission=tries > 1)
         self.blocks += 1
         self.bytes_sent += len(data)
@@ -307,12 +343,27 @@ class ImageSender:
         if oldest is not None:
             self._forget(state, oldest)
             state.resend.add(oldest.offset)
-            self.retries += 1
+            self._lost(state)
+
+    def _lost(self, state: _Window) -> None:
+        """Count a block sent again; on a line that loses too many, use smaller blocks."""
+        self.retries += 1
+        state.losses += 1
+        if (
+            state.sends >= SHRINK_AFTER_SENDS
+            and state.losses > SHRINK_LOSS_RATE * state.sends
+            and self.block_size > MIN_BLOCK
+        ):
+            raise _Shrink()
 
     def _forget(self, state: _Window, entry: _InFlight) -> None:
         """Stop waiting on this send (an answer that still comes is ignored)."""
         state.drop(entry)
         self.client.forget(entry.seq)
+
+    def _attempt_timeout(self) -> float:
+        """How long one try of a control request waits: the block round trip, at least 0.3 s."""
+        return max(0.3, self.rto.value)
 
     def _report(self, done: int) -> None:
         if self.progress is not None:

@@ -1,7 +1,7 @@
 """The default embedded rig in one call: emulator process on a pty + ZigbeeRig, devices joined.
 
-    async with embedded_rig() as rig:
-        await rig.distribute_image(rig.devices_by_role[DeviceRole.PPMID][0], image)
+async with embedded_rig() as rig:
+    await rig.distribute_image(rig.devices_by_role[DeviceRole.PPMID][0], image)
 """
 
 from __future__ import annotations

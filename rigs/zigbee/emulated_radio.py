@@ -1,3 +1,5 @@
+# zigpy's types (uint8_t, NWK, command schemas built from dicts) are not typed for strict mypy.
+# mypy: disable-error-code="no-untyped-call,arg-type,union-attr,misc,attr-defined"
 """zigpy radio for the emulated radio link: a real ``ControllerApplication`` subclass.
 
 It speaks the packet set of ``docs/radio-link.md`` to the emulator process over any link
@@ -72,7 +74,9 @@ class EmulatedCoordinator(zigpy.device.ZigbeeDevice):
         pass
 
 
-class EmulatedRadioApplication(SmartEnergyApplicationMixin, zigpy.application.ControllerApplication):
+class EmulatedRadioApplication(
+    SmartEnergyApplicationMixin, zigpy.application.ControllerApplication
+):
     """zigpy ``ControllerApplication`` for the emulated radio link."""
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -91,12 +95,16 @@ class EmulatedRadioApplication(SmartEnergyApplicationMixin, zigpy.application.Co
 
     async def connect(self) -> None:
         device = self.config[conf.CONF_DEVICE]
-        link = await open_link(device[conf.CONF_DEVICE_PATH],
-                               baudrate=device[conf.CONF_DEVICE_BAUDRATE], trace=self.trace)
+        link = await open_link(
+            device[conf.CONF_DEVICE_PATH],
+            baudrate=device[conf.CONF_DEVICE_BAUDRATE],
+            trace=self.trace,
+        )
         if self.trace is not None:
             self.trace.use_decoder("smets1-radio-link", redact=redact_radio_packet)
-        client = RadioLinkClient(link, on_received=self._on_received, on_join=self._on_join,
-                                 on_lost=self.connection_lost)
+        client = RadioLinkClient(
+            link, on_received=self._on_received, on_join=self._on_join, on_lost=self.connection_lost
+        )
         client.trace = self.trace
         try:
             await client.start()
@@ -106,8 +114,10 @@ class EmulatedRadioApplication(SmartEnergyApplicationMixin, zigpy.application.Co
             raise
         if info.protocol_version != rp.PROTOCOL_VERSION:
             await client.close()
-            raise RadioLinkError(f"co-processor speaks radio link version {info.protocol_version},"
-                                 f" expected {rp.PROTOCOL_VERSION}")
+            raise RadioLinkError(
+                f"co-processor speaks radio link version {info.protocol_version},"
+                f" expected {rp.PROTOCOL_VERSION}"
+            )
         self._client = client
         self._ieee = t.EUI64(info.ieee)
 
@@ -135,12 +145,17 @@ class EmulatedRadioApplication(SmartEnergyApplicationMixin, zigpy.application.Co
 
     async def load_network_info(self, *, load_devices: bool = False) -> None:
         params = rp.NetworkParameters.decode(
-            await self.client.request(P.GET_NETWORK, expect=P.NETWORK))
+            await self.client.request(P.GET_NETWORK, expect=P.NETWORK)
+        )
         if params.state is rp.NetworkState.NOT_FORMED:
             raise zigpy.exceptions.NetworkNotFormed("the emulated network is not formed")
         self.state.node_info = zigpy.state.NodeInfo(
-            nwk=t.NWK(0x0000), ieee=self._ieee, logical_type=zdo_t.LogicalType.Coordinator,
-            model="emulated co-processor", manufacturer="smets1-hil", version=str(rp.PROTOCOL_VERSION),
+            nwk=t.NWK(0x0000),
+            ieee=self._ieee,
+            logical_type=zdo_t.LogicalType.Coordinator,
+            model="emulated co-processor",
+            manufacturer="smets1-hil",
+            version=str(rp.PROTOCOL_VERSION),
         )
         self.state.network_info = zigpy.state.NetworkInfo(
             extended_pan_id=t.ExtendedPanId(params.extended_pan_id),
@@ -148,18 +163,24 @@ class EmulatedRadioApplication(SmartEnergyApplicationMixin, zigpy.application.Co
             nwk_update_id=params.nwk_update_id,
             nwk_manager_id=t.NWK(0x0000),
             channel=params.channel,
-            channel_mask=t.Channels.from_channel_list([params.channel]) if params.channel else t.Channels.NO_CHANNELS,
+            channel_mask=t.Channels.from_channel_list([params.channel])
+            if params.channel
+            else t.Channels.NO_CHANNELS,
             security_level=5,
-            network_key=zigpy.state.Key(key=t.KeyData(params.network_key),
-                                        tx_counter=params.frame_counter, seq=params.key_sequence),
+            network_key=zigpy.state.Key(
+                key=t.KeyData(params.network_key),
+                tx_counter=params.frame_counter,
+                seq=params.key_sequence,
+            ),
             tc_link_key=zigpy.state.Key(key=t.KeyData(params.tc_link_key), partner_ieee=self._ieee),
             stack_specific={},
             metadata={"emulated": {"protocol_version": rp.PROTOCOL_VERSION}},
             source="smets1-hil emulated radio",
         )
 
-    async def write_network_info(self, *, network_info: zigpy.state.NetworkInfo,
-                                 node_info: zigpy.state.NodeInfo) -> None:
+    async def write_network_info(
+        self, *, network_info: zigpy.state.NetworkInfo, node_info: zigpy.state.NodeInfo
+    ) -> None:
         params = rp.NetworkParameters(
             rp.NetworkState.FORMED,
             channel=int(network_info.channel or 15),
@@ -173,7 +194,9 @@ class EmulatedRadioApplication(SmartEnergyApplicationMixin, zigpy.application.Co
         )
         status = await self.client.request_status(P.FORM_NETWORK, params.encode())
         if status is not rp.Status.SUCCESS:
-            raise zigpy.exceptions.FormationFailure(f"forming the emulated network failed: {status.name}")
+            raise zigpy.exceptions.FormationFailure(
+                f"forming the emulated network failed: {status.name}"
+            )
 
     async def reset_network_info(self) -> None:
         await self.client.request_status(P.LEAVE_NETWORK)
@@ -181,7 +204,9 @@ class EmulatedRadioApplication(SmartEnergyApplicationMixin, zigpy.application.Co
     async def permit_ncp(self, time_s: int = 60) -> None:
         await self.client.request_status(P.PERMIT_JOIN, bytes((max(0, min(254, time_s)),)))
 
-    async def permit_with_link_key(self, node: t.EUI64, link_key: t.KeyData, time_s: int = 60) -> None:
+    async def permit_with_link_key(
+        self, node: t.EUI64, link_key: t.KeyData, time_s: int = 60
+    ) -> None:
         await self.permit_ncp(time_s)
 
     async def force_remove(self, dev: zigpy.device.Device) -> None:
@@ -198,8 +223,9 @@ class EmulatedRadioApplication(SmartEnergyApplicationMixin, zigpy.application.Co
         )
         await self.client.request_status(P.ADD_ENDPOINT, endpoint.encode())
 
-    async def energy_scan(self, channels: t.Channels, duration_exp: int,
-                          count: int) -> dict[int, float]:
+    async def energy_scan(
+        self, channels: t.Channels, duration_exp: int, count: int
+    ) -> dict[int, float]:
         return {channel: 0.0 for channel in channels}
 
     # data ---------------------------------------------------------------------------------
@@ -208,43 +234,59 @@ class EmulatedRadioApplication(SmartEnergyApplicationMixin, zigpy.application.Co
         dst = packet.dst
         assert dst is not None
         if dst.addr_mode == t.AddrMode.IEEE:
-            mode, address = rp.AddrMode.IEEE, int.from_bytes(bytes(dst.address.serialize()), "little")
+            mode, address = (
+                rp.AddrMode.IEEE,
+                int.from_bytes(bytes(dst.address.serialize()), "little"),
+            )
         elif dst.addr_mode == t.AddrMode.Group:
             mode, address = rp.AddrMode.GROUP, int(dst.address)
         elif dst.addr_mode == t.AddrMode.Broadcast:
             mode, address = rp.AddrMode.BROADCAST, int(dst.address)
         else:
             mode, address = rp.AddrMode.NWK, int(dst.address)
-        send = rp.Send(mode, address, int(packet.dst_ep or 0), int(packet.src_ep or 0),
-                       int(packet.profile_id), int(packet.cluster_id), int(packet.tsn),
-                       int(packet.radius), packet.tx_options.value & 0xFF, packet.data.serialize())
+        send = rp.Send(
+            mode,
+            address,
+            int(packet.dst_ep or 0),
+            int(packet.src_ep or 0),
+            int(packet.profile_id),
+            int(packet.cluster_id),
+            int(packet.tsn),
+            int(packet.radius),
+            packet.tx_options.value & 0xFF,
+            packet.data.serialize(),
+        )
         try:
-            body = await self.client.request(P.SEND, send.encode(), expect=P.SEND_CONFIRM,
-                                             timeout=SEND_CONFIRM_TIMEOUT)
+            body = await self.client.request(
+                P.SEND, send.encode(), expect=P.SEND_CONFIRM, timeout=SEND_CONFIRM_TIMEOUT
+            )
         except RadioLinkError as exc:
             raise zigpy.exceptions.DeliveryError(str(exc)) from None
         status = rp.Status(body[0]) if body else rp.Status.FAILURE
         if status is not rp.Status.SUCCESS:
-            raise zigpy.exceptions.DeliveryError(f"emulated radio could not deliver: {status.name}",
-                                                 status=status)
+            raise zigpy.exceptions.DeliveryError(
+                f"emulated radio could not deliver: {status.name}", status=status
+            )
 
     def _on_received(self, received: rp.Received) -> None:
         if received.dst_mode is rp.AddrMode.BROADCAST:
             dst = t.AddrModeAddress(addr_mode=t.AddrMode.Broadcast, address=received.dst)
         else:
             dst = t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=received.dst)
-        self.packet_received(t.ZigbeePacket(
-            src=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(received.src_nwk)),
-            src_ep=received.src_ep,
-            dst=dst,
-            dst_ep=received.dst_ep,
-            tsn=received.tsn,
-            profile_id=received.profile,
-            cluster_id=received.cluster,
-            data=t.SerializableBytes(received.data),
-            lqi=received.lqi,
-            rssi=received.rssi,
-        ))
+        self.packet_received(
+            t.ZigbeePacket(
+                src=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(received.src_nwk)),
+                src_ep=received.src_ep,
+                dst=dst,
+                dst_ep=received.dst_ep,
+                tsn=received.tsn,
+                profile_id=received.profile,
+                cluster_id=received.cluster,
+                data=t.SerializableBytes(received.data),
+                lqi=received.lqi,
+                rssi=received.rssi,
+            )
+        )
 
     def _on_join(self, notice: rp.JoinNotice) -> None:
         if notice.event is rp.JoinEvent.LEFT:
@@ -261,16 +303,19 @@ class EmulatedRadioApplication(SmartEnergyApplicationMixin, zigpy.application.Co
             raise ValueError("the device clock needs a timezone-aware time")
         micros = (moment - EPOCH) // dt.timedelta(microseconds=1)
         return _micros_to_datetime(
-            await self.client.request(P.CLOCK_SET, struct.pack("<q", micros), expect=P.CLOCK))
+            await self.client.request(P.CLOCK_SET, struct.pack("<q", micros), expect=P.CLOCK)
+        )
 
     async def clock_advance(self, seconds: float) -> dt.datetime:
         micros = int(seconds * 1e6)
         return _micros_to_datetime(
-            await self.client.request(P.CLOCK_ADVANCE, struct.pack("<q", micros), expect=P.CLOCK))
+            await self.client.request(P.CLOCK_ADVANCE, struct.pack("<q", micros), expect=P.CLOCK)
+        )
 
     async def device_state(self, ieee: t.EUI64) -> dict[str, Any]:
-        body = await self.client.request(P.DEVICE_STATE, bytes(ieee.serialize()),
-                                         expect=P.CONTROL_REPLY)
+        body = await self.client.request(
+            P.DEVICE_STATE, bytes(ieee.serialize()), expect=P.CONTROL_REPLY
+        )
         state: dict[str, Any] = json.loads(body)
         return state
 

@@ -1,3 +1,5 @@
+# zigpy's types (uint8_t, NWK, command schemas built from dicts) are not typed for strict mypy.
+# mypy: disable-error-code="no-untyped-call,attr-defined"
 """OTA Upgrade server that distributes an image, has the device hold it, and activates it separately.
 
 zigpy 2.4.0's own OTA handling does not fit SMETS1 firmware management: its ``OTAManager`` answers
@@ -86,8 +88,13 @@ def ota_client_cluster(device: zigpy.device.ZigbeeDevice) -> Ota:
 class OtaDistribution:
     """Send one image to one device and leave it held there."""
 
-    def __init__(self, device: zigpy.device.ZigbeeDevice, image: bytes, settings: OtaSettings,
-                 progress: ProgressCallback | None = None) -> None:
+    def __init__(
+        self,
+        device: zigpy.device.ZigbeeDevice,
+        image: bytes,
+        settings: OtaSettings,
+        progress: ProgressCallback | None = None,
+    ) -> None:
         self.device = device
         self.image = image
         self.fields = ImageFields.of(image)
@@ -95,7 +102,8 @@ class OtaDistribution:
         self.progress = progress
         self.cluster = ota_client_cluster(device)
         self._queue: asyncio.Queue[tuple[str, foundation.ZCLHeader, foundation.CommandSchema]] = (
-            asyncio.Queue())
+            asyncio.Queue()
+        )
         self.blocks = 0
         self.retries = 0
         self.resumes = 0
@@ -105,13 +113,16 @@ class OtaDistribution:
     def _listener(self, kind: str):  # type: ignore[no-untyped-def]
         def _put(hdr: foundation.ZCLHeader, command: foundation.CommandSchema) -> None:
             self._queue.put_nowait((kind, hdr, command))
+
         return _put
 
     async def run(self, timeout: float) -> TransferResult:
         app = self.device.application
         started = time.monotonic()
         if self.device.ota_in_progress:
-            return self._result(TransferStatus.FAILED, started, "another transfer to this device is running")
+            return self._result(
+                TransferStatus.FAILED, started, "another transfer to this device is running"
+            )
         self.device.ota_in_progress = True
         try:
             with contextlib.ExitStack() as stack:
@@ -120,27 +131,40 @@ class OtaDistribution:
                     ("block", Ota.ServerCommandDefs.image_block.schema),
                     ("end", Ota.ServerCommandDefs.upgrade_end.schema),
                 ):
-                    stack.enter_context(app.callback_for_response(
-                        src=self.device, filters=[schema()], callback=self._listener(kind)))
+                    stack.enter_context(
+                        app.callback_for_response(
+                            src=self.device, filters=[schema()], callback=self._listener(kind)
+                        )
+                    )
                 try:
                     async with asyncio.timeout(timeout):
                         return await self._serve(started)
                 except TimeoutError:
-                    return self._result(TransferStatus.TIMEOUT, started,
-                                        f"not finished within {timeout:g} s "
-                                        f"(reached offset {self.high_water} of {self.fields.size})")
+                    return self._result(
+                        TransferStatus.TIMEOUT,
+                        started,
+                        f"not finished within {timeout:g} s "
+                        f"(reached offset {self.high_water} of {self.fields.size})",
+                    )
         finally:
             self.device.ota_in_progress = False
 
     def _result(self, status: TransferStatus, started: float, reason: str = "") -> TransferResult:
-        return TransferResult(status=status, bytes_sent=self.high_water, blocks=self.blocks,
-                              seconds=time.monotonic() - started, retries=self.retries,
-                              resumes=self.resumes, reason=reason)
+        return TransferResult(
+            status=status,
+            bytes_sent=self.high_water,
+            blocks=self.blocks,
+            seconds=time.monotonic() - started,
+            retries=self.retries,
+            resumes=self.resumes,
+            reason=reason,
+        )
 
     async def _notify(self) -> None:
         try:
             await self.cluster.image_notify(
-                payload_type=Ota.ImageNotifyCommand.PayloadType.QueryJitter, query_jitter=100)
+                payload_type=Ota.ImageNotifyCommand.PayloadType.QueryJitter, query_jitter=100
+            )
         except (zigpy.exceptions.ZigbeeException, TimeoutError) as exc:
             LOGGER.debug("image notify to %s not delivered: %s", self.device.ieee, exc)
 
@@ -151,13 +175,17 @@ class OtaDistribution:
         await self._notify()
         while True:
             try:
-                kind, hdr, command = await asyncio.wait_for(self._queue.get(),
-                                                            settings.nudge_interval)
+                kind, hdr, command = await asyncio.wait_for(
+                    self._queue.get(), settings.nudge_interval
+                )
             except TimeoutError:
                 if time.monotonic() - last_progress > settings.stall_timeout:
-                    return self._result(TransferStatus.FAILED, started,
-                                        f"the device stopped asking for blocks at offset "
-                                        f"{self.high_water} of {self.fields.size}")
+                    return self._result(
+                        TransferStatus.FAILED,
+                        started,
+                        f"the device stopped asking for blocks at offset "
+                        f"{self.high_water} of {self.fields.size}",
+                    )
                 await self._notify()
                 continue
             last_progress = time.monotonic()
@@ -179,25 +207,39 @@ class OtaDistribution:
     async def _answer_query(self, hdr: foundation.ZCLHeader) -> None:
         f = self.fields
         await self.cluster.query_next_image_response(
-            status=foundation.Status.SUCCESS, manufacturer_code=f.manufacturer_code,
-            image_type=f.image_type, file_version=f.file_version, image_size=f.size,
-            tsn=hdr.tsn)
+            status=foundation.Status.SUCCESS,
+            manufacturer_code=f.manufacturer_code,
+            image_type=f.image_type,
+            file_version=f.file_version,
+            image_size=f.size,
+            tsn=hdr.tsn,
+        )
 
-    async def _answer_block(self, hdr: foundation.ZCLHeader, command: foundation.CommandSchema) -> None:
+    async def _answer_block(
+        self, hdr: foundation.ZCLHeader, command: foundation.CommandSchema
+    ) -> None:
         f = self.fields
         offset = int(command.file_offset)
         size = min(int(command.maximum_data_size), self.settings.block_cap)
         block = self.image[offset : offset + size]
-        if (not block or int(command.file_version) != f.file_version
-                or int(command.image_type) != f.image_type):
+        if (
+            not block
+            or int(command.file_version) != f.file_version
+            or int(command.image_type) != f.image_type
+        ):
             await self.cluster.image_block_response(status=foundation.Status.ABORT, tsn=hdr.tsn)
             return
         if offset < self.high_water:
             self.retries += 1
         await self.cluster.image_block_response(
-            status=foundation.Status.SUCCESS, manufacturer_code=f.manufacturer_code,
-            image_type=f.image_type, file_version=f.file_version, file_offset=offset,
-            image_data=block, tsn=hdr.tsn)
+            status=foundation.Status.SUCCESS,
+            manufacturer_code=f.manufacturer_code,
+            image_type=f.image_type,
+            file_version=f.file_version,
+            file_offset=offset,
+            image_data=block,
+            tsn=hdr.tsn,
+        )
         self.blocks += 1
         end = offset + len(block)
         if end > self.high_water:
@@ -205,27 +247,38 @@ class OtaDistribution:
             if self.progress is not None:
                 self.progress(end, f.size)
 
-    async def _upgrade_end(self, hdr: foundation.ZCLHeader, command: foundation.CommandSchema,
-                           started: float) -> TransferResult:
+    async def _upgrade_end(
+        self, hdr: foundation.ZCLHeader, command: foundation.CommandSchema, started: float
+    ) -> TransferResult:
         status = command.status
         if status != foundation.Status.SUCCESS:
-            reason = UPGRADE_END_REASONS.get(status, f"the device ended the transfer with {status!r}")
+            reason = UPGRADE_END_REASONS.get(
+                status, f"the device ended the transfer with {status!r}"
+            )
             query = self.device_query
             if query is not None:
-                reason += (f"; image manufacturer 0x{self.fields.manufacturer_code:04X} type "
-                           f"0x{self.fields.image_type:04X}, device manufacturer "
-                           f"0x{int(query.manufacturer_code):04X} type 0x{int(query.image_type):04X}")
+                reason += (
+                    f"; image manufacturer 0x{self.fields.manufacturer_code:04X} type "
+                    f"0x{self.fields.image_type:04X}, device manufacturer "
+                    f"0x{int(query.manufacturer_code):04X} type 0x{int(query.image_type):04X}"
+                )
             return self._result(TransferStatus.REJECTED, started, reason)
         f = self.fields
         await self.cluster.upgrade_end_response(
-            manufacturer_code=f.manufacturer_code, image_type=f.image_type,
-            file_version=f.file_version, current_time=0, upgrade_time=HOLD, tsn=hdr.tsn)
+            manufacturer_code=f.manufacturer_code,
+            image_type=f.image_type,
+            file_version=f.file_version,
+            current_time=0,
+            upgrade_time=HOLD,
+            tsn=hdr.tsn,
+        )
         self.high_water = f.size
         return self._result(TransferStatus.OK, started)
 
 
-async def send_upgrade_time(device: zigpy.device.ZigbeeDevice, *, file_version: int,
-                            current_time: int, upgrade_time: int) -> foundation.Status:
+async def send_upgrade_time(
+    device: zigpy.device.ZigbeeDevice, *, file_version: int, current_time: int, upgrade_time: int
+) -> foundation.Status:
     """Send an unsolicited Upgrade End Response and return the device's Default Response status.
 
     ``upgrade_time``: 0 = now, a ZigBee UTC time (seconds since 2000) = then, 0xFFFFFFFF = wait.

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable
 
 from fastpath import ash
-
 from rigs.emulator import radio_protocol as rp
 from rigs.emulator.radio_protocol import PacketType as P
 from rigs.link import Link, LinkClosed, TraceWriter
@@ -19,7 +18,8 @@ from rigs.operations import RigError
 
 LOGGER = logging.getLogger(__name__)
 
-MAX_DATA = 256
+from rigs.emulator.radio_protocol import MAX_PACKET as MAX_DATA
+
 RESET_TIMEOUT = 5.0
 
 
@@ -42,6 +42,7 @@ class RadioLinkClient:
         self._on_lost = on_lost
         self._decoder = ash.Decoder(max_data=MAX_DATA)
         self._pending: dict[int, asyncio.Future[tuple[int, bytes]]] = {}
+        self._partial_replies: dict[int, bytearray] = {}
         self._tag = 0
         self._frm = 0
         self._reset_done: asyncio.Future[bytes] | None = None
@@ -64,7 +65,7 @@ class RadioLinkClient:
         await self.link.write(bytes((ash.CANCEL,)) + ash.encode(ash.RST))
         try:
             await asyncio.wait_for(self._reset_done, RESET_TIMEOUT)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise RadioLinkError(
                 f"{self.link.url}: no ASH RSTACK from the co-processor within {RESET_TIMEOUT:g} s"
             ) from None
@@ -77,8 +78,8 @@ class RadioLinkClient:
             if task is not None:
                 try:
                     await task
-                except (asyncio.CancelledError, LinkClosed, Exception):  # noqa: BLE001
-                    pass
+                except (asyncio.CancelledError, LinkClosed, Exception):
+                    LOGGER.debug("radio link task ended", exc_info=True)
         self._fail_pending(LinkClosed(f"{self.link.url}: link closed"))
         await self.link.close()
 
@@ -104,12 +105,20 @@ class RadioLinkClient:
                 for control, data in self._decoder.feed(chunk):
                     if control & 0x80 == 0:
                         self._dispatch(data)
-                    elif control == ash.RSTACK:
-                        if self._reset_done is not None and not self._reset_done.done():
-                            self._reset_done.set_result(data)
+                    elif (
+                        control == ash.RSTACK
+                        and self._reset_done is not None
+                        and not self._reset_done.done()
+                    ):
+                        self._reset_done.set_result(data)
         except LinkClosed as exc:
             self._fail_pending(exc)
             self._on_lost(exc)
+        except Exception as exc:
+            LOGGER.exception("radio link reader failed")
+            lost = LinkClosed(f"{self.link.url}: reader failed ({type(exc).__name__})")
+            self._fail_pending(lost)
+            self._on_lost(lost)
 
     def _record(self, direction: str, payload: bytes) -> None:
         assert self.trace is not None
@@ -128,6 +137,16 @@ class RadioLinkClient:
                 self._on_received(rp.Received.decode(body))
             elif ptype == P.JOIN_EVENT:
                 self._on_join(rp.JoinNotice.decode(body))
+            elif ptype == P.CONTROL_REPLY:
+                if not body:
+                    raise rp.ProtocolError("empty CONTROL_REPLY")
+                collected = self._partial_replies.setdefault(tag, bytearray())
+                collected += body[1:]
+                if body[0] == 0:
+                    del self._partial_replies[tag]
+                    future = self._pending.pop(tag, None)
+                    if future is not None and not future.done():
+                        future.set_result((ptype, bytes(collected)))
             else:
                 future = self._pending.pop(tag, None)
                 if future is not None and not future.done():
@@ -135,6 +154,8 @@ class RadioLinkClient:
         except (rp.ProtocolError, ValueError):
             self.protocol_errors += 1
             LOGGER.debug("malformed radio packet dropped", exc_info=True)
+        except Exception:
+            LOGGER.exception("handling a radio packet failed")
 
     def send_nowait(self, ptype: P, body: bytes = b"") -> asyncio.Future[tuple[int, bytes]]:
         """Queue a request; the future gets (response type, body)."""
@@ -154,20 +175,25 @@ class RadioLinkClient:
         self._wake.set()
         return future
 
-    async def request(self, ptype: P, body: bytes = b"", *, expect: P | None = None,
-                      timeout: float = 5.0) -> bytes:
+    async def request(
+        self, ptype: P, body: bytes = b"", *, expect: P | None = None, timeout: float = 5.0
+    ) -> bytes:
         future = self.send_nowait(ptype, body)
         try:
             rtype, rbody = await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise RadioLinkError(f"no answer to {ptype.name} within {timeout:g} s") from None
         if rtype == P.ERROR:
             raise RadioLinkError(f"{ptype.name} refused: {rbody[1:].decode(errors='replace')}")
         if expect is not None and rtype != expect:
-            raise RadioLinkError(f"{ptype.name} answered with 0x{rtype:02X}, expected {expect.name}")
+            raise RadioLinkError(
+                f"{ptype.name} answered with 0x{rtype:02X}, expected {expect.name}"
+            )
         return rbody
 
-    async def request_status(self, ptype: P, body: bytes = b"", *, timeout: float = 5.0) -> rp.Status:
+    async def request_status(
+        self, ptype: P, body: bytes = b"", *, timeout: float = 5.0
+    ) -> rp.Status:
         rbody = await self.request(ptype, body, expect=P.STATUS, timeout=timeout)
         if len(rbody) != 1:
             raise RadioLinkError(f"malformed STATUS answer to {ptype.name}")

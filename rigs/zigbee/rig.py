@@ -1,3 +1,5 @@
+# zigpy's types (uint8_t, NWK, command schemas built from dicts) are not typed for strict mypy.
+# mypy: disable-error-code="no-untyped-call,attr-defined,arg-type"
 """The ZigBee rig: :class:`rigs.operations.RigOperations` through a zigpy ``ControllerApplication``.
 
 The radio is chosen by :class:`ZigbeeRigConfig`: ``"emulated"`` (the emulator's radio link),
@@ -18,7 +20,7 @@ import struct
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import zigpy.application
 import zigpy.device
@@ -28,7 +30,7 @@ from zigpy.zcl import foundation
 from zigpy.zcl.clusters.general import Basic, Ota
 from zigpy.zcl.clusters.smartenergy import Metering
 
-from rigs.link import LinkOpenError, TraceWriter
+from rigs.link import LinkOpenError, TraceWriter, describe_open_error
 from rigs.operations import (
     ActivationResult,
     ActivationStatus,
@@ -83,7 +85,7 @@ class ZigbeeRigConfig:
             "ota": {"enabled": False},
             "topology_scan_enabled": False,
             "backup_enabled": False,
-            "watchdog_enabled": self.radio != "emulated",
+            "watchdog_enabled": True,
         }
         config.update(self.zigpy_config)
         return config
@@ -169,18 +171,25 @@ class _Initialized:
 class ZigbeeRig:
     """RigOperations over zigpy. Open with :meth:`open`; close with :meth:`close`."""
 
-    def __init__(self, app: zigpy.application.ControllerApplication, config: ZigbeeRigConfig,
-                 trace: TraceWriter | None) -> None:
+    def __init__(
+        self,
+        app: zigpy.application.ControllerApplication,
+        config: ZigbeeRigConfig,
+        trace: TraceWriter | None,
+    ) -> None:
         self.app = app
         self.config = config
         self.trace = trace
-        self.ota_settings = OtaSettings(block_cap=config.block_size,
-                                        stall_timeout=config.stall_timeout,
-                                        nudge_interval=config.nudge_interval)
+        self.ota_settings = OtaSettings(
+            block_cap=config.block_size,
+            stall_timeout=config.stall_timeout,
+            nudge_interval=config.nudge_interval,
+        )
         self._initialized = _Initialized()
         app.add_listener(self._initialized)
         self.emulator_clock: EmulatorClock | None = (
-            EmulatorClock(app) if isinstance(app, EmulatedRadioApplication) else None)
+            EmulatorClock(app) if isinstance(app, EmulatedRadioApplication) else None
+        )
 
     # lifecycle ----------------------------------------------------------------------------
 
@@ -208,7 +217,9 @@ class ZigbeeRig:
             await _quiet_shutdown(app)
             if trace is not None:
                 trace.close()
-            raise DeviceTimeout(f"radio at {config.path} did not start within {timeout:g} s") from None
+            raise DeviceTimeout(
+                f"radio at {config.path} did not start within {timeout:g} s"
+            ) from None
         except RigError:
             if trace is not None:
                 trace.close()
@@ -216,10 +227,12 @@ class ZigbeeRig:
         except Exception as exc:  # noqa: BLE001  (radio libraries raise anything)
             if trace is not None:
                 trace.close()
-            cause = exc.__cause__ if isinstance(exc, zigpy.exceptions.TransientConnectionError) else exc
+            cause = _root_cause(exc)
             if isinstance(cause, LinkOpenError):
                 raise LinkOpenError(str(cause)) from None
-            raise RigError(f"radio at {config.path} could not start: {cause or exc}") from None
+            if isinstance(cause, OSError):
+                raise LinkOpenError(describe_open_error(config.path, cause)) from None
+            raise RigError(f"radio at {config.path} could not start: {cause}") from None
         return cls(app, config, trace)
 
     async def close(self) -> None:
@@ -227,7 +240,7 @@ class ZigbeeRig:
         if self.trace is not None:
             self.trace.close()
 
-    async def __aenter__(self) -> ZigbeeRig:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -244,8 +257,9 @@ class ZigbeeRig:
 
     def ready_devices(self) -> list[str]:
         """Devices that joined and finished their zigpy interview."""
-        return sorted(ieee_text(i) for i in self._initialized.ieees
-                      if i != self.app.state.node_info.ieee)
+        return sorted(
+            ieee_text(i) for i in self._initialized.ieees if i != self.app.state.node_info.ieee
+        )
 
     async def wait_for_devices(self, ieees: list[str], *, timeout: float = 30.0) -> None:
         wanted = {eui64(i) for i in ieees}
@@ -256,8 +270,9 @@ class ZigbeeRig:
                     await self._initialized.changed.wait()
         except TimeoutError:
             missing = sorted(ieee_text(i) for i in wanted - self._initialized.ieees)
-            raise DeviceTimeout(f"devices not joined and interviewed within {timeout:g} s: "
-                                f"{', '.join(missing)}") from None
+            raise DeviceTimeout(
+                f"devices not joined and interviewed within {timeout:g} s: {', '.join(missing)}"
+            ) from None
 
     # plumbing -----------------------------------------------------------------------------
 
@@ -289,18 +304,22 @@ class ZigbeeRig:
         try:
             return device.find_cluster(cluster_id)
         except ValueError:
-            raise RigError(f"device has no cluster 0x{cluster_id:04X}",
-                           device=ieee_text(device.ieee)) from None
+            raise RigError(
+                f"device has no cluster 0x{cluster_id:04X}", device=ieee_text(device.ieee)
+            ) from None
 
     async def _read(self, cluster: Any, attributes: list[str], ieee: str) -> dict[str, Any]:
         success, failure = await cluster.read_attributes(attributes, allow_cache=False)
         if failure or set(attributes) - set(success):
-            raise RigError(f"attributes not readable: {', '.join(sorted(set(attributes) - set(success)))}",
-                           device=ieee)
+            raise RigError(
+                f"attributes not readable: {', '.join(sorted(set(attributes) - set(success)))}",
+                device=ieee,
+            )
         return dict(success)
 
-    async def _engineering(self, device: zigpy.device.ZigbeeDevice, command: int,
-                           payload: bytes = b"") -> Any:
+    async def _engineering(
+        self, device: zigpy.device.ZigbeeDevice, command: int, payload: bytes = b""
+    ) -> Any:
         """Send an engineering-cluster command as a pre-built frame; return zigpy's parsed answer."""
         cluster = self._endpoint_cluster(device, ENGINEERING_CLUSTER_ID)
         assert isinstance(cluster, Smets1EngineeringCluster)
@@ -308,12 +327,19 @@ class ZigbeeRig:
         manufacturer = device.manufacturer_id or 0
         header = foundation.ZCLHeader.cluster(tsn, command, manufacturer=manufacturer)
         result = await cluster.endpoint.request(
-            ENGINEERING_CLUSTER_ID, tsn, header.serialize() + payload, command_id=command,
-            expect_reply=True)
-        if isinstance(result, foundation.GENERAL_COMMANDS[
-                foundation.GeneralCommand.Default_Response].schema):
-            raise RigError(f"engineering command refused ({foundation.Status(result.status).name})",
-                           device=ieee_text(device.ieee))
+            ENGINEERING_CLUSTER_ID,
+            tsn,
+            header.serialize() + payload,
+            command_id=command,
+            expect_reply=True,
+        )
+        if isinstance(
+            result, foundation.GENERAL_COMMANDS[foundation.GeneralCommand.Default_Response].schema
+        ):
+            raise RigError(
+                f"engineering command refused ({foundation.Status(result.status).name})",
+                device=ieee_text(device.ieee),
+            )
         return result
 
     # RigOperations ------------------------------------------------------------------------
@@ -327,7 +353,9 @@ class ZigbeeRig:
             hw = await self._read(basic, ["hw_version"], ieee)
             role = await self._role(device, ieee)
             return DeviceIdentity(
-                ieee=ieee_text(device.ieee), role=role, model=device.model or "",
+                ieee=ieee_text(device.ieee),
+                role=role,
+                model=device.model or "",
                 manufacturer=device.manufacturer or "",
                 manufacturer_code=int(values["manufacturer_id"]),
                 image_type=int(values["image_type_id"]),
@@ -347,14 +375,22 @@ class ZigbeeRig:
             if endpoint.device_type == PPMID_DEVICE_TYPE:
                 return DeviceRole.PPMID
             if Metering.cluster_id in endpoint.in_clusters:
-                values = await self._read(endpoint.in_clusters[Metering.cluster_id],
-                                          ["metering_device_type"], ieee)
-                return DeviceRole.GSME if int(values["metering_device_type"]) == 1 else DeviceRole.ESME
+                values = await self._read(
+                    endpoint.in_clusters[Metering.cluster_id], ["metering_device_type"], ieee
+                )
+                return (
+                    DeviceRole.GSME if int(values["metering_device_type"]) == 1 else DeviceRole.ESME
+                )
         raise RigError("cannot tell the device's role", device=ieee)
 
-    async def distribute_image(self, ieee: str, image: bytes, *,
-                               progress: ProgressCallback | None = None,
-                               timeout: float = 600.0) -> TransferResult:
+    async def distribute_image(
+        self,
+        ieee: str,
+        image: bytes,
+        *,
+        progress: ProgressCallback | None = None,
+        timeout: float = 600.0,
+    ) -> TransferResult:
         device = self._device(ieee)
         try:
             distribution = OtaDistribution(device, bytes(image), self.ota_settings, progress)
@@ -366,10 +402,12 @@ class ZigbeeRig:
         async with self._operation(ieee, "read firmware version", timeout):
             device = self._device(ieee)
             ota = await self._read(self._ota_client(device), ["current_file_version"], ieee)
-            basic = await self._read(self._endpoint_cluster(device, Basic.cluster_id),
-                                     ["sw_build_id"], ieee)
-            return FirmwareVersion(file_version=int(ota["current_file_version"]),
-                                   build_id=str(basic["sw_build_id"]))
+            basic = await self._read(
+                self._endpoint_cluster(device, Basic.cluster_id), ["sw_build_id"], ieee
+            )
+            return FirmwareVersion(
+                file_version=int(ota["current_file_version"]), build_id=str(basic["sw_build_id"])
+            )
 
     async def _held(self, device: zigpy.device.ZigbeeDevice) -> tuple[HeldImage | None, int]:
         result = await self._engineering(device, 0x03)
@@ -380,16 +418,21 @@ class ZigbeeRig:
             raise RigError("malformed held-image answer", device=ieee_text(device.ieee))
         version, size = struct.unpack_from("<II", data, 1)
         (at,) = struct.unpack_from("<I", data, 73)
-        return HeldImage(file_version=version, size=size, sha256=data[9:41],
-                         manufacturer_image_sha256=data[41:73]), at
+        return HeldImage(
+            file_version=version,
+            size=size,
+            sha256=data[9:41],
+            manufacturer_image_sha256=data[41:73],
+        ), at
 
     async def read_held_image(self, ieee: str, *, timeout: float = 10.0) -> HeldImage | None:
         async with self._operation(ieee, "read held image", timeout):
             held, _ = await self._held(self._device(ieee))
             return held
 
-    async def activate(self, ieee: str, at: dt.datetime | None = None, *,
-                       timeout: float = 30.0) -> ActivationResult:
+    async def activate(
+        self, ieee: str, at: dt.datetime | None = None, *, timeout: float = 30.0
+    ) -> ActivationResult:
         async with self._operation(ieee, "activate", timeout):
             device = self._device(ieee)
             held, _ = await self._held(device)
@@ -397,21 +440,28 @@ class ZigbeeRig:
                 return ActivationResult(ActivationStatus.NO_IMAGE, reason="no image is held")
             upgrade_time = 0 if at is None else zigbee_time(at)
             now = zigbee_time(dt.datetime.now(dt.UTC))
-            status = await send_upgrade_time(device, file_version=held.file_version,
-                                             current_time=now, upgrade_time=upgrade_time)
+            status = await send_upgrade_time(
+                device, file_version=held.file_version, current_time=now, upgrade_time=upgrade_time
+            )
             if status != foundation.Status.SUCCESS:
-                return ActivationResult(ActivationStatus.FAILED,
-                                        reason=f"the device answered {status.name}")
+                return ActivationResult(
+                    ActivationStatus.FAILED, reason=f"the device answered {status.name}"
+                )
             still_held, scheduled = await self._held(device)
             running = await self.read_firmware_version(ieee, timeout=timeout)
             if running.file_version == held.file_version and still_held is None:
                 return ActivationResult(ActivationStatus.ACTIVATED, at=at, running=running)
             if scheduled != HOLD:
-                return ActivationResult(ActivationStatus.SCHEDULED,
-                                        at=ZIGBEE_EPOCH + dt.timedelta(seconds=scheduled),
-                                        running=running)
-            return ActivationResult(ActivationStatus.FAILED, running=running,
-                                    reason="the device neither ran nor scheduled the image")
+                return ActivationResult(
+                    ActivationStatus.SCHEDULED,
+                    at=ZIGBEE_EPOCH + dt.timedelta(seconds=scheduled),
+                    running=running,
+                )
+            return ActivationResult(
+                ActivationStatus.FAILED,
+                running=running,
+                reason="the device neither ran nor scheduled the image",
+            )
 
     async def cancel_activation(self, ieee: str, *, timeout: float = 10.0) -> ActivationResult:
         """Tell the device to wait again (upgrade time 0xFFFFFFFF); the image stays held."""
@@ -420,19 +470,24 @@ class ZigbeeRig:
             held, _ = await self._held(device)
             if held is None:
                 return ActivationResult(ActivationStatus.NO_IMAGE, reason="no image is held")
-            status = await send_upgrade_time(device, file_version=held.file_version,
-                                             current_time=zigbee_time(dt.datetime.now(dt.UTC)),
-                                             upgrade_time=HOLD)
+            status = await send_upgrade_time(
+                device,
+                file_version=held.file_version,
+                current_time=zigbee_time(dt.datetime.now(dt.UTC)),
+                upgrade_time=HOLD,
+            )
             if status != foundation.Status.SUCCESS:
-                return ActivationResult(ActivationStatus.FAILED,
-                                        reason=f"the device answered {status.name}")
+                return ActivationResult(
+                    ActivationStatus.FAILED, reason=f"the device answered {status.name}"
+                )
             return ActivationResult(ActivationStatus.CANCELLED)
 
     async def read_site_id(self, ieee: str, *, timeout: float = 10.0) -> str:
         async with self._operation(ieee, "read site id", timeout):
             device = self._device(ieee)
-            values = await self._read(self._endpoint_cluster(device, Metering.cluster_id),
-                                      ["site_id"], ieee)
+            values = await self._read(
+                self._endpoint_cluster(device, Metering.cluster_id), ["site_id"], ieee
+            )
             raw = values["site_id"]
             return raw.decode("ascii") if isinstance(raw, bytes | bytearray) else str(raw)
 
@@ -454,8 +509,9 @@ class ZigbeeRig:
         async with self._operation(ieee, "set PIN", timeout):
             result = await self._engineering(self._device(ieee), 0x01, _char_string(new_pin))
             if int(result.status) != 0:
-                raise RigError("the device refused the new PIN (a PIN is 4 to 8 digits)",
-                               device=ieee)
+                raise RigError(
+                    "the device refused the new PIN (a PIN is 4 to 8 digits)", device=ieee
+                )
 
     # emulator-only ------------------------------------------------------------------------
 
@@ -465,6 +521,17 @@ class ZigbeeRig:
             raise RigError("device state is only available from the emulator")
         async with self._operation(ieee, "emulator device state", 5.0):
             return await self.app.device_state(eui64(ieee))
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The innermost cause of a radio library's start-up failure (zigpy wraps them)."""
+    seen = exc
+    for _ in range(8):
+        inner = seen.__cause__ or seen.__context__
+        if inner is None:
+            break
+        seen = inner
+    return seen
 
 
 def _char_string(text: str) -> bytes:
@@ -478,5 +545,5 @@ async def _quiet_shutdown(app: zigpy.application.ControllerApplication) -> None:
     try:
         async with asyncio.timeout(10.0):
             await app.shutdown()
-    except Exception:  # noqa: BLE001
+    except Exception:
         LOGGER.debug("radio shutdown failed", exc_info=True)

@@ -1,9 +1,10 @@
 """The processor matrix through the embedded emulated rig: the emulator process, its radio link
 on a pty, and zigpy (rigs.zigbee.embedded_rig) — every row, on one rig shared by the module.
 
-Rows run one after another on the same three devices; each row moves its target to a new file
-version of its own, so what one row leaves behind (a held image, a newer running version) is
-the starting point of the next, as on a real rig.
+The parametrised rows run one after another on the same three devices; each row moves its target
+to a new file version of its own, so what one row leaves behind (a held image, a newer running
+version) is the starting point of the next, as on a real rig. The whole-matrix comparison and the
+scenario tests each bring up a rig of their own.
 """
 
 from __future__ import annotations
@@ -79,14 +80,15 @@ async def test_matrix_row(
     assert outcome == expected(reference, role, profile)
 
 
-async def test_profiles_differ_exactly_on_ppmid_rows(embedded: Any) -> None:
+async def test_profiles_differ_exactly_on_ppmid_rows() -> None:
     outcomes: dict[tuple[Any, ...], Outcome] = {}
-    for row in ROWS:
-        reference, role, profile, cohort = row
-        target = embedded.by_role(role)[0]
-        outcomes[row] = await run_row(
-            embedded.rig, target, reference, profile, cohort, clock=ModelClock()
-        )
+    async with zigbee.embedded_rig() as embedded:
+        for row in ROWS:
+            reference, role, profile, cohort = row
+            target = embedded.by_role(role)[0]
+            outcomes[row] = await run_row(
+                embedded.rig, target, reference, profile, cohort, clock=ModelClock()
+            )
     assert len(outcomes) == 3 * 3 * 2 * 3
     check_profiles_differ_only_on_ppmid(outcomes)
 
@@ -110,7 +112,14 @@ async def _processor(embedded: Any, role: DeviceRole, clock: ModelClock) -> tupl
     return processor, ieee, device
 
 
-async def test_future_dated_ppmid_activation_and_cancellation(embedded: Any) -> None:
+@pytest_asyncio.fixture(loop_scope="module")
+async def fresh() -> AsyncIterator[Any]:
+    async with zigbee.embedded_rig() as rig:
+        yield rig
+
+
+async def test_future_dated_ppmid_activation_and_cancellation(fresh: Any) -> None:
+    embedded = fresh
     clock = ModelClock()
     processor, ieee, device = await _processor(embedded, DeviceRole.PPMID, clock)
     rig = embedded.rig
@@ -147,11 +156,8 @@ async def test_future_dated_ppmid_activation_and_cancellation(embedded: Any) -> 
     assert after.file_version == parse_image(image).header.file_version
 
 
-async def test_no_image_held_on_the_emulated_device(embedded: Any) -> None:
-    processor, ieee, device = await _processor(embedded, DeviceRole.GSME, ModelClock())
-    rig = embedded.rig
-    if await rig.read_held_image(ieee) is not None:
-        await rig.activate(ieee)  # run what an earlier test left held, so nothing is
-    assert await rig.read_held_image(ieee) is None
+async def test_no_image_held_on_the_emulated_device(fresh: Any) -> None:
+    processor, ieee, device = await _processor(fresh, DeviceRole.GSME, ModelClock())
+    assert await fresh.rig.read_held_image(ieee) is None
     result = await processor.process(activate(device, bytes(32)))
     assert result.activation is ActivationStatus.NO_IMAGE_HELD

@@ -216,3 +216,34 @@ def test_schema_reports_invalid_document(duis_schema: Any) -> None:
     )
     problems = schema_problems(document, duis_schema)
     assert problems and "CommandVariant" in problems[0]
+
+
+@pytest.mark.parametrize("size", [1000, 200_000])
+def test_schema_check_of_images_small_and_large(size: int, duis_schema: Any) -> None:
+    """Images above LARGE_IMAGE_CHARS are checked outside the validator, to the same verdicts."""
+    image = bytes(size)
+    document = ServiceRequest(
+        RequestId(USER, "90-B3-D5-1F-30-00-00-02", 1),
+        ServiceReference.UPDATE_FIRMWARE,
+        UpdateFirmware(image, "1", (PPMID,)),
+    ).to_xml()
+    assert schema_problems(document, duis_schema) == []
+    encoded = base64.b64encode(image)
+    broken = document.replace(encoded, b"!!!!" + encoded[4:])
+    problems = schema_problems(broken, duis_schema)
+    assert len(problems) == 1 and "FirmwareImage" in problems[0]
+
+
+def test_schema_check_refuses_oversized_image(duis_schema: Any) -> None:
+    document = ServiceRequest(
+        RequestId(USER, "90-B3-D5-1F-30-00-00-02", 1),
+        ServiceReference.UPDATE_FIRMWARE,
+        UpdateFirmware(b"x", "1", (PPMID,)),
+    ).to_xml()
+    huge = document.replace(
+        base64.b64encode(b"x"), base64.b64encode(bytes(MAX_FIRMWARE_IMAGE_BYTES + 1))
+    )
+    problems = schema_problems(huge, duis_schema)
+    assert problems == [
+        f"FirmwareImage: {MAX_FIRMWARE_IMAGE_BYTES + 1} octets, more than the maxLength {MAX_FIRMWARE_IMAGE_BYTES}"
+    ]

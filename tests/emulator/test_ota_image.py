@@ -19,10 +19,20 @@ PAYLOAD = bytes(range(256)) * 8
 
 
 def test_gbcs_layout_with_signature_trailer() -> None:
-    image = build_image(manufacturer_code=0x121D, image_type=0x0084, file_version=0x0102,
-                        payload=PAYLOAD, layout="gbcs", signature=b"\x55" * 64)
+    image = build_image(
+        manufacturer_code=0x121D,
+        image_type=0x0084,
+        file_version=0x0102,
+        payload=PAYLOAD,
+        layout="gbcs",
+        signature=b"\x55" * 64,
+    )
     header = parse_header(image)
-    assert (header.manufacturer_code, header.image_type, header.file_version) == (0x121D, 0x84, 0x102)
+    assert (header.manufacturer_code, header.image_type, header.file_version) == (
+        0x121D,
+        0x84,
+        0x102,
+    )
     assert header.total_size == len(image) == 56 + len(PAYLOAD) + 66
     assert manufacturer_image(image) == PAYLOAD
     d = digest(image)
@@ -36,8 +46,14 @@ def test_gbcs_layout_without_signature() -> None:
 
 
 def test_zigbee_sub_element_layout_and_hardware_versions() -> None:
-    image = build_image(manufacturer_code=1, image_type=2, file_version=3, payload=PAYLOAD,
-                        layout="zigbee", hardware_versions=(1, 4))
+    image = build_image(
+        manufacturer_code=1,
+        image_type=2,
+        file_version=3,
+        payload=PAYLOAD,
+        layout="zigbee",
+        hardware_versions=(1, 4),
+    )
     header = parse_header(image)
     assert (header.min_hardware_version, header.max_hardware_version) == (1, 4)
     assert header.header_length == 60

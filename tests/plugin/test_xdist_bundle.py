@@ -64,7 +64,7 @@ def test_two_workers_two_rigs_one_bundle(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     records = [json.loads(p.read_text()) for p in (bundle / "records").glob("*.json")]
     assert len(records) == 6
-    rig_of_worker = {}
+    rig_of_worker: dict[str, set[str]] = {}
     for record in records:
         rig_of_worker.setdefault(record["details"]["worker"], set()).add(record["details"]["rig"])
         assert record["worker"] == record["details"]["worker"]

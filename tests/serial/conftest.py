@@ -62,7 +62,7 @@ class Clock:
     """An injectable device clock."""
 
     def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.timezone.utc)
+        self.now = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
 
     def __call__(self) -> dt.datetime:
         return self.now
@@ -105,8 +105,18 @@ async def export_process(port_url: str) -> AsyncIterator[ExportProcess]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "harness", "export", "--port", port_url, "--listen", "127.0.0.1:0",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env, cwd=str(REPO),
+        sys.executable,
+        "-m",
+        "harness",
+        "export",
+        "--port",
+        port_url,
+        "--listen",
+        "127.0.0.1:0",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=str(REPO),
     )
     try:
         assert process.stdout is not None
@@ -122,7 +132,7 @@ async def export_process(port_url: str) -> AsyncIterator[ExportProcess]:
             process.send_signal(signal.SIGTERM)
             try:
                 await asyncio.wait_for(process.wait(), 10)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 process.kill()
                 await process.wait()
 
@@ -131,7 +141,9 @@ TRANSPORTS = ["pty", "socket", "rfc2217"]
 
 
 @contextlib.asynccontextmanager
-async def served_device(device: EmulatedTestPortDevice, transport: str, **kwargs: object) -> AsyncIterator[tuple[ServedPort, str]]:
+async def served_device(
+    device: EmulatedTestPortDevice, transport: str, **kwargs: object
+) -> AsyncIterator[tuple[ServedPort, str]]:
     """``device`` served on a pty (optionally behind an RFC 2217 export) or on TCP; yields (served, url)."""
     if transport == "socket":
         served = await serve_on_tcp(device, **kwargs)  # type: ignore[arg-type]
@@ -152,7 +164,9 @@ async def served_device(device: EmulatedTestPortDevice, transport: str, **kwargs
 
 
 @pytest.fixture
-async def pty_rig(device: EmulatedTestPortDevice, tmp_path: Path) -> AsyncIterator[tuple[SerialRig, ServedPort]]:
+async def pty_rig(
+    device: EmulatedTestPortDevice, tmp_path: Path
+) -> AsyncIterator[tuple[SerialRig, ServedPort]]:
     """A rig attached to ``device`` on a pty, tracing into ``tmp_path / "traces"``."""
     served = await serve_on_pty(device)
     rig = SerialRig(trace_dir=tmp_path / "traces", window=8, block_size=512)

@@ -53,11 +53,15 @@ async def test_unknown_device_is_a_clear_error() -> None:
 
 
 @pytest.mark.parametrize("window", [1, 8])
-async def test_windowed_transfer_of_64_kib(pty_rig: tuple[SerialRig, ServedPort], window: int) -> None:
+async def test_windowed_transfer_of_64_kib(
+    pty_rig: tuple[SerialRig, ServedPort], window: int
+) -> None:
     rig, _ = pty_rig
     image = make_ota_image(64 * 1024, signed=True)
     seen: list[tuple[int, int]] = []
-    result = await rig.distribute_image(IEEE, image, window=window, progress=lambda d, t: seen.append((d, t)))
+    result = await rig.distribute_image(
+        IEEE, image, window=window, progress=lambda d, t: seen.append((d, t))
+    )
     assert result.status is TransferStatus.OK, result.reason
     assert result.bytes_sent == len(image) and result.blocks == len(image) // 512
     assert result.retries == 0 and result.resumes == 0
@@ -83,7 +87,9 @@ async def test_activate_now(pty_rig: tuple[SerialRig, ServedPort]) -> None:
     assert await rig.read_held_image(IEEE) is None
 
 
-async def test_activate_refuses_a_wrong_hash_and_a_missing_image(pty_rig: tuple[SerialRig, ServedPort]) -> None:
+async def test_activate_refuses_a_wrong_hash_and_a_missing_image(
+    pty_rig: tuple[SerialRig, ServedPort],
+) -> None:
     rig, _ = pty_rig
     with pytest.raises(TestPortError, match="NO_IMAGE") as missing:
         await rig.activate(IEEE)
@@ -132,10 +138,9 @@ async def test_pin_verification_and_lockout(pty_rig: tuple[SerialRig, ServedPort
 
 async def test_default_pin_is_reported(clock: Clock) -> None:
     device = EmulatedTestPortDevice(ieee=IEEE, pin="1234", clock=clock)
-    async with served_device(device, "pty") as (_, url):
-        async with SerialRig() as rig:
-            await rig.attach(url)
-            assert await rig.pin_is_default(IEEE)
+    async with served_device(device, "pty") as (_, url), SerialRig() as rig:
+        await rig.attach(url)
+        assert await rig.pin_is_default(IEEE)
 
 
 async def test_set_pin_is_not_offered(pty_rig: tuple[SerialRig, ServedPort]) -> None:
@@ -174,13 +179,12 @@ async def test_image_for_another_device_is_rejected(pty_rig: tuple[SerialRig, Se
 
 async def test_oversized_image_is_rejected_at_offer(clock: Clock) -> None:
     device = EmulatedTestPortDevice(ieee=IEEE, max_image_size=8192, clock=clock)
-    async with served_device(device, "pty") as (_, url):
-        async with SerialRig() as rig:
-            await rig.attach(url)
-            result = await rig.distribute_image(IEEE, make_ota_image(9000))
-            assert result.status is TransferStatus.REJECTED
-            assert "larger than 8192" in result.reason
-            assert result.bytes_sent == 0
+    async with served_device(device, "pty") as (_, url), SerialRig() as rig:
+        await rig.attach(url)
+        result = await rig.distribute_image(IEEE, make_ota_image(9000))
+        assert result.status is TransferStatus.REJECTED
+        assert "larger than 8192" in result.reason
+        assert result.bytes_sent == 0
 
 
 async def test_not_an_ota_file_is_rejected(pty_rig: tuple[SerialRig, ServedPort]) -> None:
@@ -192,16 +196,18 @@ async def test_not_an_ota_file_is_rejected(pty_rig: tuple[SerialRig, ServedPort]
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_scenario_over_each_transport(device: EmulatedTestPortDevice, transport: str) -> None:
     """The same scenario, unchanged, over a pty, socket:// and rfc2217:// (export subprocess)."""
-    async with served_device(device, transport) as (_, url):
-        async with SerialRig(window=8, block_size=1024) as rig:
-            identity = await rig.attach(url)
-            assert identity.ieee == IEEE
-            image = make_ota_image(64 * 1024)
-            result = await rig.distribute_image(IEEE, image, timeout=60)
-            assert result.ok, result.reason
-            held = await rig.read_held_image(IEEE)
-            assert held is not None and held.sha256 == hashlib.sha256(image).digest()
-            assert (await rig.activate(IEEE)).status is ActivationStatus.ACTIVATED
-            assert (await rig.read_firmware_version(IEEE)).file_version == 0x202
-            assert (await rig.verify_pin(IEEE, "1111")).result is PinCheck.WRONG
-            assert await rig.read_site_id(IEEE) == "9912345678903"
+    async with (
+        served_device(device, transport) as (_, url),
+        SerialRig(window=8, block_size=1024) as rig,
+    ):
+        identity = await rig.attach(url)
+        assert identity.ieee == IEEE
+        image = make_ota_image(64 * 1024)
+        result = await rig.distribute_image(IEEE, image, timeout=60)
+        assert result.ok, result.reason
+        held = await rig.read_held_image(IEEE)
+        assert held is not None and held.sha256 == hashlib.sha256(image).digest()
+        assert (await rig.activate(IEEE)).status is ActivationStatus.ACTIVATED
+        assert (await rig.read_firmware_version(IEEE)).file_version == 0x202
+        assert (await rig.verify_pin(IEEE, "1111")).result is PinCheck.WRONG
+        assert await rig.read_site_id(IEEE) == "9912345678903"

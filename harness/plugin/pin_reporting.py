@@ -1,0 +1,83 @@
+"""The ``pin_report`` fixture: the DCC's one-time TMAD 3.25 PIN report, under the run's profile.
+
+TMAD 3.25 is new with Uplift 1.2: under ``uplift-1.2`` the DCC issues the report (one file pair per
+Installing Supplier, see :mod:`harness.pin_report`); under ``baseline`` the clause does not exist
+and the DCC issues nothing. The report is written into the scenario's temporary directory, never
+into the evidence bundle, and every PIN read from it is registered as a secret.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+from harness.evidence.recorder import ScenarioEvidence
+from harness.plugin.rig import HilDevice
+
+INVENTORY_COLUMNS = (
+    "installation_id",
+    "device_eui64",
+    "installing_supplier",
+    "responsible_supplier",
+    "status",
+    "group_id",
+)
+
+
+class PinReportService:
+    def __init__(self, profile: str, workdir: Path, evidence: ScenarioEvidence) -> None:
+        self.profile = profile
+        self.workdir = workdir
+        self.evidence = evidence
+        self.report_dir = workdir / "pin-report"
+
+    def write_inventory(self, entries: list[tuple[HilDevice, str]]) -> Path:
+        """The migration inventory CSV: each device's installation on the given list (Dormant/Active)."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(INVENTORY_COLUMNS)
+        for device, migration_list in entries:
+            spec = device.spec
+            writer.writerow(
+                [
+                    spec.installation_id or f"INST-{device.ieee}",
+                    device.ieee,
+                    spec.installing_supplier,
+                    spec.responsible_supplier,
+                    migration_list,
+                    spec.group_id,
+                ]
+            )
+        path = self.workdir / "migration-inventory.csv"
+        path.write_text(buffer.getvalue(), encoding="utf-8")
+        return path
+
+    def issue(self, inventory: Path, changes: Path, start: dt.date) -> Path | None:
+        """Issue the report as the DCC of this profile does; the report directory, or None."""
+        if self.profile != "uplift-1.2":
+            return None
+        from harness.pin_report import load_report, write_report
+
+        report = load_report(inventory, changes, start=start)
+        write_report(report, self.report_dir)
+        return self.report_dir
+
+    def supplier_rows(self, supplier: str) -> list[dict[str, str]]:
+        """The rows of one Installing Supplier's CSV (empty when it has no file)."""
+        path = self.report_dir / f"{supplier}.csv"
+        if not path.is_file():
+            return []
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+        for row in rows:
+            self.evidence.secret(row.get("new_pin", ""))
+        return rows
+
+    def deadline(self, supplier: str) -> dt.date | None:
+        import json
+
+        path = self.report_dir / f"{supplier}.json"
+        if not path.is_file():
+            return None
+        return dt.date.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["deadline"])

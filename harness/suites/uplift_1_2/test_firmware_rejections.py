@@ -1,0 +1,65 @@
+"""Firmware requests the DCC must refuse under both profiles: they change nothing on the device."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.duis import ActivationStatus
+from harness.evidence import ScenarioEvidence
+from harness.plugin.rig import HilDevice
+from harness.plugin.service_requests import ServiceRequests
+from harness.suites.uplift_1_2.images import image_for, other_hash
+
+
+@pytest.mark.requirement("BASE-FW-REJECT")
+def test_image_for_another_model_is_not_delivered(
+    dcc: ServiceRequests, esme: HilDevice, gsme: HilDevice, evidence: ScenarioEvidence
+) -> None:
+    """SR 11.1 with a GSME image addressed to an ESME: not applicable, nothing is sent."""
+    evidence.device(esme.identity, group_id=esme.spec.group_id)
+    held_before = esme.held_image()
+    before = esme.firmware()
+    image = image_for(esme, image_type=gsme.identity.image_type)
+    exchange = dcc.update_firmware([esme], image.data, image.duis_version)
+    evidence.duis_exchange("11.1", exchange.request_xml, exchange.response_xml)
+    evidence.measure("transfers_started", len(exchange.result.transfers), equals=0)
+    held_after = esme.held_image()
+    evidence.measure("held_image_unchanged", held_after == held_before, equals=True)
+    after = esme.firmware()
+    evidence.firmware_versions(esme.ieee, before, after)
+    evidence.measure("running_version_unchanged", after.file_version, equals=before.file_version)
+
+
+@pytest.mark.requirement("BASE-FW-REJECT")
+def test_update_ppmid_firmware_11_4_is_not_for_smets1(
+    dcc: ServiceRequests, ppmid: HilDevice, evidence: ScenarioEvidence
+) -> None:
+    """SR 11.4 (the SMETS2 route) to a SMETS1 PPMID is rejected under either profile."""
+    evidence.device(ppmid.identity, group_id=ppmid.spec.group_id)
+    held_before = ppmid.held_image()
+    image = image_for(ppmid)
+    exchange = dcc.update_ppmid_firmware(ppmid, image.data, image.duis_version)
+    evidence.duis_exchange("11.4", exchange.request_xml, exchange.response_xml)
+    evidence.measure("rejected", exchange.response_code.startswith("E"), equals=True)
+    evidence.measure("transfers_started", len(exchange.result.transfers), equals=0)
+    evidence.measure("held_image_unchanged", ppmid.held_image() == held_before, equals=True)
+
+
+@pytest.mark.requirement("BASE-FW-REJECT")
+@pytest.mark.parametrize("meter", ["esme", "gsme"])
+def test_meter_activation_refused_on_hash_mismatch(
+    dcc: ServiceRequests, request: pytest.FixtureRequest, evidence: ScenarioEvidence, meter: str
+) -> None:
+    """SR 11.3 whose FirmwareHash does not match the held image: nothing is activated."""
+    device: HilDevice = request.getfixturevalue(meter)
+    evidence.device(device.identity, group_id=device.spec.group_id)
+    before = device.firmware()
+    image = image_for(device)
+    evidence.measure("precondition_image_held", device.distribute(image.data).ok, equals=True)
+    exchange = dcc.activate_firmware(device, other_hash(image))
+    evidence.duis_exchange("11.3", exchange.request_xml, exchange.response_xml)
+    status = exchange.result.activation.value if exchange.result.activation else None
+    evidence.measure("activation_status", status, equals=ActivationStatus.HASH_MISMATCH.value)
+    after = device.firmware()
+    evidence.firmware_versions(device.ieee, before, after)
+    evidence.measure("running_version_unchanged", after.file_version, equals=before.file_version)

@@ -1,0 +1,268 @@
+"""Bad lines and bad days: garbage, corruption, truncation, duplicates, reordering, device restarts,
+a port that disappears, a device that never answers. The client recovers where the protocol allows
+and otherwise fails with a clear error; nothing hangs."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+from conftest import IEEE, Clock, make_ota_image, mangled_device, served_device
+
+from rigs.impair import Impairment
+from rigs.link import LinkClosed, open_link, open_pty_pair
+from rigs.operations import PinCheck, RigError, TransferStatus
+from rigs.serial import EmulatedTestPortDevice, SerialRig, TestPortTimeout
+from rigs.serial.client import TestPortClient
+from rigs.serial.protocol import Command, Status
+
+pytestmark = pytest.mark.timeout(90)
+
+
+async def test_garbage_between_frames_is_skipped(device: EmulatedTestPortDevice) -> None:
+    noise = bytes([0x00, 0x7D, 0x41, 0xFF, 0x13]) * 7
+
+    def with_garbage(frames: list[bytes]) -> list[bytes]:
+        out = []
+        for frame in frames:
+            out += [noise, frame, b"\x7e\x01\x02\x7e"]  # garbage and a too-short frame
+        return out
+
+    async with mangled_device(device, with_garbage) as url, SerialRig() as rig:
+        await rig.attach(url)
+        # garbage towards the device too: straight onto the line before the next request
+        client = rig._clients[IEEE]
+        await client.link.write(os.urandom(300).replace(b"\x7e", b"\x00") + b"\x7e")
+        assert await rig.read_site_id(IEEE) == "9912345678903"
+        result = await rig.distribute_image(IEEE, make_ota_image(16 * 1024))
+        assert result.ok, result.reason
+        assert client.stats.bad_frames > 0
+
+
+async def test_corrupted_lines_both_ways(device: EmulatedTestPortDevice) -> None:
+    impairment = Impairment(corrupt=0.0005, seed=11)
+    async with (
+        served_device(device, "pty", impairment=impairment) as (served, url),
+        SerialRig(block_size=256, window=8) as rig,
+    ):
+        await rig.attach(url)
+        image = make_ota_image(48 * 1024)
+        result = await rig.distribute_image(IEEE, image, timeout=60)
+        assert result.ok, result.reason
+        assert result.retries > 0
+        held = await rig.read_held_image(IEEE)
+        assert held is not None and held.sha256 == hashlib.sha256(image).digest()
+        responder = served.responders[0]
+        assert responder.stats.bad_frames > 0  # the device saw damaged frames and said so
+
+
+async def test_byte_loss_is_recovered(device: EmulatedTestPortDevice) -> None:
+    impairment = Impairment(loss=0.002, seed=5)
+    async with (
+        served_device(device, "pty", impairment=impairment) as (_, url),
+        SerialRig(block_size=128, window=8) as rig,
+    ):
+        await rig.attach(url, timeout=20)
+        image = make_ota_image(24 * 1024)
+        result = await rig.distribute_image(IEEE, image, timeout=60)
+        assert result.ok, result.reason
+        assert result.retries > 0
+        held = await rig.read_held_image(IEEE, timeout=20)
+        assert held is not None and held.sha256 == hashlib.sha256(image).digest()
+
+
+async def test_truncated_answers_are_retried(device: EmulatedTestPortDevice) -> None:
+    cut = {"left": 3}
+
+    def truncate_first(frames: list[bytes]) -> list[bytes]:
+        out = []
+        for frame in frames:
+            if cut["left"] > 0 and len(frame) > 6:
+                cut["left"] -= 1
+                out.append(frame[: len(frame) // 2] + b"\x7e")
+            else:
+                out.append(frame)
+        return out
+
+    async with mangled_device(device, truncate_first) as url, SerialRig() as rig:
+        await rig.attach(url)
+        assert (await rig.read_firmware_version(IEEE)).file_version == 0x101
+        client = rig._clients[IEEE]
+        assert client.stats.retransmissions >= 1
+        assert client.stats.bad_frames >= 1
+        assert cut["left"] == 0
+
+
+async def test_duplicated_answers_are_harmless(device: EmulatedTestPortDevice) -> None:
+    async with (
+        mangled_device(
+            device, lambda frames: [f for frame in frames for f in (frame, frame)]
+        ) as url,
+        SerialRig() as rig,
+    ):
+        await rig.attach(url)
+        assert (await rig.verify_pin(IEEE, "0000")).attempts_left == 4
+        assert (await rig.verify_pin(IEEE, "0000")).attempts_left == 3  # counted once each
+        result = await rig.distribute_image(IEEE, make_ota_image(32 * 1024))
+        assert result.ok, result.reason
+        assert rig._clients[IEEE].stats.unmatched > 0
+
+
+async def test_out_of_order_answers_are_matched(device: EmulatedTestPortDevice) -> None:
+    held_back: list[bytes] = []
+
+    def swap_pairs(frames: list[bytes]) -> list[bytes]:
+        out = []
+        for frame in frames:
+            if held_back:
+                out += [frame, held_back.pop()]
+            else:
+                held_back.append(frame)
+        return out
+
+    async with mangled_device(device, swap_pairs) as url, SerialRig(window=8) as rig:
+        await rig.attach(url, timeout=20)
+        image = make_ota_image(32 * 1024)
+        result = await rig.distribute_image(IEEE, image, timeout=60)
+        assert result.ok, result.reason
+        held = await rig.read_held_image(IEEE, timeout=20)
+        assert held is not None and held.sha256 == hashlib.sha256(image).digest()
+
+
+async def test_resume_after_a_device_restart(device: EmulatedTestPortDevice) -> None:
+    device.reset_after_bytes = 40_000
+    async with (
+        served_device(device, "pty") as (_, url),
+        SerialRig(block_size=512, window=8) as rig,
+    ):
+        await rig.attach(url)
+        image = make_ota_image(64 * 1024)
+        result = await rig.distribute_image(IEEE, image)
+        assert result.ok, result.reason
+        assert result.resumes >= 1
+        # resumed from what the device held, not started over
+        assert result.bytes_sent < len(image) + 8 * 512 * 2
+        held = await rig.read_held_image(IEEE)
+        assert held is not None and held.sha256 == hashlib.sha256(image).digest()
+        assert device.boot_count == 2
+        assert any(e.text == "device restarted" for e in await rig.read_event_log(IEEE))
+
+
+async def test_status_shows_a_partial_image_and_resume_uses_it(
+    device: EmulatedTestPortDevice,
+) -> None:
+    image = make_ota_image(40 * 1024)
+    device.offer_image(len(image), hashlib.sha256(image).digest())
+    device.write_block(0, image[:10_000])
+    device.reset()
+    async with served_device(device, "pty") as (_, url), SerialRig(block_size=1024) as rig:
+        await rig.attach(url)
+        status = await rig.read_image_status(IEEE)
+        assert (status.size, status.received) == (len(image), 10_000)
+        result = await rig.distribute_image(IEEE, image)
+        assert result.ok, result.reason
+        assert result.bytes_sent == len(image) - 9 * 1024  # from the block holding byte 10000
+
+
+async def test_port_disappearing_mid_transfer_fails_clearly(device: EmulatedTestPortDevice) -> None:
+    async with (
+        served_device(device, "pty", impairment=Impairment(baud=115200)) as (served, url),
+        SerialRig() as rig,
+    ):
+        await rig.attach(url)
+        started = asyncio.Event()
+
+        def progress(done: int, total: int) -> None:
+            if done >= 4096:
+                started.set()
+
+        transfer = asyncio.create_task(
+            rig.distribute_image(IEEE, make_ota_image(64 * 1024), progress=progress)
+        )
+        await asyncio.wait_for(started.wait(), 20)
+        await served.close()
+        result = await asyncio.wait_for(transfer, 20)
+        assert result.status is TransferStatus.FAILED
+        assert "port gone" in result.reason
+        with pytest.raises(RigError, match="cannot open .*: no such port"):
+            await rig.read_site_id(IEEE)
+
+
+async def test_port_disappearing_between_requests(device: EmulatedTestPortDevice) -> None:
+    async with served_device(device, "pty") as (served, url), SerialRig() as rig:
+        await rig.attach(url)
+        client = rig._clients[IEEE]
+        await served.close()
+        with pytest.raises(LinkClosed) as info:
+            await client.request(Command.READ_SITE_ID, timeout=5)
+        assert "port gone" in str(info.value)
+        assert "\n" not in str(info.value)
+
+
+async def test_silent_device_times_out_with_the_last_frames() -> None:
+    master, path = open_pty_pair()  # nobody answers on this port
+    try:
+        link = await open_link(path)
+        client = TestPortClient(link)
+        client.start()
+        try:
+            with pytest.raises(TestPortTimeout) as info:
+                await client.request(Command.IDENTIFY, timeout=0.6, attempt_timeout=0.2)
+            assert "IDENTIFY: no answer after 3 tries" in str(info.value)
+            assert info.value.recent_frames and "IDENTIFY" in info.value.recent_frames[-1]
+            assert client.stats.retransmissions == 2
+        finally:
+            await client.close()
+    finally:
+        await master.close()
+
+
+async def test_unknown_command_and_bad_version_get_a_status(device: EmulatedTestPortDevice) -> None:
+    async with served_device(device, "pty") as (_, url):
+        link = await open_link(url)
+        client = TestPortClient(link)
+        client.start()
+        try:
+            answer = await client.request(0x6E, timeout=5, expect_ok=False)
+            assert answer.status == Status.UNKNOWN_COMMAND
+            assert "unknown command 0x6E" in answer.error()[1]
+            bad = await client.request(Command.IMAGE_OFFER, b"\x00\x01", timeout=5, expect_ok=False)
+            assert bad.status == Status.BAD_REQUEST
+            block = await client.request(
+                Command.IMAGE_BLOCK, b"\x00\x00\x00\x00abc", timeout=5, expect_ok=False
+            )
+            assert block.status == Status.NO_SESSION
+        finally:
+            await client.close()
+
+
+async def test_pin_never_reaches_a_trace(clock: Clock, tmp_path: Path) -> None:
+    from rigs.trace import TraceWriter
+
+    pin, wrong = "83927164", "55502914"
+    device = EmulatedTestPortDevice(ieee=IEEE, pin=pin, clock=clock)
+    device_trace = TraceWriter(tmp_path / "device.jsonl")
+    async with (
+        served_device(device, "pty", trace=device_trace) as (_, url),
+        SerialRig(trace_dir=tmp_path / "rig") as rig,
+    ):
+        await rig.attach(url)
+        assert (await rig.verify_pin(IEEE, wrong)).result is PinCheck.WRONG
+        assert (await rig.verify_pin(IEEE, pin)).result is PinCheck.CORRECT
+        await rig.read_event_log(IEEE)
+    device_trace.close()
+    files = [tmp_path / "device.jsonl", *sorted((tmp_path / "rig").iterdir())]
+    assert len(files) == 2
+    for path in files:
+        data = path.read_bytes()
+        assert b"VERIFY_PIN" in data  # the exchanges are there ...
+        for secret in (pin, wrong):
+            for form in (
+                secret.encode(),
+                secret.encode().hex().encode(),
+                bytes([len(secret)]) + secret.encode(),
+            ):
+                assert form not in data, f"{secret} found in {path.name}"  # ... the PINs are not

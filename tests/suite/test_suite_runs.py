@@ -1,0 +1,187 @@
+"""The packaged suite through ``smets1-hil run``: the negative control, two rigs, the bundle.
+
+Both profiles run once per module (concurrently, as subprocesses against the embedded emulated rig);
+the tests then read what the runs left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.evidence.manifest import verify_bundle
+from harness.evidence.requirements import REQUIREMENTS, UPLIFT_IDS
+from harness.suites.uplift_1_2 import test_pin_keep, test_pin_report
+
+REPO = Path(__file__).resolve().parents[2]
+RUN_TIMEOUT_S = 240
+
+
+def smets1_hil(*args: str, cwd: Path) -> subprocess.Popen[str]:
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.Popen(
+        [sys.executable, "-m", "harness", *args],
+        cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+    bundle: Path
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.bundle / "summary.json").read_text())
+        return data
+
+    def records(self) -> list[dict[str, Any]]:
+        return [json.loads(p.read_text()) for p in (self.bundle / "records").glob("*.json")]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
+    work = tmp_path_factory.mktemp("suite-runs")
+    commands = {
+        "uplift": ["run", "--profile", "uplift-1.2", "-n", "2", "--evidence", str(work / "uplift")],
+        "baseline": ["run", "--profile", "baseline", "--evidence", str(work / "baseline")],
+    }
+    processes = {name: smets1_hil(*args, cwd=work) for name, args in commands.items()}
+    results: dict[str, Run] = {}
+    try:
+        for name, process in processes.items():
+            out, err = process.communicate(timeout=RUN_TIMEOUT_S)
+            results[name] = Run(process.returncode, out, err, work / name)
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    yield results
+
+
+def verdicts(run: Run) -> dict[str, str]:
+    return {rid: entry["verdict"] for rid, entry in run.summary["requirements"].items()}
+
+
+def test_uplift_profile_passes_every_requirement(runs: dict[str, Run]) -> None:
+    run = runs["uplift"]
+    assert run.code == 0, run.out[-3000:] + run.err[-3000:]
+    assert set(verdicts(run).values()) == {"pass"}
+    assert set(verdicts(run)) == set(REQUIREMENTS)
+    summary = run.summary
+    assert summary["interrupted"] is False and summary["finished"]
+    assert summary["scenarios"]["fail"] == 0 and summary["scenarios"]["error"] == 0
+
+
+def test_baseline_fails_on_exactly_the_uplift_requirements(runs: dict[str, Run]) -> None:
+    run = runs["baseline"]
+    assert run.code == 1, run.out[-3000:] + run.err[-3000:]
+    failed = {rid for rid, verdict in verdicts(run).items() if verdict == "fail"}
+    assert failed == set(UPLIFT_IDS)
+    passed = {rid for rid, verdict in verdicts(run).items() if verdict == "pass"}
+    assert passed == set(REQUIREMENTS) - set(UPLIFT_IDS)
+    for line in run.out.splitlines():
+        if re.match(r"^(U12-|BASE-)", line):
+            assert ("FAIL" in line) == line.startswith("U12-"), line
+
+
+def test_each_uplift_requirement_has_scenarios_both_ways(runs: dict[str, Run]) -> None:
+    """Every Uplift 1.2 requirement is exercised by more than one scenario under both profiles,
+    and under baseline some of its scenarios still pass (the negative checks) while others fail."""
+    for rid in UPLIFT_IDS:
+        uplift = runs["uplift"].summary["requirements"][rid]["scenarios"]
+        baseline = runs["baseline"].summary["requirements"][rid]["scenarios"]
+        assert len(uplift) >= 2, rid
+        assert {s["scenario"] for s in uplift} == {s["scenario"] for s in baseline}, rid
+        assert any(s["verdict"] == "fail" for s in baseline), rid
+
+
+def test_two_workers_lease_two_embedded_rigs_into_one_bundle(runs: dict[str, Run]) -> None:
+    run = runs["uplift"]
+    records = run.records()
+    assert len(records) == run.summary["scenarios"]["total"]
+    workers = {r["worker"] for r in records}
+    assert workers == {"gw0", "gw1"}
+    rig_of_worker = {(r["worker"], r["rig"]["name"]) for r in records if r.get("rig")}
+    assert rig_of_worker == {("gw0", "embedded-gw0"), ("gw1", "embedded-gw1")}
+    radios = {r["rig"]["radio"]["path"] for r in records if r.get("rig")}
+    assert len(radios) == 2, "each worker started its own emulator"
+    traces = sorted(p.name for p in (run.bundle / "traces").iterdir())
+    assert traces == ["radio-embedded-gw0.jsonl", "radio-embedded-gw1.jsonl"]
+
+
+@pytest.mark.parametrize("name", ["uplift", "baseline"])
+def test_bundles_verify_and_hold_what_a_reviewer_needs(runs: dict[str, Run], name: str) -> None:
+    run = runs[name]
+    assert verify_bundle(run.bundle) == []
+    for artefact in ("junit.xml", "report.html", "manifest.sha256", "plan.json"):
+        assert (run.bundle / artefact).is_file()
+    for record in run.records():
+        assert record["requirements"], record["scenario"]
+        assert record["verdict"] in ("pass", "fail", "skipped")
+        assert record["rig"]["devices"], record["scenario"]
+        for measurement in record["measurements"]:
+            assert set(measurement) >= {"name", "value", "units", "validator", "outcome"}
+    firmware = [r for r in run.records() if r["scenario"].endswith("test_update_firmware_delivers_image_to_ppmid[IOC]")]
+    assert len(firmware) == 1
+    assert firmware[0]["duis"][0]["request"].lstrip().startswith("<")
+    assert firmware[0]["radio_trace"]["file"].startswith("traces/radio-")
+    html = (run.bundle / "report.html").read_text()
+    assert "Traceability matrix" in html and "Throughput" in html
+
+
+def test_no_pin_appears_anywhere_in_the_bundles(runs: dict[str, Run]) -> None:
+    pins = {
+        test_pin_keep.ENGINEER_PIN,
+        test_pin_keep.DEVICE_DEFAULT_PIN,
+        test_pin_report.ENGINEER_PIN,
+    }
+    patterns = [re.compile(rf"(?<![0-9A-Za-z]){p}(?![0-9A-Za-z])") for p in pins]
+    hex_forms = [p.encode().hex() for p in pins]
+    for run in runs.values():
+        files = [p for p in run.bundle.rglob("*") if p.is_file()]
+        assert files
+        for path in files:
+            text = path.read_text(errors="replace")
+            for pattern in patterns:
+                assert not pattern.search(text), f"{path}: {pattern.pattern}"
+            lowered = text.lower()
+            for hex_form in hex_forms:
+                assert hex_form not in lowered, f"{path}: PIN bytes"
+
+
+def test_run_reports_progress_and_a_requirement_table(runs: dict[str, Run]) -> None:
+    out = runs["baseline"].out
+    assert "PASSED" in out and "FAILED" in out  # one line per scenario as it finishes
+    table = out[out.index("requirement "):]
+    for rid in REQUIREMENTS:
+        assert rid in table
+
+
+def test_user_mistakes_are_one_line(tmp_path: Path) -> None:
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("x")
+    cases = [
+        (["run", "--evidence", str(tmp_path / "full")], "is not an empty directory"),
+        (["run", "--rig", str(tmp_path / "missing.toml")], "no such rig file"),
+        (["run", "-k", "no_scenario_is_called_this", "--evidence", str(tmp_path / "k")], "no scenarios selected"),
+    ]
+    for args, message in cases:
+        process = smets1_hil(*args, cwd=tmp_path)
+        out, err = process.communicate(timeout=RUN_TIMEOUT_S)
+        assert process.returncode == 2, (args, out, err)
+        assert err.strip().splitlines()[-1].startswith("smets1-hil: error: "), err
+        assert message in err.strip().splitlines()[-1]
+        assert "Traceback" not in err

@@ -1,0 +1,264 @@
+"""End to end: zigpy with the emulated radio <-> pty <-> emulator process <-> emulated devices."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from zigbee_test_images import NEW_VERSION, digests, image_for
+
+from rigs.link import LinkOpenError
+from rigs.operations import (
+    ActivationStatus,
+    DeviceRole,
+    PinCheck,
+    RigError,
+    RigOperations,
+    TransferStatus,
+)
+from rigs.zigbee import RadioUnavailable, ZigbeeRig, ZigbeeRigConfig, embedded_rig
+
+pytestmark = pytest.mark.slow
+
+
+def _recorder(into: list[tuple[int, int]]) -> Callable[[int, int], None]:
+    return lambda done, total: into.append((done, total))
+
+
+async def test_join_interview_identify() -> None:
+    async with embedded_rig() as er:
+        rig = er.rig
+        assert isinstance(rig, RigOperations)
+        assert rig.ready_devices() == sorted(d["ieee"] for d in er.devices)
+        for device in er.devices:
+            identity = await rig.identify(device["ieee"])
+            assert identity.role.value == device["role"]
+            assert identity.manufacturer_code == 0x121D == device["manufacturer_code"]
+            assert identity.image_type == device["image_type"]
+            assert identity.model == device["model"]
+            version = await rig.read_firmware_version(device["ieee"])
+            assert (version.file_version, version.build_id) == (0x01000000, "01000000")
+
+
+async def test_distribute_hold_and_activate_now_on_every_role() -> None:
+    async with embedded_rig() as er:
+        rig = er.rig
+        for role in DeviceRole:
+            ieee = er.by_role(role)[0]
+            image = image_for(role)
+            progress: list[tuple[int, int]] = []
+            result = await rig.distribute_image(
+                ieee, image, progress=_recorder(progress), timeout=60
+            )
+            assert result.status is TransferStatus.OK, result.reason
+            assert result.bytes_sent == len(image) and result.blocks >= len(image) // 64
+            assert progress[-1] == (len(image), len(image))
+            assert [p[0] for p in progress] == sorted(p[0] for p in progress)
+            held = await rig.read_held_image(ieee)
+            assert held is not None
+            assert (held.sha256, held.manufacturer_image_sha256) == digests(image)
+            assert (held.file_version, held.size) == (NEW_VERSION, len(image))
+            assert (await rig.read_firmware_version(ieee)).file_version == 0x01000000
+            activation = await rig.activate(ieee)
+            assert activation.status is ActivationStatus.ACTIVATED
+            assert activation.running is not None and activation.running.build_id == "01020304"
+            running = await rig.read_firmware_version(ieee)
+            assert (running.file_version, running.build_id) == (NEW_VERSION, "01020304")
+            assert await rig.read_held_image(ieee) is None
+            again = await rig.activate(ieee)
+            assert again.status is ActivationStatus.NO_IMAGE
+
+
+async def test_activation_at_a_future_time_and_cancel() -> None:
+    async with embedded_rig() as er:
+        rig = er.rig
+        assert rig.emulator_clock is not None
+        t0 = dt.datetime(2027, 6, 1, 9, 0, tzinfo=dt.UTC)
+        assert abs((await rig.emulator_clock.set(t0)) - t0) < dt.timedelta(seconds=1)
+        esme, gsme = er.by_role(DeviceRole.ESME)[0], er.by_role(DeviceRole.GSME)[0]
+        for ieee, role in ((esme, DeviceRole.ESME), (gsme, DeviceRole.GSME)):
+            assert (await rig.distribute_image(ieee, image_for(role, 8 * 1024))).ok
+        at = t0 + dt.timedelta(hours=1)
+        scheduled = await rig.activate(esme, at)
+        assert scheduled.status is ActivationStatus.SCHEDULED and scheduled.at == at
+        assert (await rig.activate(gsme, at)).status is ActivationStatus.SCHEDULED
+        assert (await rig.cancel_activation(gsme)).status is ActivationStatus.CANCELLED
+        await rig.emulator_clock.advance(3590)
+        assert (await rig.read_firmware_version(esme)).file_version == 0x01000000
+        await rig.emulator_clock.advance(20)
+        assert (await rig.read_firmware_version(esme)).file_version == NEW_VERSION
+        assert (await rig.read_firmware_version(gsme)).file_version == 0x01000000
+        assert await rig.read_held_image(gsme) is not None
+
+
+async def test_site_ids() -> None:
+    async with embedded_rig() as er:
+        rig = er.rig
+        mpan = await rig.read_site_id(er.by_role(DeviceRole.ESME)[0])
+        assert len(mpan) == 13 and mpan.isdigit()
+        assert await rig.read_site_id(er.by_role(DeviceRole.GSME)[0]) == "0007654321"
+        with pytest.raises(RigError, match="no cluster 0x0702"):
+            await rig.read_site_id(er.by_role(DeviceRole.PPMID)[0])
+
+
+async def test_pin_operations_lockout_and_secrecy(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    trace = tmp_path / "radio.trace"
+    async with embedded_rig(trace=trace) as er:
+        rig = er.rig
+        gsme = er.by_role(DeviceRole.GSME)[0]
+        assert await rig.pin_is_default(gsme)
+        correct = await rig.verify_pin(gsme, "1234")
+        assert (correct.result, correct.attempts_left) == (PinCheck.CORRECT, 5)
+        first = await rig.verify_pin(gsme, "9876")
+        assert (first.result, first.attempts_left) == (PinCheck.WRONG, 4)
+        for _ in range(3):
+            await rig.verify_pin(gsme, "9876")
+        locked = await rig.verify_pin(gsme, "9876")
+        assert (locked.result, locked.attempts_left) == (PinCheck.LOCKED, 0)
+        assert (await rig.verify_pin(gsme, "1234")).result is PinCheck.LOCKED
+        await rig.set_pin(gsme, "86420135")
+        assert not await rig.pin_is_default(gsme)
+        assert (await rig.verify_pin(gsme, "86420135")).result is PinCheck.CORRECT
+        with pytest.raises(RigError) as refused:
+            await rig.set_pin(gsme, "12")
+        assert "12" not in str(refused.value).replace(gsme, "")
+        with pytest.raises(RigError, match="refused"):
+            await rig.verify_pin(er.by_role(DeviceRole.PPMID)[0], "1234")
+    text = trace.read_text()
+    assert "FORM_NETWORK" in text and "SEND" in text
+    for pin in ("9876", "86420135"):
+        assert pin.encode().hex() not in text and pin not in text
+        assert all(pin not in record.getMessage() for record in caplog.records)
+
+
+async def test_resume_after_reboot_and_lost_blocks(tmp_path: Path) -> None:
+    device_file = tmp_path / "devices.toml"
+    device_file.write_text("""
+[[devices]]
+role = "PPMID"
+[devices.faults]
+reboot_at_offset = 8192
+reboot_silent_seconds = 0.3
+reboot_keeps_state = true
+drop_blocks = [5, 40]
+
+[[devices]]
+role = "PPMID"
+[devices.faults]
+reboot_at_offset = 4096
+reboot_silent_seconds = 0.3
+reboot_keeps_state = false
+
+[[devices]]
+role = "ESME"
+[devices.faults]
+corrupt_blocks = [20]
+""")
+    async with embedded_rig(["--device-file", str(device_file)], nudge_interval=0.2) as er:
+        rig = er.rig
+        kept, lost = er.by_role(DeviceRole.PPMID)
+        image = image_for(DeviceRole.PPMID, 16 * 1024)
+        results = await asyncio.gather(
+            rig.distribute_image(kept, image, timeout=60),
+            rig.distribute_image(lost, image, timeout=60),
+        )
+        for ieee, result in zip((kept, lost), results, strict=True):
+            assert result.status is TransferStatus.OK, result.reason
+            assert result.resumes >= 1
+            held = await rig.read_held_image(ieee)
+            assert held is not None and (held.sha256, held.manufacturer_image_sha256) == digests(
+                image
+            )
+        assert results[0].retries >= 2
+        state = await rig.emulator_device_state(kept)
+        kinds = [e["kind"] for e in state["events"]]
+        assert "reboot" in kinds and "download-resumed" in kinds
+        resumed_at = [e["detail"] for e in state["events"] if e["kind"] == "download-resumed"]
+        assert resumed_at and resumed_at[0] != "at offset 0"
+        assert "download-resumed" not in [
+            e["kind"] for e in (await rig.emulator_device_state(lost))["events"]
+        ]
+        # an altered block is held as received: its hash shows it
+        esme = er.by_role(DeviceRole.ESME)[0]
+        esme_image = image_for(DeviceRole.ESME, 4096)
+        assert (await rig.distribute_image(esme, esme_image)).ok
+        held = await rig.read_held_image(esme)
+        assert held is not None and held.sha256 != digests(esme_image)[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("wrong-manufacturer", "manufacturer 0x1234"),
+        ("wrong-image-type", "image type 0x0000"),
+        ("truncated", "header total size"),
+    ],
+)
+async def test_bad_images_fail_cleanly(name: str, reason: str) -> None:
+    good = image_for(DeviceRole.PPMID, 8 * 1024)
+    bad = {
+        "wrong-manufacturer": image_for(DeviceRole.PPMID, 8 * 1024, manufacturer_code=0x1234),
+        "wrong-image-type": image_for(DeviceRole.PPMID, 8 * 1024, image_type=0x0000),
+        "truncated": good[:-1000],
+    }[name]
+    async with embedded_rig(["--esmes", "0", "--gsmes", "0"]) as er:
+        rig = er.rig
+        ppmid = er.by_role(DeviceRole.PPMID)[0]
+        result = await rig.distribute_image(ppmid, bad, timeout=30)
+        assert result.status is TransferStatus.REJECTED
+        assert "INVALID_IMAGE" in result.reason
+        assert reason in (await rig.emulator_device_state(ppmid))["last_refusal"]
+        assert await rig.read_held_image(ppmid) is None
+        # the device is still usable
+        assert (await rig.distribute_image(ppmid, good)).ok
+
+
+async def test_sixteen_ppmids_concurrently() -> None:
+    async with embedded_rig(["--ppmids", "16", "--esmes", "0", "--gsmes", "0"]) as er:
+        rig = er.rig
+        ppmids = er.by_role(DeviceRole.PPMID)
+        assert len(ppmids) == 16
+        image = image_for(DeviceRole.PPMID, 8 * 1024)
+        results = await asyncio.gather(
+            *(rig.distribute_image(i, image, timeout=120) for i in ppmids)
+        )
+        assert [r.status for r in results] == [TransferStatus.OK] * 16
+        held = await asyncio.gather(*(rig.read_held_image(i) for i in ppmids))
+        assert all(
+            h is not None and (h.sha256, h.manufacturer_image_sha256) == digests(image)
+            for h in held
+        )
+
+
+async def test_unreachable_radio_is_one_clear_error() -> None:
+    with pytest.raises(LinkOpenError, match="^cannot open /dev/ttyNOPE0: no such port$"):
+        await ZigbeeRig.open(ZigbeeRigConfig(path="/dev/ttyNOPE0"))
+    with pytest.raises(RadioUnavailable, match="unknown radio type"):
+        await ZigbeeRig.open(ZigbeeRigConfig(path="/dev/null", radio="carrier-pigeon"))
+
+
+@pytest.mark.parametrize("radio", ["ezsp", "znp"])
+async def test_real_radio_library_with_a_missing_port(radio: str) -> None:
+    pytest.importorskip({"ezsp": "bellows", "znp": "zigpy_znp"}[radio])
+    with pytest.raises(LinkOpenError, match="^cannot open /dev/ttyNOPE0: no such port$"):
+        await ZigbeeRig.open(ZigbeeRigConfig(path="/dev/ttyNOPE0", radio=radio), timeout=20)
+
+
+async def test_slow_device_still_serves_every_operation(tmp_path: Path) -> None:
+    device_file = tmp_path / "devices.toml"
+    device_file.write_text('[[devices]]\nrole = "GSME"\n[devices.faults]\nresponse_delay_ms = 40\n')
+    async with embedded_rig(["--device-file", str(device_file)]) as er:
+        rig = er.rig
+        gsme = er.by_role(DeviceRole.GSME)[0]
+        assert (await rig.identify(gsme)).role is DeviceRole.GSME
+        assert (await rig.verify_pin(gsme, "1234")).result is PinCheck.CORRECT
+        image = image_for(DeviceRole.GSME, 1024)
+        assert (await rig.distribute_image(gsme, image, timeout=60)).ok
+        assert (await rig.activate(gsme)).status is ActivationStatus.ACTIVATED
