@@ -69,7 +69,7 @@ class RecordWriter:
     def record(self, item: pytest.Item) -> dict[str, Any]:
         state = self.state
         reports = item.stash.get(REPORTS, {})
-        verdict, failure = scenario_verdict(reports)
+        verdict, failure, traceback = scenario_verdict(reports)
         first = reports.get("setup")
         last = reports.get("teardown") or reports.get("call") or first
         doc = (getattr(getattr(item, "function", None), "__doc__", None) or "").strip()
@@ -85,6 +85,7 @@ class RecordWriter:
             "duration_s": round(sum(r.duration for r in reports.values()), 3),
             "verdict": verdict,
             "failure": state.secrets.scrub(failure[:FAILURE_TEXT_LIMIT]) if failure else None,
+            "traceback": state.secrets.scrub(traceback[-FAILURE_TEXT_LIMIT:]) if traceback else None,
         }
         if state.radio_trace_file and "rig" in getattr(item, "fixturenames", ()):
             record["radio_trace"] = {

@@ -1,6 +1,6 @@
 """Fixtures of the plugin: the behaviour profile, the evidence recorder, the rig and its devices,
-the DCC service-request processor and the configuration tool. All are lazy: nothing starts until a
-test asks for it."""
+the DCC service-request processor, the configuration tool and the PIN report. All are lazy:
+nothing starts until a test asks for it."""
 
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ from harness.plugin.rig import HilDevice, HilRig
 from harness.plugin.service_requests import ServiceRequests
 from harness.plugin.state import RunState, run_state
 from harness.rigfile import RigSpec, default_rig
-
-EVIDENCE = EVIDENCE_STASH
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +42,7 @@ def evidence(request: pytest.FixtureRequest, hil_run: RunState) -> ScenarioEvide
         bundle.traces_dir if bundle else None,
         record_filename(request.node.nodeid),
     )
-    request.node.stash[EVIDENCE] = recorder
+    request.node.stash[EVIDENCE_STASH] = recorder
     return recorder
 
 

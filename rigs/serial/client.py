@@ -251,8 +251,10 @@ class TestPortClient:
             return
         if response.is_notice:
             self.stats.notices += 1
+            loop = asyncio.get_running_loop()
             for handler in list(self._notice_handlers):
-                handler(response)
+                # scheduled like an answer's done-callbacks, so handlers see the line's order
+                loop.call_soon(handler, response)
             return
         entry = self._pending.get(response.seq)
         if entry is None or entry[0] != response.command or entry[1].done():

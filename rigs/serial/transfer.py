@@ -118,6 +118,7 @@ class ImageSender:
         self.image = image
         self.sha256 = hashlib.sha256(image).digest()
         self.block_size = block_size
+        self._first_block = block_size
         self.window = max(1, window)
         self.progress = progress
         self.request_timeout = request_timeout
@@ -205,12 +206,14 @@ class ImageSender:
         size = len(self.image)
         block = reply.block_size
         self.block_size = block
-        window = max(1, min(self.window, reply.window))
+        # the window is kept in bytes: smaller blocks after a shrink may fly in larger numbers
+        wanted = max(self.window, self.window * self._first_block // block)
+        window = max(1, min(wanted, reply.window))
         state = _Window(confirmed=reply.resume_offset, next_new=reply.resume_offset)
         self._report(state.confirmed)
         try:
             while state.confirmed < size:
-                await self._fill(state, block, window, size)
+                await self._fill(state, block, window, size, reply.window)
                 wait_for = state.deadline(self.rto.value) - time.monotonic()
                 try:
                     entry, event = await asyncio.wait_for(self._events.get(), max(0.0, wait_for))
@@ -230,13 +233,17 @@ class ImageSender:
                 self.client.forget(seq)
         await self._finish()
 
-    async def _fill(self, state: _Window, block: int, window: int, size: int) -> None:
+    async def _fill(
+        self, state: _Window, block: int, window: int, size: int, device_window: int
+    ) -> None:
+        # the device buffers at most `device_window` blocks from the one holding `confirmed`
+        horizon = state.confirmed - state.confirmed % block + device_window * block
         while len(state.flight) < window:
             pending = sorted(o for o in state.resend if o not in state.by_offset)
             if pending:
                 offset = pending[0]
                 state.resend.discard(offset)
-            elif state.next_new < size:
+            elif state.next_new < min(size, horizon):
                 offset = state.next_new
                 state.next_new += block
                 if offset in state.done_ahead:

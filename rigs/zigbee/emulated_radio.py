@@ -26,7 +26,7 @@ import zigpy.zdo.types as zdo_t
 
 from rigs.emulator import radio_protocol as rp
 from rigs.emulator.radio_protocol import PacketType as P
-from rigs.link import TraceWriter, open_link
+from rigs.link import LinkClosed, TraceWriter, open_link
 from rigs.zigbee.engineering_cluster import ENGINEERING_CLUSTER_ID
 from rigs.zigbee.radio_client import RadioLinkClient, RadioLinkError
 from rigs.zigbee.smart_energy import SmartEnergyApplicationMixin
@@ -260,7 +260,7 @@ class EmulatedRadioApplication(
             body = await self.client.request(
                 P.SEND, send.encode(), expect=P.SEND_CONFIRM, timeout=SEND_CONFIRM_TIMEOUT
             )
-        except RadioLinkError as exc:
+        except (RadioLinkError, LinkClosed) as exc:
             raise zigpy.exceptions.DeliveryError(str(exc)) from None
         status = rp.Status(body[0]) if body else rp.Status.FAILURE
         if status is not rp.Status.SUCCESS:

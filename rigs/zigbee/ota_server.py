@@ -29,6 +29,7 @@ import contextlib
 import logging
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import zigpy.device
@@ -94,12 +95,15 @@ class OtaDistribution:
         image: bytes,
         settings: OtaSettings,
         progress: ProgressCallback | None = None,
+        *,
+        link_lost: Callable[[], Exception | None] = lambda: None,
     ) -> None:
         self.device = device
         self.image = image
         self.fields = ImageFields.of(image)
         self.settings = settings
         self.progress = progress
+        self.link_lost = link_lost
         self.cluster = ota_client_cluster(device)
         self._queue: asyncio.Queue[tuple[str, foundation.ZCLHeader, foundation.CommandSchema]] = (
             asyncio.Queue()
@@ -179,6 +183,13 @@ class OtaDistribution:
                     self._queue.get(), settings.nudge_interval
                 )
             except TimeoutError:
+                lost = self.link_lost()
+                if lost is not None:
+                    return self._result(
+                        TransferStatus.FAILED,
+                        started,
+                        f"the radio link is lost at offset {self.high_water}",
+                    )
                 if time.monotonic() - last_progress > settings.stall_timeout:
                     return self._result(
                         TransferStatus.FAILED,

@@ -43,6 +43,7 @@ class RadioLinkClient:
         self._decoder = ash.Decoder(max_data=MAX_DATA)
         self._pending: dict[int, asyncio.Future[tuple[int, bytes]]] = {}
         self._partial_replies: dict[int, bytearray] = {}
+        self.lost: LinkClosed | None = None
         self._tag = 0
         self._frm = 0
         self._reset_done: asyncio.Future[bytes] | None = None
@@ -90,13 +91,17 @@ class RadioLinkClient:
         self._pending.clear()
 
     async def _write_loop(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            if self._out:
-                data = b"".join(self._out)
-                self._out.clear()
-                await self.link.write(data)
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                if self._out:
+                    data = b"".join(self._out)
+                    self._out.clear()
+                    await self.link.write(data)
+        except LinkClosed as exc:
+            if self.lost is None:
+                self._lose(exc)
 
     async def _read_loop(self) -> None:
         try:
@@ -112,13 +117,15 @@ class RadioLinkClient:
                     ):
                         self._reset_done.set_result(data)
         except LinkClosed as exc:
-            self._fail_pending(exc)
-            self._on_lost(exc)
+            self._lose(exc)
         except Exception as exc:
             LOGGER.exception("radio link reader failed")
-            lost = LinkClosed(f"{self.link.url}: reader failed ({type(exc).__name__})")
-            self._fail_pending(lost)
-            self._on_lost(lost)
+            self._lose(LinkClosed(f"{self.link.url}: reader failed ({type(exc).__name__})"))
+
+    def _lose(self, exc: LinkClosed) -> None:
+        self.lost = exc
+        self._fail_pending(exc)
+        self._on_lost(exc)
 
     def _record(self, direction: str, payload: bytes) -> None:
         assert self.trace is not None
@@ -159,6 +166,8 @@ class RadioLinkClient:
 
     def send_nowait(self, ptype: P, body: bytes = b"") -> asyncio.Future[tuple[int, bytes]]:
         """Queue a request; the future gets (response type, body)."""
+        if self.lost is not None:
+            raise self.lost
         for _ in range(255):
             self._tag = self._tag % 255 + 1
             if self._tag not in self._pending:

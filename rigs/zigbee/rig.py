@@ -154,11 +154,15 @@ class EmulatorClock:
 
 
 class _Initialized:
-    """zigpy application listener: which devices finished their interview."""
+    """zigpy application listener: which devices finished their interview; is the radio there."""
 
     def __init__(self) -> None:
         self.ieees: set[t.EUI64] = set()
         self.changed = asyncio.Event()
+        self.lost: Exception | None = None
+
+    def connection_lost(self, exc: Exception) -> None:
+        self.lost = exc
 
     def device_initialized(self, device: zigpy.device.BaseDevice) -> None:
         self.ieees.add(device.ieee)
@@ -288,6 +292,8 @@ class ZigbeeRig:
     @contextlib.asynccontextmanager
     async def _operation(self, ieee: str, what: str, timeout: float) -> AsyncIterator[None]:
         """Map timeouts and zigpy failures to RigError; messages never carry arguments."""
+        if self._initialized.lost is not None:
+            raise RigError(f"{what}: the radio link is lost", device=ieee)
         try:
             async with asyncio.timeout(timeout):
                 yield
@@ -393,7 +399,13 @@ class ZigbeeRig:
     ) -> TransferResult:
         device = self._device(ieee)
         try:
-            distribution = OtaDistribution(device, bytes(image), self.ota_settings, progress)
+            distribution = OtaDistribution(
+                device,
+                bytes(image),
+                self.ota_settings,
+                progress,
+                link_lost=lambda: self._initialized.lost,
+            )
         except RigError as exc:
             raise RigError(str(exc), device=ieee) from None
         return await distribution.run(timeout)

@@ -262,3 +262,27 @@ async def test_slow_device_still_serves_every_operation(tmp_path: Path) -> None:
         image = image_for(DeviceRole.GSME, 1024)
         assert (await rig.distribute_image(gsme, image, timeout=60)).ok
         assert (await rig.activate(gsme)).status is ActivationStatus.ACTIVATED
+
+
+async def test_emulator_gone_mid_transfer_fails_cleanly() -> None:
+    async with embedded_rig(["--esmes", "0", "--gsmes", "0"], nudge_interval=0.2) as er:
+        rig = er.rig
+        ppmid = er.by_role(DeviceRole.PPMID)[0]
+        image = image_for(DeviceRole.PPMID, 256 * 1024)
+        halfway = asyncio.Event()
+
+        def progress(done: int, total: int) -> None:
+            if done > total // 4:
+                halfway.set()
+
+        transfer = asyncio.create_task(rig.distribute_image(ppmid, image, progress=progress))
+        async with asyncio.timeout(30):
+            await halfway.wait()
+        er.emulator.stop()
+        async with asyncio.timeout(30):
+            result = await transfer
+        assert result.status is TransferStatus.FAILED
+        assert "radio link is lost" in result.reason
+        assert len(image) // 4 < result.bytes_sent < len(image)
+        with pytest.raises(RigError, match="radio link is lost"):
+            await rig.read_firmware_version(ppmid)
