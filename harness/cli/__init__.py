@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         version=f"smets1-hil {__version__} (fastpath: {_implementation()})",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    package_path = __path__  # type: ignore[name-defined]
+    package_path = __path__
     for info in sorted(pkgutil.iter_modules(package_path), key=lambda m: m.name):
         if info.name.startswith("cmd_"):
             module = importlib.import_module(f"{__name__}.{info.name}")

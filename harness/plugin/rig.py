@@ -53,6 +53,8 @@ class HilRig:
                     "ieee": device.ieee,
                     "model_profile": device.model,
                     "group_id": device.group_id,
+                    "site_id_held_by_smso": device.site_id,
+                    "serial_port": device.serial_port,
                     "installation_id": device.installation_id,
                     "installing_supplier": device.installing_supplier,
                     "responsible_supplier": device.responsible_supplier,
