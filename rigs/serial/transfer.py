@@ -30,6 +30,7 @@ MAX_RTO = 5.0
 INITIAL_RTO = 1.0
 MAX_TRIES_PER_BLOCK = 12
 MAX_RESUMES = 32
+MAX_HASH_FAILURES = 2
 MIN_BLOCK = 32
 SHRINK_AFTER_SENDS = 16
 SHRINK_LOSS_RATE = 0.25
@@ -130,6 +131,7 @@ class ImageSender:
         self._order = 0
         self._tries: dict[int, int] = {}
         self.shrinks = 0
+        self.hash_failures = 0
         self._events: asyncio.Queue[tuple[_InFlight | None, Response | BaseException]] = (
             asyncio.Queue()
         )
@@ -262,6 +264,12 @@ class ImageSender:
         if answer.status == Status.GAP:
             state.resend.add(entry.offset)
             return
+        if answer.status == Status.OUT_OF_RANGE and self._tries[entry.offset] < MAX_TRIES_PER_BLOCK:
+            # the block is well formed here, so the device got it damaged past the FCS
+            # (16 bits miss one damaged frame in 65536): send it again
+            state.resend.add(entry.offset)
+            self._lost(state)
+            return
         if not answer.ok:
             _, reason = answer.error()
             raise self.client.error(
@@ -296,6 +304,10 @@ class ImageSender:
             expect_ok=False,
         )
         if answer.status == Status.NO_SESSION:
+            raise _Restart()
+        if answer.status == Status.BAD_HASH and self.hash_failures < MAX_HASH_FAILURES:
+            # a block damaged past the FCS was stored; the device discarded the image
+            self.hash_failures += 1
             raise _Restart()
         if answer.status in (Status.BAD_HASH, Status.REJECTED):
             raise _Rejected(f"device refused the image: {answer.error()[1]}")
