@@ -138,7 +138,13 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument(
         "--tcp", metavar="HOST:PORT", help="serve the radio link on a TCP port instead of a pty"
     )
-    parser.add_argument("--log-level", default="WARNING", help="logging level on stderr")
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        type=str.upper,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="logging level on stderr (default WARNING)",
+    )
     return parser
 
 

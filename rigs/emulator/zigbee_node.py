@@ -54,7 +54,6 @@ DEVICE_ANNCE = 0x0013
 MGMT_LEAVE_REQ = 0x0034
 ZDO_NOT_SUPPORTED = 0x84
 
-QUERY_TIMEOUT = 2.0
 
 Transmit = Callable[["ZigbeeNode", int, int, int, int, bytes], None]
 """(node, dst_ep, src_ep, profile, cluster, data) -> None; sends to the coordinator."""
@@ -159,7 +158,6 @@ class ZigbeeNode:
                 request.hardware_version,
             )
             command = OTA_QUERY_NEXT_IMAGE
-            self._timer = self._loop.call_later(QUERY_TIMEOUT, self._cancel_timer)
         elif isinstance(request, BlockRequest):
             payload = struct.pack(
                 "<BHHIIB",

@@ -397,12 +397,22 @@ def decode_events_request(body: bytes) -> tuple[int, int]:
     return r.u32(), r.u8()
 
 
-def encode_events(total: int, events: list[DeviceEvent]) -> bytes:
-    out = bytearray(struct.pack(">IB", total, len(events)))
+def encode_event(event: DeviceEvent) -> bytes:
+    text = event.text.encode("utf-8")[:255].decode("utf-8", "ignore")
+    return struct.pack(">IqH", event.index, epoch_seconds(event.at), event.code) + lv(text)
+
+
+def encode_events(total: int, events: list[DeviceEvent], *, limit: int | None = None) -> bytes:
+    """The READ_EVENTS answer; with ``limit``, only as many events as fit in that many bytes."""
+    encoded: list[bytes] = []
+    size = 5
     for event in events:
-        out += struct.pack(">IqH", event.index, epoch_seconds(event.at), event.code)
-        out += lv(event.text[:200])
-    return bytes(out)
+        item = encode_event(event)
+        if limit is not None and size + len(item) > limit:
+            break
+        encoded.append(item)
+        size += len(item)
+    return struct.pack(">IB", total, len(encoded)) + b"".join(encoded)
 
 
 def decode_events(body: bytes) -> tuple[int, list[DeviceEvent]]:

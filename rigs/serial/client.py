@@ -92,7 +92,10 @@ class TestPortClient:
         self._bad_seen = 0
         self._seq = 0
         self._pending: dict[int, tuple[int, asyncio.Future[Response]]] = {}
-        self._recent: collections.deque[str] = collections.deque(maxlen=RECENT_FRAMES)
+        # (direction, redacted payload) or (direction, text); described only when asked for
+        self._recent: collections.deque[tuple[str, bytes | str]] = collections.deque(
+            maxlen=RECENT_FRAMES
+        )
         self._notice_handlers: list[NoticeHandler] = []
         self._reader: asyncio.Task[None] | None = None
         self._ended: str | None = None
@@ -122,7 +125,10 @@ class TestPortClient:
 
     @property
     def recent_frames(self) -> list[str]:
-        return list(self._recent)
+        return [
+            f"{direction}: {item if isinstance(item, str) else describe(item)}"
+            for direction, item in self._recent
+        ]
 
     def on_notice(self, handler: NoticeHandler) -> Callable[[], None]:
         """Call ``handler`` for every notice; returns a function that removes it."""
@@ -229,7 +235,7 @@ class TestPortClient:
                     dropped = bad - self._bad_seen
                     self._bad_seen = bad
                     self.stats.bad_frames += dropped
-                    self._remember(f"rx: {dropped} damaged frame(s) dropped")
+                    self._recent.append(("rx", f"{dropped} damaged frame(s) dropped"))
                     if self.trace is not None:
                         self.trace.record(
                             "rx", b"", error="damaged frame dropped (FCS error, abort or oversize)"
@@ -277,13 +283,9 @@ class TestPortClient:
         self._pending.clear()
 
     def _note(self, direction: str, payload: bytes) -> None:
-        text = describe(payload)
-        self._remember(f"{direction}: {text}")
+        self._recent.append((direction, redact_payload(payload)))
         if self.trace is not None:
-            self.trace.record("tx" if direction == "tx" else "rx", payload, frame=text)
-
-    def _remember(self, text: str) -> None:
-        self._recent.append(text)
+            self.trace.record("tx" if direction == "tx" else "rx", payload, frame=describe(payload))
 
 
 def _command_name(command: int) -> str:

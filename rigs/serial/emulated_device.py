@@ -140,6 +140,7 @@ class EmulatedTestPortDevice:
         self._offer_active = False
         # fault injection
         self.reset_after_bytes: int | None = None
+        self.damage_byte_at: int | None = None  # flip a bit of this image byte when stored, once
         self._log(EventCode.BOOT, "device started")
 
     def __repr__(self) -> str:
@@ -211,6 +212,12 @@ class EmulatedTestPortDevice:
             self._partial += data[:keep]
             self.reset()
             raise DeviceReset()
+        damage = self.damage_byte_at
+        if damage is not None and offset <= damage < offset + len(data):
+            self.damage_byte_at = None
+            spoiled = bytearray(data)
+            spoiled[damage - offset] ^= 0x10
+            data = bytes(spoiled)
         self._partial += data
         return len(self._partial)
 

@@ -108,6 +108,10 @@ class Request:
     def encode(self) -> bytes:
         return _REQUEST.pack(VERSION, self.command, self.seq & 0xFFFF) + self.body
 
+    def __repr__(self) -> str:
+        # the body may carry a PIN: show what the trace shows
+        return f"<Request {describe(self.encode())}>"
+
 
 @dataclass(frozen=True)
 class Response:
@@ -280,17 +284,19 @@ def describe(payload: bytes) -> str:
             detail, reason = response.error()
             text += f" detail={detail}" + (f" reason={reason!r}" if reason else "")
         return text
-    try:
-        request = decode_request(payload)
-    except ProtocolError as exc:
-        return f"bad request: {exc}"
-    text = f"{_name(Command, request.command)} seq={request.seq}"
-    if request.command in _SECRET_COMMANDS:
+    version, command, seq = _REQUEST.unpack_from(payload)  # no copy of a block's data
+    if version != VERSION:
+        return f"bad request: protocol version {version} is not supported (this is {VERSION})"
+    text = f"{_name(Command, command)} seq={seq}"
+    body_at = _REQUEST.size
+    if command in _SECRET_COMMANDS:
         return text + " pin=<redacted>"
-    if request.command == Command.IMAGE_BLOCK and len(request.body) >= 4:
-        offset = int.from_bytes(request.body[:4], "big")
-        text += f" offset={offset} len={len(request.body) - 4}"
-    elif request.command == Command.IMAGE_OFFER and len(request.body) >= 38:
-        size = int.from_bytes(request.body[:4], "big")
-        text += f" size={size} sha256={request.body[4:12].hex()}... block={int.from_bytes(request.body[36:38], 'big')}"
+    if command == Command.IMAGE_BLOCK and len(payload) >= body_at + 4:
+        offset = int.from_bytes(payload[body_at : body_at + 4], "big")
+        text += f" offset={offset} len={len(payload) - body_at - 4}"
+    elif command == Command.IMAGE_OFFER and len(payload) >= body_at + 38:
+        body = payload[body_at : body_at + 38]
+        size = int.from_bytes(body[:4], "big")
+        block = int.from_bytes(body[36:38], "big")
+        text += f" size={size} sha256={body[4:12].hex()}... block={block}"
     return text

@@ -311,7 +311,8 @@ class TestPortResponder:
         events = list(self.device.events())
         count = max(0, min(max_count, MAX_EVENTS_PER_READ))
         chosen = [e for e in events if e.index >= first][:count]
-        return self._ok(request, bodies.encode_events(len(events), chosen))
+        body = bodies.encode_events(len(events), chosen, limit=MAX_PAYLOAD - 16)
+        return self._ok(request, body)
 
 
 class _VersionMismatch(Exception):

@@ -35,6 +35,7 @@ from rigs.trace import TraceWriter
 T = TypeVar("T")
 
 ATTEMPT_TIMEOUT = 0.5
+BACKSTOP_S = 1.0
 
 
 class SerialRig:
@@ -66,7 +67,7 @@ class SerialRig:
         """Open ``url``, identify the device there and reach it by its IEEE address from now on."""
         client = await self._open(url, label=_label_of(url))
         try:
-            reply = await _within(timeout, url, self._identify_on(client, timeout))
+            reply = await _within(timeout, client, self._identify_on(client, timeout))
         except BaseException:
             await client.close()
             raise
@@ -78,6 +79,13 @@ class SerialRig:
         self._clients[ieee] = client
         client.name = f"{ieee} at {url}"
         return reply.identity
+
+    def trace_path(self, ieee: str) -> Path | None:
+        """The trace file of this device's test port (for the evidence), if tracing."""
+        client = self._clients.get(ieee.upper())
+        if client is None or client.trace is None:
+            return None
+        return client.trace.path
 
     def url_of(self, ieee: str) -> str:
         try:
@@ -136,7 +144,7 @@ class SerialRig:
         async with lock:
             client = await self._client(ieee)
             try:
-                return await _within(timeout, client.name, work(client))
+                return await _within(timeout, client, work(client))
             except LinkClosed as exc:
                 raise TestPortError(
                     f"{exc}", device=client.name, recent_frames=client.recent_frames
@@ -295,11 +303,17 @@ class SerialRig:
         return await self._run(ieee, timeout, work)
 
 
-async def _within(timeout: float, name: str, work: Awaitable[T]) -> T:
+async def _within(timeout: float, client: TestPortClient, work: Awaitable[T]) -> T:
+    """Run ``work`` with a backstop a little after ``timeout``: the requests inside have their own
+    timeouts, which give the better message; this one only guarantees nothing hangs."""
     try:
-        return await asyncio.wait_for(work, timeout)
+        return await asyncio.wait_for(work, timeout + BACKSTOP_S)
     except TimeoutError:
-        raise TestPortTimeout(f"no answer within {timeout:g} s", device=name) from None
+        raise TestPortTimeout(
+            f"no answer within {timeout:g} s",
+            device=client.name,
+            recent_frames=client.recent_frames,
+        ) from None
 
 
 def _label_of(url: str) -> str:

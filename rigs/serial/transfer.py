@@ -6,9 +6,12 @@ Up to ``window`` blocks are in flight. Every block answer carries the device's c
 - an answer to a block sent *after* it arrives while it is still unconfirmed and below no
   ``next`` (frames on a serial line stay in order, so it was lost: a gap),
 - the device reports a damaged frame (FRAME_ERROR notice): the oldest unanswered block goes again,
-- the device answers GAP (it could not buffer the block).
+- the device answers GAP (it could not buffer the block) or OUT_OF_RANGE (the block reached it
+  damaged past the 16-bit FCS).
 After a device restart (BOOTED notice or NO_SESSION) the image is offered again and the transfer
-continues from what the device reports it holds.
+continues from what the device reports it holds. When more than a quarter of the blocks are lost,
+the image is offered again with half the block size (a lossy line passes short frames). A complete
+image the device finds damaged (BAD_HASH) is sent again from the start, at most twice.
 """
 
 from __future__ import annotations
@@ -203,6 +206,7 @@ class ImageSender:
 
     async def _session(self) -> None:
         reply = await self._offer()
+        self._tries.clear()
         while not self._events.empty():  # notices from before this offer are history
             self._events.get_nowait()
         size = len(self.image)

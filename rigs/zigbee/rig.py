@@ -180,6 +180,7 @@ class ZigbeeRig:
         app: zigpy.application.ControllerApplication,
         config: ZigbeeRigConfig,
         trace: TraceWriter | None,
+        watch: _Initialized | None = None,
     ) -> None:
         self.app = app
         self.config = config
@@ -189,8 +190,10 @@ class ZigbeeRig:
             stall_timeout=config.stall_timeout,
             nudge_interval=config.nudge_interval,
         )
-        self._initialized = _Initialized()
-        app.add_listener(self._initialized)
+        if watch is None:
+            watch = _Initialized()
+            app.add_listener(watch)
+        self._initialized = watch
         self.emulator_clock: EmulatorClock | None = (
             EmulatorClock(app) if isinstance(app, EmulatedRadioApplication) else None
         )
@@ -210,6 +213,9 @@ class ZigbeeRig:
             raise RigError(f"bad zigpy configuration: {exc}") from None
         if isinstance(app, EmulatedRadioApplication):
             app.trace = trace
+        # devices already on the network announce themselves during start-up
+        watch = _Initialized()
+        app.add_listener(watch)
         try:
             async with asyncio.timeout(timeout):
                 await app.startup(auto_form=True)
@@ -237,7 +243,7 @@ class ZigbeeRig:
             if isinstance(cause, OSError):
                 raise LinkOpenError(describe_open_error(config.path, cause)) from None
             raise RigError(f"radio at {config.path} could not start: {cause}") from None
-        return cls(app, config, trace)
+        return cls(app, config, trace, watch)
 
     async def close(self) -> None:
         await _quiet_shutdown(self.app)

@@ -22,8 +22,13 @@ from rigs.serial.protocol import Status
 pytestmark = pytest.mark.timeout(60)
 
 
-def test_serial_rig_is_a_rig() -> None:
+def test_serial_rig_is_a_rig_and_the_device_a_test_port_device(
+    device: EmulatedTestPortDevice,
+) -> None:
+    from rigs.serial import device as device_module
+
     assert isinstance(SerialRig(), RigOperations)
+    assert isinstance(device, device_module.TestPortDevice)
 
 
 async def test_identify_and_versions(pty_rig: tuple[SerialRig, ServedPort]) -> None:

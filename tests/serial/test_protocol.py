@@ -177,6 +177,12 @@ def test_redaction_removes_every_pin(pin: str, seq: int) -> None:
     )
 
 
+def test_a_request_repr_never_shows_a_pin() -> None:
+    request = Request(Command.VERIFY_PIN, 9, bodies.encode_pin("86420135"))
+    assert "86420135" not in repr(request) and "pin=<redacted>" in repr(request)
+    assert "86420135" not in str([request])
+
+
 def test_describe_is_one_line_for_anything() -> None:
     assert describe(b"\x01") == "short frame (1 bytes)"
     assert describe(Request(Command.IMAGE_BLOCK, 3, b"\x00\x00\x04\x00" + bytes(10)).encode()) == (
@@ -188,3 +194,13 @@ def test_describe_is_one_line_for_anything() -> None:
         describe(notice(Status.FRAME_ERROR, 2).encode())
         == "NOTICE seq=0 status=FRAME_ERROR detail=2"
     )
+
+
+def test_an_events_answer_always_fits_a_frame() -> None:
+    at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    long = [DeviceEvent(i, at, 1, "\u00e9" * 300) for i in range(32)]
+    body = bodies.encode_events(32, long, limit=MAX_PAYLOAD - 16)
+    total, events = bodies.decode_events(body)
+    assert total == 32 and 0 < len(events) < 32
+    assert len(body) <= MAX_PAYLOAD - 16
+    assert events[0].text == "\u00e9" * 127  # cut at 255 bytes, on a character boundary

@@ -151,6 +151,23 @@ async def test_resume_after_a_device_restart(device: EmulatedTestPortDevice) -> 
         assert any(e.text == "device restarted" for e in await rig.read_event_log(IEEE))
 
 
+async def test_an_image_stored_damaged_is_sent_again(device: EmulatedTestPortDevice) -> None:
+    device.damage_byte_at = 5000  # as if a block had been damaged past the FCS
+    async with (
+        served_device(device, "pty") as (_, url),
+        SerialRig(block_size=1024) as rig,
+    ):
+        await rig.attach(url)
+        image = make_ota_image(16 * 1024)
+        result = await rig.distribute_image(IEEE, image)
+        assert result.ok, result.reason
+        assert result.resumes == 1 and result.bytes_sent == 2 * len(image)
+        held = await rig.read_held_image(IEEE)
+        assert held is not None and held.sha256 == hashlib.sha256(image).digest()
+        events = [e.text for e in await rig.read_event_log(IEEE)]
+        assert "image SHA-256 does not match the offer" in events
+
+
 async def test_status_shows_a_partial_image_and_resume_uses_it(
     device: EmulatedTestPortDevice,
 ) -> None:
@@ -191,6 +208,24 @@ async def test_port_disappearing_mid_transfer_fails_clearly(device: EmulatedTest
             await rig.read_site_id(IEEE)
 
 
+async def test_a_port_that_comes_back_is_reopened(device: EmulatedTestPortDevice) -> None:
+    from rigs.serial import serve_on_tcp
+
+    first = await serve_on_tcp(device)
+    port = int(first.url.rsplit(":", 1)[1])
+    async with SerialRig() as rig:
+        await rig.attach(first.url)
+        assert await rig.read_site_id(IEEE) == "9912345678903"
+        await first.close()
+        with pytest.raises(RigError, match="connection"):
+            await rig.read_site_id(IEEE, timeout=3)
+        second = await serve_on_tcp(device, port=port)  # the same address again
+        try:
+            assert await rig.read_site_id(IEEE) == "9912345678903"
+        finally:
+            await second.close()
+
+
 async def test_port_disappearing_between_requests(device: EmulatedTestPortDevice) -> None:
     async with served_device(device, "pty") as (served, url), SerialRig() as rig:
         await rig.attach(url)
@@ -216,6 +251,19 @@ async def test_silent_device_times_out_with_the_last_frames() -> None:
             assert client.stats.retransmissions == 2
         finally:
             await client.close()
+    finally:
+        await master.close()
+
+
+async def test_attach_to_a_silent_port_times_out_and_lets_go(tmp_path: Path) -> None:
+    master, path = open_pty_pair()
+    try:
+        async with SerialRig(trace_dir=tmp_path) as rig:
+            with pytest.raises(TestPortTimeout, match="IDENTIFY: no answer"):
+                await rig.attach(path, timeout=1.0)
+            assert rig._clients == {}
+        trace = next(tmp_path.iterdir()).read_text()
+        assert "IDENTIFY" in trace
     finally:
         await master.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from zigbee_test_images import NEW_VERSION, digests, image_for
 
+from rigs.emulator import EmulatorProcess
 from rigs.link import LinkOpenError
 from rigs.operations import (
     ActivationStatus,
@@ -21,6 +23,7 @@ from rigs.operations import (
     TransferStatus,
 )
 from rigs.zigbee import RadioUnavailable, ZigbeeRig, ZigbeeRigConfig, embedded_rig
+from rigs.zigbee.rig import application_class
 
 pytestmark = pytest.mark.slow
 
@@ -131,11 +134,17 @@ async def test_pin_operations_lockout_and_secrecy(
         assert "12" not in str(refused.value).replace(gsme, "")
         with pytest.raises(RigError, match="refused"):
             await rig.verify_pin(er.by_role(DeviceRole.PPMID)[0], "1234")
-    text = trace.read_text()
-    assert "FORM_NETWORK" in text and "SEND" in text
+    records = [json.loads(line) for line in trace.read_text().splitlines()[1:]]
+    frames = [r for r in records if r.get("hex")]
+    # the PIN commands were recorded (engineering cluster 0xFC53 travels as 53 FC) ...
+    pin_frames = [r for r in frames if r["frame"] == "SEND" and "53fc" in r["hex"]]
+    assert len(pin_frames) >= 8
     for pin in ("9876", "86420135"):
-        assert pin.encode().hex() not in text and pin not in text
-        assert all(pin not in record.getMessage() for record in caplog.records)
+        # ... but never the PIN: a ZCL character string is its length byte, then the digits
+        as_on_air = bytes((len(pin),)) + pin.encode()
+        assert all(as_on_air.hex() not in r["hex"] for r in frames)
+        assert all(repr(as_on_air)[2:-1] not in rec.getMessage() for rec in caplog.records)
+        assert all(as_on_air.hex() not in rec.getMessage() for rec in caplog.records)
 
 
 async def test_resume_after_reboot_and_lost_blocks(tmp_path: Path) -> None:
@@ -286,3 +295,50 @@ async def test_emulator_gone_mid_transfer_fails_cleanly() -> None:
         assert len(image) // 4 < result.bytes_sent < len(image)
         with pytest.raises(RigError, match="radio link is lost"):
             await rig.read_firmware_version(ppmid)
+
+
+async def test_rig_over_tcp() -> None:
+    async with EmulatorProcess(["--tcp", "127.0.0.1:0", "--esmes", "0", "--gsmes", "0"]) as emu:
+        rig = await ZigbeeRig.open(ZigbeeRigConfig(path=emu.radio))
+        try:
+            await rig.permit_join(30)
+            ieee = emu.devices[0]["ieee"]
+            await rig.wait_for_devices([ieee], timeout=30)
+            assert (await rig.read_firmware_version(ieee)).build_id == "01000000"
+            assert (await rig.distribute_image(ieee, image_for(DeviceRole.PPMID, 2048))).ok
+        finally:
+            await rig.close()
+
+
+def test_missing_radio_library_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    real_import = importlib.import_module
+
+    def without_bellows(name: str, package: str | None = None) -> object:
+        if name.startswith("bellows"):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", without_bellows)
+    with pytest.raises(RadioUnavailable, match=r"^radio 'ezsp' needs the bellows library \("):
+        application_class("ezsp")
+
+
+async def test_a_second_rig_session_finds_devices_and_their_state() -> None:
+    async with EmulatorProcess(["--esmes", "0", "--gsmes", "0"]) as emu:
+        ieee = emu.devices[0]["ieee"]
+        image = image_for(DeviceRole.PPMID, 2048)
+        for session in range(2):
+            rig = await ZigbeeRig.open(ZigbeeRigConfig(path=emu.radio))
+            try:
+                await rig.permit_join(30)
+                await rig.wait_for_devices([ieee], timeout=30)
+                if session == 0:
+                    assert (await rig.distribute_image(ieee, image)).ok
+                else:
+                    held = await rig.read_held_image(ieee)
+                    assert held is not None and held.sha256 == digests(image)[0]
+                    assert (await rig.activate(ieee)).status is ActivationStatus.ACTIVATED
+            finally:
+                await rig.close()
