@@ -1,0 +1,157 @@
+"""Image-transfer throughput through a rig: ZigBee OTA (zigpy) and the serial test port."""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from harness.firmware.image import build_image, manufacturer_payload
+from rigs.operations import DeviceIdentity, RigOperations, TransferStatus
+
+FIRST_BENCH_VERSION = 0x7E000000
+
+
+@dataclass
+class TransferFigures:
+    """What a series of transfers of one image size to one device measured."""
+
+    transport: str
+    device: str
+    image_size: int
+    block_size: int
+    rounds: list[dict[str, float]] = field(default_factory=list)
+    line_rate_bytes_per_s: float | None = None
+
+    def add(self, seconds: float, blocks: int, intervals: list[float]) -> None:
+        ordered = sorted(intervals) or [0.0]
+        self.rounds.append(
+            {
+                "seconds": seconds,
+                "bytes_per_min": self.image_size * 60.0 / seconds,
+                "blocks_per_s": blocks / seconds,
+                "block_p50_ms": 1e3 * statistics.median(ordered),
+                "block_p95_ms": 1e3 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],
+            }
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        best = max(self.rounds, key=lambda r: r["bytes_per_min"])
+        facts: dict[str, object] = {
+            "transport": self.transport,
+            "device": self.device,
+            "image_size": self.image_size,
+            "block_size": self.block_size,
+            "rounds": self.rounds,
+            "best": best,
+        }
+        if self.line_rate_bytes_per_s:
+            facts["fraction_of_line_rate"] = (
+                best["bytes_per_min"] / 60.0 / self.line_rate_bytes_per_s
+            )
+        return facts
+
+
+def image_for(identity: DeviceIdentity, size: int, version: int) -> bytes:
+    """A signed GBCS-layout image of about ``size`` bytes that ``identity``'s model accepts."""
+    overhead = 56 + 2 + 64  # header with hardware versions, signature marker, signature
+    return build_image(
+        manufacturer_payload(max(1, size - overhead), seed=f"bench-{version:08X}"),
+        manufacturer_code=identity.manufacturer_code,
+        image_type=identity.image_type,
+        file_version=version,
+        hardware_versions=(identity.hardware_version, identity.hardware_version),
+        signed=True,
+    )
+
+
+def _progress_printer(label: str) -> Callable[[int, int], None]:
+    last = [-1]
+
+    def show(done: int, total: int) -> None:
+        percent = 100 * done // max(total, 1)
+        if percent != last[0] and (percent % 10 == 0 or done == total):
+            last[0] = percent
+            print(
+                f"\r{label}: {percent:3d}% ({done}/{total} bytes)",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+            if done == total:
+                print(file=sys.stderr)
+
+    return show
+
+
+async def measure_transfers(
+    rig: RigOperations,
+    ieee: str,
+    *,
+    transport: str,
+    size: int,
+    block_size: int,
+    rounds: int,
+    timeout: float,
+    line_rate_bytes_per_s: float | None = None,
+    show_progress: bool = True,
+) -> TransferFigures:
+    """Send ``rounds`` fresh images to one device and time each transfer."""
+    identity = await rig.identify(ieee)
+    figures = TransferFigures(
+        transport, ieee, size, block_size, line_rate_bytes_per_s=line_rate_bytes_per_s
+    )
+    for number in range(rounds):
+        image = image_for(identity, size, FIRST_BENCH_VERSION + number)
+        label = f"round {number + 1}/{rounds}" if show_progress else None
+        seconds, blocks, intervals = await _one_transfer(rig, ieee, image, label, timeout)
+        figures.image_size = len(image)
+        figures.add(seconds, blocks, intervals)
+    return figures
+
+
+async def _one_transfer(
+    rig: RigOperations, ieee: str, image: bytes, label: str | None, timeout: float
+) -> tuple[float, int, list[float]]:
+    """Seconds, blocks and the intervals between progress reports of one transfer."""
+    stamps: list[float] = []
+    printer = _progress_printer(label) if label is not None else None
+
+    def progress(done: int, total: int) -> None:
+        stamps.append(time.perf_counter())
+        if printer is not None:
+            printer(done, total)
+
+    started = time.perf_counter()
+    result = await rig.distribute_image(ieee, image, progress=progress, timeout=timeout)
+    seconds = time.perf_counter() - started
+    if result.status is not TransferStatus.OK:
+        raise TransferFailed(f"transfer {result.status.value}: {result.reason}")
+    return seconds, result.blocks, [b - a for a, b in itertools.pairwise(stamps)]
+
+
+class TransferFailed(Exception):
+    """A benchmark transfer did not complete."""
+
+
+def format_figures(figures: TransferFigures) -> str:
+    title = (
+        f"{figures.transport} transfer of {figures.image_size} bytes to {figures.device}"
+        f" (block size {figures.block_size})"
+    )
+    lines = [
+        title,
+        f"{'round':>5} {'seconds':>9} {'MB/min':>9} {'blocks/s':>9} {'p50 ms':>8} {'p95 ms':>8}",
+    ]
+    for number, row in enumerate(figures.rounds, 1):
+        lines.append(
+            f"{number:>5} {row['seconds']:>9.2f} {row['bytes_per_min'] / 1e6:>9.2f} "
+            f"{row['blocks_per_s']:>9.0f} {row['block_p50_ms']:>8.2f} {row['block_p95_ms']:>8.2f}"
+        )
+    facts = figures.as_dict()
+    if "fraction_of_line_rate" in facts:
+        lines.append(f"best: {100 * float(facts['fraction_of_line_rate']):.1f}% of line rate")  # type: ignore[arg-type]
+    return "\n".join(lines)

@@ -1,0 +1,247 @@
+"""``smets1-hil bench``: throughput figures for codecs, ZigBee OTA and serial image transfer.
+
+``bench codecs`` times the fastpath against its pure twin and the anchors (bellows' ASH where it is
+installed, ``binascii.crc_hqx``). ``bench ota`` sends images over ZigBee through zigpy: to the
+embedded emulated rig by default, or through a radio link served elsewhere by ``smets1-hil
+emulate`` (``--radio``). ``bench serial`` sends images over a device's test port: a given URL
+(``--port``), or the embedded emulator's port, impaired to ``--baud``, ``--latency`` and ``--loss``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from harness.errors import UserError
+
+ROLES = ("PPMID", "ESME", "GSME")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("bench", help="measure codec and image-transfer throughput")
+    kinds = parser.add_subparsers(dest="bench_kind", metavar="KIND", required=True)
+
+    codecs = kinds.add_parser("codecs", help="fastpath codecs: compiled vs pure vs anchors")
+    codecs.add_argument(
+        "--budget", type=float, default=0.3, help="seconds spent per figure (default 0.3)"
+    )
+    codecs.add_argument("--json", action="store_true", help="print the figures as JSON")
+    codecs.set_defaults(func=run_codecs)
+
+    ota = kinds.add_parser("ota", help="ZigBee OTA image transfer through zigpy")
+    ota.add_argument(
+        "--radio",
+        metavar="URL",
+        help="emulated radio link served by 'smets1-hil emulate' "
+        "(pty path, socket://host:port or rfc2217://host:port); default: start the embedded emulator",
+    )
+    _transfer_options(ota, default_block=64)
+    ota.set_defaults(func=run_ota)
+
+    serial = kinds.add_parser("serial", help="image transfer over a device's serial test port")
+    serial.add_argument(
+        "--port",
+        metavar="URL",
+        help="the device's test port (any pyserial URL); "
+        "default: the embedded emulator's port for --role",
+    )
+    serial.add_argument(
+        "--baud",
+        type=int,
+        help="line rate: pace the emulated port (10 bits per byte); "
+        "with --port, the baud rate to open the port at",
+    )
+    serial.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="added one-way latency in seconds (emulated port)",
+    )
+    serial.add_argument(
+        "--loss", type=float, default=0.0, help="byte-loss probability (emulated port)"
+    )
+    serial.add_argument("--window", type=int, default=8, help="blocks in flight (default 8)")
+    _transfer_options(serial, default_block=1024)
+    serial.set_defaults(func=run_serial)
+
+
+def _transfer_options(parser: argparse.ArgumentParser, *, default_block: int) -> None:
+    parser.add_argument(
+        "--role", choices=ROLES, default="PPMID", help="which device (default PPMID)"
+    )
+    parser.add_argument(
+        "--device", metavar="EUI64", help="which device, by IEEE address (overrides --role)"
+    )
+    parser.add_argument(
+        "--size",
+        type=_size,
+        default=256 * 1024,
+        help="image size, e.g. 65536, 256K, 1M (default 256K)",
+    )
+    parser.add_argument(
+        "--block-size",
+        type=int,
+        default=default_block,
+        help=f"block size in bytes (default {default_block})",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="how many transfers (default 1)")
+    parser.add_argument(
+        "--timeout", type=float, default=900.0, help="seconds allowed per transfer (default 900)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+
+def _size(text: str) -> int:
+    units = {"K": 1024, "M": 1024 * 1024}
+    try:
+        value = (
+            int(text[:-1]) * units[text[-1].upper()] if text[-1:].upper() in units else int(text)
+        )
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r}") from None
+    if value < 256:
+        raise argparse.ArgumentTypeError("an image must be at least 256 bytes")
+    return value
+
+
+def run_codecs(args: argparse.Namespace) -> int:
+    from harness.bench.codecs import format_table, measure
+
+    figures = measure(args.budget)
+    if args.json:
+        print(json.dumps([{**vars(f), "mb_per_s": f.mb_per_s} for f in figures], indent=2))
+    else:
+        print(format_table(figures))
+    return 0
+
+
+def _pick(devices: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    if args.device:
+        wanted: str = args.device.replace(":", "").upper()
+        if not any(d["ieee"] == wanted for d in devices):
+            raise UserError(f"--device {args.device}: not among the rig's devices")
+        return wanted
+    for device in devices:
+        if device["role"] == args.role:
+            return str(device["ieee"])
+    raise UserError(f"--role {args.role}: the rig has no such device")
+
+
+def _check_counts(args: argparse.Namespace) -> None:
+    if args.rounds < 1:
+        raise UserError("--rounds: must be at least 1")
+    if args.block_size < 1:
+        raise UserError("--block-size: must be at least 1")
+
+
+def _report(figures: Any, as_json: bool) -> None:
+    from harness.bench.transfer import format_figures
+
+    print(json.dumps(figures.as_dict(), indent=2) if as_json else format_figures(figures))
+
+
+def run_ota(args: argparse.Namespace) -> int:
+    _check_counts(args)
+    return asyncio.run(_ota(args))
+
+
+async def _ota(args: argparse.Namespace) -> int:
+    from harness.bench.transfer import TransferFailed, measure_transfers
+    from rigs.operations import RigError
+    from rigs.zigbee import embedded_rig
+    from rigs.zigbee.rig import ZigbeeRig, ZigbeeRigConfig
+
+    @contextlib.asynccontextmanager
+    async def open_rig() -> AsyncIterator[tuple[Any, list[dict[str, Any]]]]:
+        if args.radio is None:
+            async with embedded_rig(block_size=args.block_size) as embedded:
+                yield embedded.rig, embedded.devices
+            return
+        if not args.device:
+            raise UserError("--radio needs --device EUI64 (the device to send to)")
+        ieee = args.device.replace(":", "").upper()
+        rig = await ZigbeeRig.open(ZigbeeRigConfig(path=args.radio, block_size=args.block_size))
+        try:
+            await rig.permit_join(60)
+            await rig.wait_for_devices([ieee], timeout=60)
+            yield rig, [{"ieee": ieee, "role": (await rig.identify(ieee)).role.value}]
+        finally:
+            await rig.close()
+
+    try:
+        async with open_rig() as (rig, devices):
+            ieee = _pick(devices, args)
+            figures = await measure_transfers(
+                rig,
+                ieee,
+                transport="zigbee-ota",
+                size=args.size,
+                block_size=args.block_size,
+                rounds=args.rounds,
+                timeout=args.timeout,
+                show_progress=not args.json,
+            )
+    except (RigError, TransferFailed) as exc:
+        raise UserError(str(exc)) from None
+    _report(figures, args.json)
+    return 0
+
+
+def run_serial(args: argparse.Namespace) -> int:
+    _check_counts(args)
+    if args.window < 1:
+        raise UserError("--window: must be at least 1")
+    if not 0.0 <= args.loss < 1.0:
+        raise UserError("--loss: must be in [0, 1)")
+    if args.latency < 0:
+        raise UserError("--latency: must not be negative")
+    if args.port is not None and (args.loss or args.latency):
+        raise UserError(
+            "--loss and --latency impair the embedded emulator's port; they do not apply to --port"
+        )
+    return asyncio.run(_serial(args))
+
+
+async def _serial(args: argparse.Namespace) -> int:
+    from harness.bench.transfer import TransferFailed, measure_transfers
+    from rigs.emulator.process import EmulatorProcess
+    from rigs.operations import RigError
+    from rigs.serial import SerialRig
+
+    line_rate = args.baud / 10.0 if args.baud else None
+    rig = SerialRig(baudrate=args.baud or 115200, block_size=args.block_size, window=args.window)
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            stack.push_async_callback(rig.close)
+            if args.port is not None:
+                identity = await rig.attach(args.port)
+                ieee = identity.ieee
+            else:
+                impairment = [f"latency={args.latency}", f"loss={args.loss}"]
+                if args.baud:
+                    impairment.append(f"baud={args.baud}")
+                emulator = await stack.enter_async_context(
+                    EmulatorProcess(["--impair", ",".join(impairment)])
+                )
+                ieee = _pick(emulator.devices, args)
+                port = next(d["serial"] for d in emulator.devices if d["ieee"] == ieee)
+                await rig.attach(port)
+            figures = await measure_transfers(
+                rig,
+                ieee,
+                transport="serial",
+                size=args.size,
+                block_size=args.block_size,
+                rounds=args.rounds,
+                timeout=args.timeout,
+                line_rate_bytes_per_s=line_rate,
+                show_progress=not args.json,
+            )
+    except (RigError, TransferFailed) as exc:
+        raise UserError(str(exc)) from None
+    _report(figures, args.json)
+    return 0
