@@ -72,9 +72,8 @@ class CoProcessor:
             self._out(payload)
 
     def _tick(self) -> None:
-        for node in self.nodes:
-            if node.device.tick():
-                node.ota.on_activated()
+        for device in self.devices:
+            device.tick()
 
     async def _tick_loop(self) -> None:
         while True:

@@ -1,9 +1,10 @@
 """An emulated SMETS1 device's own state, whatever port it is reached through.
 
 :class:`EmulatedDevice` holds the firmware slots (running version, held image, scheduled
-activation), the site id, the engineering-menu PIN with its lockout, and an event log. Its methods
-are the only way to change that state, so the same device can be served over the emulated radio
-(``rigs.emulator.zigbee_node``) or a serial test port.
+activation), an image being received over the test port, the site id, the engineering-menu PIN
+with its lockout, the boot count and an event log. Its methods are the only way to change that
+state, so the same device is served over the emulated radio (``rigs.emulator.zigbee_node``) and
+over its serial test port (``rigs.emulator.test_port_device``) and both see one device.
 
 PIN values are never logged, never put in ``repr`` and never in :meth:`snapshot`.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +24,30 @@ from rigs.emulator.zcl_frames import ZIGBEE_EPOCH, from_zigbee_time
 from rigs.operations import PinCheck
 
 MAX_PIN_FAILURES = 5
+EVENTS_KEPT = 500
+
+# event kinds and the codes the test port reports them with (docs/test-port.md, "In this project")
+EVENT_CODES = {
+    "boot": 1,
+    "reboot": 2,
+    "joined": 3,
+    "download-started": 10,
+    "download-resumed": 11,
+    "download-aborted": 12,
+    "download-stalled": 13,
+    "image-offered": 14,
+    "image-held": 15,
+    "image-refused": 16,
+    "activated": 20,
+    "activation-scheduled": 21,
+    "activation-cancelled": 22,
+    "activation-refused": 23,
+    "pin-correct": 30,
+    "pin-wrong": 31,
+    "pin-locked": 32,
+    "pin-set": 33,
+    "fault": 40,
+}
 
 
 @dataclass(frozen=True)
@@ -60,9 +86,30 @@ class HeldImage:
 
 @dataclass(frozen=True)
 class Event:
-    at: str  # ISO time on the device clock
-    kind: str
+    index: int  # counts from 0 over the life of the device
+    at: dt.datetime  # on the device clock
+    kind: str  # a key of EVENT_CODES
     detail: str = ""
+
+    @property
+    def code(self) -> int:
+        return EVENT_CODES.get(self.kind, 0)
+
+    @property
+    def text(self) -> str:
+        return f"{self.kind}: {self.detail}" if self.detail else self.kind
+
+    def as_json(self) -> dict[str, Any]:
+        return {"index": self.index, "at": self.at.isoformat(), "kind": self.kind, "detail": self.detail}
+
+
+@dataclass
+class Reception:
+    """An image arriving over the test port; kept across a restart that keeps state."""
+
+    size: int
+    sha256: bytes
+    data: bytearray = field(default_factory=bytearray, repr=False)
 
 
 class ActivationOutcome(str, enum.Enum):
@@ -83,7 +130,12 @@ class EmulatedDevice:
         self._pin = spec.pin
         self._factory_pin = spec.factory_pin
         self._pin_failures = 0
+        self.boot_count = 1
+        self.reception: Reception | None = None
         self.events: list[Event] = []
+        self._event_count = 0
+        self._activation_listeners: list[Callable[[], None]] = []
+        self.log("boot", "device started")
 
     def __repr__(self) -> str:
         return f"<EmulatedDevice {self.profile.role.value} {self.spec.ieee}>"
@@ -98,8 +150,20 @@ class EmulatedDevice:
         return f"{self.running_version:08X}"
 
     def log(self, kind: str, detail: str = "") -> None:
-        self.events.append(Event(self.clock.now().isoformat(), kind, detail))
-        del self.events[:-500]
+        self.events.append(Event(self._event_count, self.clock.now(), kind, detail))
+        self._event_count += 1
+        del self.events[:-EVENTS_KEPT]
+
+    def on_activated(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` whenever a held image starts running (by any port or on schedule)."""
+        self._activation_listeners.append(listener)
+
+    def restart(self, keep_state: bool = True) -> None:
+        """A reboot: the boot count moves on; without kept state the held and partial images go."""
+        self.boot_count += 1
+        self.log("reboot", "state kept" if keep_state else "state lost")
+        if not keep_state:
+            self.lose_volatile_state()
 
     # firmware -----------------------------------------------------------------------------
 
@@ -142,6 +206,27 @@ class EmulatedDevice:
         self.held = None
         self.activation_at = None
         self.log("activated", f"0x{previous:08X} -> 0x{self.running_version:08X}")
+        for listener in self._activation_listeners:
+            listener()
+        return True
+
+    def activate_at(self, at: dt.datetime | None) -> ActivationOutcome:
+        """Run the held image now (``at`` None or not in the future) or schedule it for ``at``."""
+        if self.held is None:
+            return ActivationOutcome.NO_IMAGE
+        if at is None or at <= self.clock.now():
+            self.activate()
+            return ActivationOutcome.ACTIVATED
+        self.activation_at = at
+        self.log("activation-scheduled", at.isoformat())
+        return ActivationOutcome.SCHEDULED
+
+    def cancel_activation(self) -> bool:
+        """Drop a scheduled activation (the image stays held); False if none was scheduled."""
+        if self.activation_at is None:
+            return False
+        self.activation_at = None
+        self.log("activation-cancelled")
         return True
 
     def apply_upgrade_time(self, current_time: int, upgrade_time: int) -> ActivationOutcome:
@@ -149,21 +234,14 @@ class EmulatedDevice:
         if self.held is None:
             return ActivationOutcome.NO_IMAGE
         if upgrade_time == 0xFFFFFFFF:
-            if self.activation_at is not None:
-                self.log("activation-cancelled")
-            self.activation_at = None
+            self.cancel_activation()
             return ActivationOutcome.WAITING
         now = self.clock.now()
         if "upgrade_time_is_offset" in self.profile.quirks:
             at = now + dt.timedelta(seconds=max(0, upgrade_time - current_time))
         else:
             at = from_zigbee_time(upgrade_time) if upgrade_time else ZIGBEE_EPOCH
-        if at <= now:
-            self.activate()
-            return ActivationOutcome.ACTIVATED
-        self.activation_at = at
-        self.log("activation-scheduled", at.isoformat())
-        return ActivationOutcome.SCHEDULED
+        return self.activate_at(at)
 
     def tick(self) -> bool:
         """Run a scheduled activation whose time has come; True if one ran."""
@@ -172,9 +250,10 @@ class EmulatedDevice:
         return False
 
     def lose_volatile_state(self) -> None:
-        """What a reboot without retained state loses: the held image and any schedule."""
+        """What a reboot without retained state loses: held and partial images, any schedule."""
         self.held = None
         self.activation_at = None
+        self.reception = None
 
     # PIN ----------------------------------------------------------------------------------
 
@@ -192,17 +271,17 @@ class EmulatedDevice:
 
     def verify_pin(self, pin: str) -> tuple[PinCheck, int]:
         if self.pin_locked:
-            self.log("pin-verify", "refused: locked")
+            self.log("pin-locked", "verification refused")
             return PinCheck.LOCKED, 0
         if self._pin is not None and pin == self._pin:
             self._pin_failures = 0
-            self.log("pin-verify", "correct")
+            self.log("pin-correct")
             return PinCheck.CORRECT, MAX_PIN_FAILURES
         self._pin_failures += 1
         if self.pin_locked:
-            self.log("pin-lockout", f"after {MAX_PIN_FAILURES} wrong attempts")
+            self.log("pin-locked", f"after {MAX_PIN_FAILURES} wrong attempts")
             return PinCheck.LOCKED, 0
-        self.log("pin-verify", "wrong")
+        self.log("pin-wrong", f"{self.pin_attempts_left} attempts left")
         return PinCheck.WRONG, MAX_PIN_FAILURES - self._pin_failures
 
     def set_pin(self, new_pin: str) -> None:
@@ -238,5 +317,6 @@ class EmulatedDevice:
             "site_id": self.spec.site_id,
             "pin_locked": self.pin_locked,
             "pin_is_default": self.pin_is_default() if self.has_pin else None,
-            "events": [e.__dict__ for e in self.events[-50:]],
+            "boot_count": self.boot_count,
+            "events": [e.as_json() for e in self.events[-50:]],
         }

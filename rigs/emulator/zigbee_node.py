@@ -65,6 +65,7 @@ class ZigbeeNode:
     ) -> None:
         self.device = device
         self.ota = OtaClient(device)
+        device.on_activated(self.ota.on_activated)
         self.nwk = device.spec.nwk
         self.ieee = ieee_to_bytes(device.ieee)
         self.joined = False
@@ -210,8 +211,8 @@ class ZigbeeNode:
     def reboot(self, silent_seconds: float, keep_state: bool) -> None:
         self._cancel_timer()
         self.online = False
+        self.device.restart(keep_state)
         self.ota.on_reboot(keep_state)
-        self.device.log("reboot", "state kept" if keep_state else "state lost")
         self._loop.call_later(silent_seconds, self._come_back)
 
     def _come_back(self) -> None:

@@ -1,4 +1,4 @@
-"""Fixtures for the DCC model tests: the shared DUIS XSD and DCC reference templates."""
+"""Fixtures shared by the tests: the DUIS XSD and the DCC reference templates in ../shared/duis."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 SHARED_DUIS = REPO.parent / "shared" / "duis"
 XSD_NAME = "DUIS Schema V5.4.xsd"
 
