@@ -1,7 +1,8 @@
-"""``smets1-hil emulate``: host emulated SMETS1 devices and serve their radio link.
+"""``smets1-hil emulate``: host emulated SMETS1 devices, serve their radio link and test ports.
 
-Prints one JSON line saying where the radio link is (``{"radio": "/dev/pts/7", "devices": [...]}``)
-and runs until SIGINT or SIGTERM.
+Prints one JSON line saying where the radio link is and which devices it hosts, with each device's
+serial test port (``{"radio": "/dev/pts/7", "devices": [{"ieee": ..., "serial": "/dev/pts/9"},
+...]}``), and runs until SIGINT or SIGTERM.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ def register(subparsers: Any) -> None:
         "emulate",
         help="start emulated PPMID/ESME/GSME devices on a pty or TCP port and print where",
         description="Start one process hosting emulated SMETS1 devices (default: one PPMID, one "
-        "ESME, one GSME) and serve their emulated radio link on a pty or a TCP port. Prints one "
-        "JSON line with the radio link and the devices, then runs until interrupted.",
+        "ESME, one GSME) and serve their emulated radio link and each device's serial test port "
+        "on ptys or TCP ports. Prints one JSON line with the radio link and the devices, then "
+        "runs until interrupted.",
     )
     build_parser(parser)
     parser.set_defaults(func=run)
@@ -33,8 +35,10 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from rigs.emulator.device_file import DeviceFileError
-    from rigs.emulator.process import config_from_args, parse_tcp, serve
+    from rigs.emulator.process import config_from_args, parent_gone, serve, serve_options
 
+    if parent_gone(args):
+        return 1
     logging.basicConfig(
         level=str(args.log_level).upper(),
         stream=sys.stderr,
@@ -42,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         config = config_from_args(args)
-        tcp = parse_tcp(args.tcp) if args.tcp else None
+        options = serve_options(args)
     except (ValueError, DeviceFileError) as exc:
         raise UserError(str(exc)) from None
 
@@ -50,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(record), flush=True)
 
     try:
-        asyncio.run(serve(config, tcp=tcp, announce=announce))
+        asyncio.run(serve(config, announce=announce, **options))
     except OSError as exc:
-        raise UserError(f"cannot serve the radio link: {exc.strerror or exc}") from None
+        raise UserError(f"cannot serve the emulated devices: {exc.strerror or exc}") from None
     return 0

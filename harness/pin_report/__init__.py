@@ -13,6 +13,7 @@ from harness.pin_report.report import (
     WORKING_DAYS,
     PinReport,
     build_report,
+    issue_report,
     load_report,
     write_report,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "PinReport",
     "ReportEntry",
     "build_report",
+    "issue_report",
     "load_report",
     "read_inventory",
     "select_entries",

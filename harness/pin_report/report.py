@@ -283,3 +283,25 @@ def _swap_into_place(staging: Path, out: Path) -> None:
         os.rename(retired, out)
         raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+PROFILES_WITH_REPORT = frozenset({"uplift-1.2"})
+"""TMAD 3.25 is new with Uplift 1.2: under the ``baseline`` profile the DCC issues no report."""
+
+
+def issue_report(
+    profile: str,
+    inventory_path: Path,
+    changes_path: Path,
+    out: Path,
+    *,
+    start: dt.date,
+    calendar: WorkingDayCalendar = DEFAULT_CALENDAR,
+) -> Path | None:
+    """Issue the report as the DCC of ``profile`` does: its directory, or None where it issues none."""
+    if profile not in ("uplift-1.2", "baseline"):
+        raise ValueError(f"unknown behaviour profile {profile!r}")
+    if profile not in PROFILES_WITH_REPORT:
+        return None
+    write_report(load_report(inventory_path, changes_path, start=start, calendar=calendar), out)
+    return Path(out)

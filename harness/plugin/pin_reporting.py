@@ -1,8 +1,7 @@
 """The ``pin_report`` fixture: the DCC's one-time TMAD 3.25 PIN report, under the run's profile.
 
-TMAD 3.25 is new with Uplift 1.2: under ``uplift-1.2`` the DCC issues the report (one file pair per
-Installing Supplier, see :mod:`harness.pin_report`); under ``baseline`` the clause does not exist
-and the DCC issues nothing. The report is written into the scenario's temporary directory, never
+The DCC issues the report as its profile says (:func:`harness.pin_report.issue_report`: one file
+pair per Installing Supplier under ``uplift-1.2``, nothing under ``baseline``). The report is written into the scenario's temporary directory, never
 into the evidence bundle, and every PIN read from it is registered as a secret.
 """
 
@@ -56,13 +55,9 @@ class PinReportService:
 
     def issue(self, inventory: Path, changes: Path, start: dt.date) -> Path | None:
         """Issue the report as the DCC of this profile does; the report directory, or None."""
-        if self.profile != "uplift-1.2":
-            return None
-        from harness.pin_report import load_report, write_report
+        from harness.pin_report import issue_report
 
-        report = load_report(inventory, changes, start=start)
-        write_report(report, self.report_dir)
-        return self.report_dir
+        return issue_report(self.profile, inventory, changes, self.report_dir, start=start)
 
     def supplier_rows(self, supplier: str) -> list[dict[str, str]]:
         """The rows of one Installing Supplier's CSV (empty when it has no file)."""

@@ -3,9 +3,11 @@
 - :mod:`rigs.emulator.device`: a device's own state (firmware slots, PIN, site id, event log);
 - :mod:`rigs.emulator.ota_client`: its OTA Upgrade client state machine;
 - :mod:`rigs.emulator.zigbee_node`: the device as a ZigBee node;
+- :mod:`rigs.emulator.device_test_port`: the device as its serial test port sees it;
 - :mod:`rigs.emulator.coprocessor` / :mod:`rigs.emulator.radio_link_server`: the emulated
   network co-processor and the radio link it serves (``docs/radio-link.md``);
-- :mod:`rigs.emulator.process`: the emulator process and :class:`EmulatorProcess` to start it.
+- :mod:`rigs.emulator.process`: the emulator process and :class:`EmulatorProcess` to start it;
+- :mod:`rigs.emulator.parent_watch`: an emulator started from Python ends with its parent.
 """
 
 from rigs.emulator.process import EmulatorProcess, EmulatorStartError

@@ -21,6 +21,7 @@ from rigs.emulator.clock import DeviceClock
 from rigs.emulator.ota_image import ImageDigest, ImageFormatError, OtaHeader, digest
 from rigs.emulator.profiles import DeviceProfile
 from rigs.emulator.zcl_frames import ZIGBEE_EPOCH, from_zigbee_time
+from rigs.impair import Impairment
 from rigs.operations import PinCheck
 
 MAX_PIN_FAILURES = 5
@@ -74,6 +75,7 @@ class DeviceSpec:
     pin: str | None = field(default=None, repr=False)
     factory_pin: str | None = field(default=None, repr=False)
     faults: Faults = Faults()
+    test_port_impairment: Impairment | None = None  # of the serial test port's line
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,12 @@ class HeldImage:
     manufacturer_code: int
     image_type: int
     data: bytes = field(repr=False)
+
+
+def state_time(moment: dt.datetime) -> str:
+    """A device-clock time for the state report: ISO 8601 to the millisecond (shorter runs of
+    digits also keep a timestamp from being mistaken for a secret in a trace scan)."""
+    return moment.isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True)
@@ -100,7 +108,12 @@ class Event:
         return f"{self.kind}: {self.detail}" if self.detail else self.kind
 
     def as_json(self) -> dict[str, Any]:
-        return {"index": self.index, "at": self.at.isoformat(), "kind": self.kind, "detail": self.detail}
+        return {
+            "index": self.index,
+            "at": state_time(self.at),
+            "kind": self.kind,
+            "detail": self.detail,
+        }
 
 
 @dataclass
@@ -313,7 +326,7 @@ class EmulatedDevice:
                 "sha256": held.digest.sha256.hex(),
                 "manufacturer_image_sha256": held.digest.manufacturer_image_sha256.hex(),
             },
-            "activation_at": None if self.activation_at is None else self.activation_at.isoformat(),
+            "activation_at": None if self.activation_at is None else state_time(self.activation_at),
             "site_id": self.spec.site_id,
             "pin_locked": self.pin_locked,
             "pin_is_default": self.pin_is_default() if self.has_pin else None,

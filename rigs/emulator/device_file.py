@@ -14,6 +14,7 @@ from typing import Any
 
 from rigs.emulator.device import DeviceSpec, Faults
 from rigs.emulator.profiles import DeviceProfile, ProfileError, builtin_profiles, load_profiles
+from rigs.impair import Impairment
 from rigs.operations import DeviceRole
 
 ROLE_CODES = {DeviceRole.PPMID: 1, DeviceRole.ESME: 2, DeviceRole.GSME: 3}
@@ -27,7 +28,9 @@ DEVICE_KEYS = {
     "pin",
     "factory_pin",
     "faults",
+    "impair",
 }
+EMULATOR_KEYS = {"clock", "impair"}
 FAULT_KEYS = {
     "drop_blocks",
     "corrupt_blocks",
@@ -82,6 +85,17 @@ def _faults(table: dict[str, Any], where: str) -> Faults:
         raise DeviceFileError(f"{where}.faults: {exc}") from None
 
 
+def _impairment(value: Any, where: str) -> Impairment | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise DeviceFileError(f'{where}: impair is a string such as "baud=115200,latency=0.01"')
+    try:
+        return Impairment.parse(value)
+    except ValueError as exc:
+        raise DeviceFileError(f"{where}: impair: {exc}") from None
+
+
 def _pin(value: Any, where: str, key: str) -> str | None:
     if value is None:
         return None
@@ -97,6 +111,12 @@ def build_config(data: dict[str, Any], *, source: str = "device file") -> Emulat
     except ProfileError as exc:
         raise DeviceFileError(f"{source}: {exc}") from None
     emulator = data.get("emulator", {})
+    if not isinstance(emulator, dict):
+        raise DeviceFileError(f"{source}: [emulator] must be a table")
+    if set(emulator) - EMULATOR_KEYS:
+        extra = sorted(set(emulator) - EMULATOR_KEYS)
+        raise DeviceFileError(f"{source}: [emulator]: unknown keys {extra}")
+    default_impairment = _impairment(emulator.get("impair"), f"{source}: emulator")
     clock_start = emulator.get("clock")
     if isinstance(clock_start, str):
         try:
@@ -136,6 +156,9 @@ def build_config(data: dict[str, Any], *, source: str = "device file") -> Emulat
         faults = _faults(table.get("faults", {}), where)
         pin = _pin(table.get("pin"), where, "pin")
         factory_pin = _pin(table.get("factory_pin"), where, "factory_pin")
+        impairment = _impairment(table.get("impair"), where)
+        if impairment is None:
+            impairment = default_impairment
         for i in range(count):
             index = per_role.get(role, 0)
             per_role[role] = index + 1
@@ -157,6 +180,7 @@ def build_config(data: dict[str, Any], *, source: str = "device file") -> Emulat
                     pin=(pin or DEFAULT_FACTORY_PIN) if has_pin else None,
                     factory_pin=(factory_pin or DEFAULT_FACTORY_PIN) if has_pin else None,
                     faults=faults,
+                    test_port_impairment=impairment,
                 )
             )
     ieees = [s.ieee for s in specs]

@@ -1,12 +1,13 @@
-"""The emulator process: host the emulated devices and serve their radio link; start it from Python.
+"""The emulator process: host the emulated devices, serve their radio link and their test ports.
 
 ``python -m rigs.emulator`` (or ``smets1-hil emulate``) runs :func:`main`. It prints one JSON line
-saying where the radio link is and which devices it hosts, e.g.
-``{"radio": "/dev/pts/7", "devices": [...], "pid": 4242, "fastpath": "compiled"}``, then serves
-until SIGINT or SIGTERM.
+saying where the radio link is and which devices it hosts, with each device's serial test port,
+e.g. ``{"radio": "/dev/pts/7", "devices": [{"ieee": ..., "role": ..., "serial": "/dev/pts/9"},
+...], "pid": 4242, "fastpath": "compiled"}``, then serves until SIGINT or SIGTERM.
 
 :class:`EmulatorProcess` starts that process as a subprocess and reads the JSON line; it is a sync
-and an async context manager.
+and an async context manager. The emulator it starts ends when the process that started it ends
+(:mod:`rigs.emulator.parent_watch`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,7 +37,10 @@ from rigs.emulator.device_file import (
     default_config,
     load_device_file,
 )
+from rigs.emulator.device_test_port import DeviceTestPort
+from rigs.emulator.parent_watch import arm, watch_parent
 from rigs.emulator.radio_link_server import RadioLinkServer
+from rigs.impair import Impairment
 from rigs.operations import RigError
 
 LOGGER = logging.getLogger(__name__)
@@ -69,12 +74,43 @@ def parse_tcp(value: str) -> tuple[str, int]:
     return host or "127.0.0.1", int(port)
 
 
+def serial_port_address(tcp: tuple[str, int], index: int, base: int | None) -> tuple[str, int]:
+    """Where device ``index`` (from 0) serves its test port when the radio link is on TCP.
+
+    From ``base`` if given, else from the port after the radio link's; an ephemeral port for every
+    device when the radio link's port is 0 and no base is given.
+    """
+    host, radio_port = tcp
+    if base is not None:
+        port = base + index
+    elif radio_port:
+        port = radio_port + 1 + index
+    else:
+        return host, 0
+    if port > 65535:
+        raise ValueError(f"test port of device {index + 1} would be TCP port {port}, above 65535")
+    return host, port
+
+
 async def serve(
-    config: EmulatorConfig, *, tcp: tuple[str, int] | None = None, announce: Any = None
+    config: EmulatorConfig,
+    *,
+    tcp: tuple[str, int] | None = None,
+    announce: Any = None,
+    test_ports: bool = True,
+    serial_tcp_base: int | None = None,
+    impairment: Impairment | None = None,
+    parent_pid: int | None = None,
 ) -> None:
-    """Run the emulator until SIGINT/SIGTERM; ``announce`` gets the JSON-able start record."""
+    """Run the emulator until SIGINT/SIGTERM; ``announce`` gets the JSON-able start record.
+
+    Each device's test port is served on its own pty, or on TCP when ``tcp`` is given (see
+    :func:`serial_port_address`), behind ``impairment`` if given, else the device file's setting.
+    With ``parent_pid`` the emulator also ends when that process is no longer its parent.
+    """
     import fastpath
     from rigs.link import link_from_streams, open_pty_pair
+    from rigs.serial.serve import ServedPort, serve_on_pty, serve_on_tcp
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -87,6 +123,9 @@ async def serve(
     tasks: list[asyncio.Task[None]] = []
     tcp_server: asyncio.Server | None = None
     current: list[asyncio.Task[None]] = []
+    served_ports: list[ServedPort] = []
+    if parent_pid is not None:
+        tasks.append(asyncio.create_task(watch_parent(parent_pid, stop.set)))
     try:
         if tcp is None:
             link, path = open_pty_pair()
@@ -110,9 +149,21 @@ async def serve(
             tcp_server = await asyncio.start_server(_client, tcp[0], tcp[1])
             host, port = tcp_server.sockets[0].getsockname()[:2]
             radio = f"socket://{host}:{port}"
+        summary = device_summary(config)
+        if test_ports:
+            for index, (device, entry) in enumerate(zip(devices, summary, strict=True)):
+                port_device = DeviceTestPort(device)
+                setting = impairment if impairment is not None else device.spec.test_port_impairment
+                if tcp is None:
+                    served = await serve_on_pty(port_device, impairment=setting)
+                else:
+                    host, port = serial_port_address(tcp, index, serial_tcp_base)
+                    served = await serve_on_tcp(port_device, host, port, impairment=setting)
+                served_ports.append(served)
+                entry["serial"] = served.url
         record = {
             "radio": radio,
-            "devices": device_summary(config),
+            "devices": summary,
             "pid": os.getpid(),
             "fastpath": fastpath.IMPLEMENTATION,
         }
@@ -125,6 +176,8 @@ async def serve(
         for task in tasks + current:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        for served in served_ports:
+            await served.close()
         coprocessor.close()
 
 
@@ -136,7 +189,40 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--esmes", type=int, default=None, help="number of ESMEs (default 1)")
     parser.add_argument("--gsmes", type=int, default=None, help="number of GSMEs (default 1)")
     parser.add_argument(
-        "--tcp", metavar="HOST:PORT", help="serve the radio link on a TCP port instead of a pty"
+        "--tcp",
+        metavar="HOST:PORT",
+        help="serve the radio link on a TCP port instead of a pty, and each device's test port "
+        "on the TCP ports after it (PORT+1, PORT+2, ...; ephemeral ports when PORT is 0)",
+    )
+    parser.add_argument(
+        "--serial-tcp-base",
+        metavar="PORT",
+        type=int,
+        help="with --tcp: serve the devices' test ports from this TCP port on (PORT, PORT+1, ...)",
+    )
+    parser.add_argument(
+        "--no-test-ports",
+        dest="test_ports",
+        action="store_false",
+        help="do not serve the devices' serial test ports",
+    )
+    parser.add_argument(
+        "--impair",
+        metavar="SETTINGS",
+        help='impair every test port, e.g. "baud=115200,latency=0.01,loss=0.001" (overrides '
+        "the device file's settings; see docs/device-file.md)",
+    )
+    parser.add_argument(
+        "--exit-with-parent",
+        metavar="PID",
+        type=int,
+        help="end when process PID (the one starting the emulator) ends; set by EmulatorProcess",
+    )
+    parser.add_argument(
+        "--parent-death-signal",
+        action="store_true",
+        help="with --exit-with-parent, on Linux also ask the kernel for SIGTERM when the "
+        "parent thread ends (set by EmulatorProcess when it starts from its main thread)",
     )
     parser.add_argument(
         "--log-level",
@@ -161,8 +247,35 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     return default_config(*values)
 
 
+def serve_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of :func:`serve` from the command line (ValueError if wrong)."""
+    tcp = parse_tcp(args.tcp) if args.tcp else None
+    if args.serial_tcp_base is not None:
+        if tcp is None:
+            raise ValueError("--serial-tcp-base needs --tcp")
+        if not 1 <= args.serial_tcp_base <= 65535:
+            raise ValueError("--serial-tcp-base must be a TCP port, 1..65535")
+    impairment = Impairment.parse(args.impair) if args.impair else None
+    return {
+        "tcp": tcp,
+        "test_ports": args.test_ports,
+        "serial_tcp_base": args.serial_tcp_base,
+        "impairment": impairment,
+        "parent_pid": args.exit_with_parent,
+    }
+
+
+def parent_gone(args: argparse.Namespace) -> bool:
+    """Arm the watch on the starting process (if asked); True if it has already gone."""
+    if args.exit_with_parent is None:
+        return False
+    return not arm(args.exit_with_parent, death_signal=args.parent_death_signal)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if parent_gone(args):
+        return 1
     logging.basicConfig(
         level=args.log_level.upper(),
         stream=sys.stderr,
@@ -170,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         config = config_from_args(args)
-        tcp = parse_tcp(args.tcp) if args.tcp else None
+        options = serve_options(args)
     except (ValueError, DeviceFileError) as exc:
         print(f"smets1-hil emulate: error: {exc}", file=sys.stderr)
         return 2
@@ -178,7 +291,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     def announce(record: dict[str, Any]) -> None:
         print(json.dumps(record), flush=True)
 
-    asyncio.run(serve(config, tcp=tcp, announce=announce))
+    try:
+        asyncio.run(serve(config, announce=announce, **options))
+    except OSError as exc:
+        print(f"smets1-hil emulate: error: cannot serve: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -186,7 +303,9 @@ class EmulatorProcess:
     """The emulator as a subprocess: ``with EmulatorProcess() as emu: emu.radio``.
 
     ``args`` are command-line options of the emulator (e.g. ``["--ppmids", "16"]``); ``env``
-    entries are added to the environment (e.g. ``{"SMETS1_HIL_PURE": "1"}``).
+    entries are added to the environment (e.g. ``{"SMETS1_HIL_PURE": "1"}``). Unless
+    ``exit_with_parent`` is False, the emulator ends when this process ends, even when this
+    process is killed (:mod:`rigs.emulator.parent_watch`).
     """
 
     def __init__(
@@ -195,10 +314,12 @@ class EmulatorProcess:
         *,
         env: dict[str, str] | None = None,
         start_timeout: float = 20.0,
+        exit_with_parent: bool = True,
     ) -> None:
         self.args = list(args)
         self.env = env
         self.start_timeout = start_timeout
+        self.exit_with_parent = exit_with_parent
         self.info: dict[str, Any] = {}
         self._proc: subprocess.Popen[bytes] | None = None
         self._stderr: Any = None
@@ -223,18 +344,31 @@ class EmulatorProcess:
         return text.splitlines()[-1] if text else ""
 
     def start(self) -> Self:
+        self._spawn()
+        return self._read_announcement()
+
+    def _spawn(self) -> None:
         env = dict(os.environ)
         if self.env:
             env.update(self.env)
+        watch: list[str] = []
+        if self.exit_with_parent:
+            watch = ["--exit-with-parent", str(os.getpid())]
+            if threading.current_thread() is threading.main_thread():
+                # the kernel's parent-death signal follows the forking thread: only the main
+                # thread lives as long as this process
+                watch.append("--parent-death-signal")
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  (closed by stop())
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "rigs.emulator", *self.args],
+            [sys.executable, "-m", "rigs.emulator", *watch, *self.args],
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             stdin=subprocess.DEVNULL,
             env=env,
         )
-        assert self._proc.stdout is not None
+
+    def _read_announcement(self) -> Self:
+        assert self._proc is not None and self._proc.stdout is not None
         fd = self._proc.stdout.fileno()
         deadline = time.monotonic() + self.start_timeout
         line = b""
@@ -289,7 +423,12 @@ class EmulatorProcess:
         self.stop()
 
     async def __aenter__(self) -> Self:
-        return await asyncio.to_thread(self.start)
+        self._spawn()  # from this thread: see _spawn
+        try:
+            return await asyncio.to_thread(self._read_announcement)
+        except BaseException:
+            await asyncio.to_thread(self.stop)
+            raise
 
     async def __aexit__(self, *exc: object) -> None:
         await asyncio.to_thread(self.stop)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,7 +91,8 @@ class TestPortClient:
         self.stats = ClientStats()
         self._decoder = hdlc.Decoder(max_frame=MAX_PAYLOAD)
         self._bad_seen = 0
-        self._seq = 0
+        # a new client starts numbering somewhere else than the last one (section 5)
+        self._seq = secrets.randbelow(0xFFFF)
         self._pending: dict[int, tuple[int, asyncio.Future[Response]]] = {}
         # (direction, redacted payload) or (direction, text); described only when asked for
         self._recent: collections.deque[tuple[str, bytes | str]] = collections.deque(
@@ -171,6 +173,13 @@ class TestPortClient:
                 self.trace.record("tx", b"", frame="retransmission")
         self.stats.frames_sent += 1
         await self.link.write(frame)
+
+    async def open_session(self) -> None:
+        """Send HELLO without waiting for it: the device forgets the answers it remembers for
+        repeats, so none of them is taken for an answer to this client's requests (section 5)."""
+        seq, frame, future = self.submit(Command.HELLO)
+        future.add_done_callback(lambda _: self.forget(seq))
+        await self.transmit(frame)
 
     def forget(self, seq: int) -> None:
         """Stop waiting for ``seq`` (an answer arriving later is counted as unmatched)."""

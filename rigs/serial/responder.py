@@ -157,6 +157,10 @@ class TestPortResponder:
             self.stats.bad_messages += 1
             return out
         self.stats.requests += 1
+        if request.command == Command.HELLO:
+            # a client starting a session: answers remembered for another client's repeats must
+            # not be taken for answers to this one's requests (HELLO has no effect to repeat)
+            self._replay.clear()
         key = (request.seq, request.command)
         digest = hashlib.sha256(payload).digest()
         remembered = self._replay.get(key)

@@ -120,6 +120,13 @@ class SerialRig:
             raise
         client = TestPortClient(link, trace=trace, name=url)
         client.start()
+        try:
+            await client.open_session()
+        except BaseException:
+            await client.close()
+            if trace is not None:
+                trace.close()
+            raise
         return client
 
     async def _client(self, ieee: str) -> TestPortClient:

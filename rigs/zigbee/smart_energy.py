@@ -26,7 +26,6 @@ import zigpy.device
 import zigpy.profiles.zha
 import zigpy.types as t
 
-
 SE_PROFILE = 0x0109
 
 

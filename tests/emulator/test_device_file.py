@@ -111,3 +111,39 @@ def test_pins_never_appear_in_errors(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(DeviceFileError, match="cannot read device file"):
         load_device_file(tmp_path / "absent.toml")
+
+
+def test_test_port_impairment_per_device_and_for_all(tmp_path: Path) -> None:
+    from rigs.impair import Impairment
+
+    path = write(
+        tmp_path,
+        """
+[emulator]
+impair = "baud=115200"
+
+[[devices]]
+role = "ESME"
+impair = "baud=9600,latency=0.02,loss=0.001"
+
+[[devices]]
+role = "GSME"
+""",
+    )
+    esme, gsme = load_device_file(path).devices
+    assert esme.test_port_impairment == Impairment(baud=9600, latency_s=0.02, loss=0.001)
+    assert gsme.test_port_impairment == Impairment(baud=115200)
+    assert default_config().devices[0].test_port_impairment is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[devices]]\nrole = "ESME"\nimpair = "baud=fast"\n', r"devices\[1\]: impair: .*baud"),
+        ('[[devices]]\nrole = "ESME"\nimpair = 9600\n', r"devices\[1\]: impair is a string"),
+        ('[emulator]\nspeed = 2\n[[devices]]\nrole = "ESME"\n', r"\[emulator\]: unknown keys"),
+    ],
+)
+def test_bad_impairment_settings_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(DeviceFileError, match=message):
+        load_device_file(write(tmp_path, text))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import json
 import os
@@ -353,3 +354,21 @@ def test_failed_swap_keeps_the_old_report(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.undo()
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["changes.csv", "inventory.csv", "report"]
+
+
+async def test_issue_report_follows_the_profile(tmp_path: Path) -> None:
+    """The DCC issues the TMAD 3.25 report under uplift-1.2 only; the clause is new with it."""
+    inventory, changes, _rig = await run_tool(tmp_path, BASELINE)
+    start = dt.date(2026, 12, 21)
+    issued = report_module.issue_report(
+        UPLIFT_1_2, inventory, changes, tmp_path / "uplift", start=start
+    )
+    assert issued == tmp_path / "uplift"
+    assert (issued / "SUPA.csv").is_file()
+    assert (
+        report_module.issue_report(BASELINE, inventory, changes, tmp_path / "baseline", start=start)
+        is None
+    )
+    assert not (tmp_path / "baseline").exists()
+    with pytest.raises(ValueError, match="unknown behaviour profile"):
+        report_module.issue_report("uplift-9", inventory, changes, tmp_path / "x", start=start)

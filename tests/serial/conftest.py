@@ -1,10 +1,11 @@
-"""Fixtures for the serial test-port tests: emulated devices served on real ptys and TCP ports,
-OTA images, an RFC 2217 export in a subprocess, and a relay that mangles frames on the line."""
+"""Fixtures for the serial test-port tests: the emulator's devices served on real ptys and TCP
+ports, OTA images, an RFC 2217 export in a subprocess, and a relay that mangles frames on the line."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -17,13 +18,19 @@ from pathlib import Path
 
 import pytest
 
+from rigs.emulator.clock import DeviceClock
+from rigs.emulator.device import EmulatedDevice
+from rigs.emulator.device_file import build_config
+from rigs.emulator.device_test_port import DeviceTestPort
 from rigs.link import Link, LinkClosed, open_link, open_pty_pair
-from rigs.serial import EmulatedTestPortDevice, SerialRig, ServedPort, serve_on_pty, serve_on_tcp
+from rigs.serial import SerialRig, ServedPort, serve_on_pty, serve_on_tcp
 
 REPO = Path(__file__).resolve().parents[2]
 IEEE = "00124B0001ABCDEF"
-MANUFACTURER = 0x1234
-IMAGE_TYPE = 0x0001
+MANUFACTURER = 0x121D  # the built-in ESME profile's
+IMAGE_TYPE = 0x0000
+SITE_ID = "9912345678903"
+PIN = "4729"
 
 
 def make_ota_image(
@@ -58,34 +65,38 @@ def make_ota_image(
     return header + body + ((b"\x00\x40" + bytes(range(64))) if signed else b"")
 
 
-class Clock:
-    """An injectable device clock."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += dt.timedelta(**kwargs)
+START = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> DeviceClock:
+    return DeviceClock(START)
+
+
+def emulated_device(
+    clock: DeviceClock, *, max_image_size: int | None = None, **entry: object
+) -> DeviceTestPort:
+    """An ESME of the emulator, built as from a device file ``[[devices]]`` entry, seen through
+    its test port; ``entry`` overrides the entry's keys."""
+    table: dict[str, object] = {
+        "role": "ESME",
+        "ieee": IEEE,
+        "file_version": 0x101,
+        "site_id": SITE_ID,
+        "pin": PIN,
+    }
+    table.update(entry)
+    spec = build_config({"devices": [table]}, source="test").devices[0]
+    if max_image_size is not None:
+        spec = dataclasses.replace(
+            spec, profile=dataclasses.replace(spec.profile, max_image_size=max_image_size)
+        )
+    return DeviceTestPort(EmulatedDevice(spec, clock))
 
 
 @pytest.fixture
-def device(clock: Clock) -> EmulatedTestPortDevice:
-    return EmulatedTestPortDevice(
-        ieee=IEEE,
-        manufacturer_code=MANUFACTURER,
-        image_type=IMAGE_TYPE,
-        site_id="9912345678903",
-        pin="4729",
-        clock=clock,
-    )
+def device(clock: DeviceClock) -> DeviceTestPort:
+    return emulated_device(clock)
 
 
 @dataclass
@@ -142,7 +153,7 @@ TRANSPORTS = ["pty", "socket", "rfc2217"]
 
 @contextlib.asynccontextmanager
 async def served_device(
-    device: EmulatedTestPortDevice, transport: str, **kwargs: object
+    device: DeviceTestPort, transport: str, **kwargs: object
 ) -> AsyncIterator[tuple[ServedPort, str]]:
     """``device`` served on a pty (optionally behind an RFC 2217 export) or on TCP; yields (served, url)."""
     if transport == "socket":
@@ -165,7 +176,7 @@ async def served_device(
 
 @pytest.fixture
 async def pty_rig(
-    device: EmulatedTestPortDevice, tmp_path: Path
+    device: DeviceTestPort, tmp_path: Path
 ) -> AsyncIterator[tuple[SerialRig, ServedPort]]:
     """A rig attached to ``device`` on a pty, tracing into ``tmp_path / "traces"``."""
     served = await serve_on_pty(device)
@@ -239,7 +250,7 @@ class FrameMangler:
 
 
 @contextlib.asynccontextmanager
-async def mangled_device(device: EmulatedTestPortDevice, mangle: FrameFilter) -> AsyncIterator[str]:
+async def mangled_device(device: DeviceTestPort, mangle: FrameFilter) -> AsyncIterator[str]:
     """``device`` behind a frame-mangling relay; yields the pty path a client opens."""
     served = await serve_on_pty(device)
     device_side = await open_link(served.url)

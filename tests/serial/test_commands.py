@@ -6,8 +6,19 @@ import datetime as dt
 import hashlib
 
 import pytest
-from conftest import IEEE, TRANSPORTS, Clock, make_ota_image, served_device
+from conftest import (
+    IEEE,
+    IMAGE_TYPE,
+    MANUFACTURER,
+    SITE_ID,
+    TRANSPORTS,
+    emulated_device,
+    make_ota_image,
+    served_device,
+)
 
+from rigs.emulator.clock import DeviceClock
+from rigs.emulator.device_test_port import DeviceTestPort
 from rigs.operations import (
     ActivationStatus,
     DeviceRole,
@@ -22,27 +33,26 @@ from rigs.serial.protocol import Status
 pytestmark = pytest.mark.timeout(60)
 
 
-def test_serial_rig_is_a_rig_and_the_device_a_test_port_device(
-    device: EmulatedTestPortDevice,
-) -> None:
+def test_serial_rig_is_a_rig_and_the_device_a_test_port_device(device: DeviceTestPort) -> None:
     from rigs.serial import device as device_module
 
     assert isinstance(SerialRig(), RigOperations)
     assert isinstance(device, device_module.TestPortDevice)
+    assert isinstance(EmulatedTestPortDevice(ieee=IEEE), device_module.TestPortDevice)
 
 
 async def test_identify_and_versions(pty_rig: tuple[SerialRig, ServedPort]) -> None:
     rig, _ = pty_rig
     identity = await rig.identify(IEEE)
     assert identity.ieee == IEEE
-    assert identity.role is DeviceRole.PPMID
-    assert (identity.manufacturer_code, identity.image_type) == (0x1234, 0x0001)
+    assert identity.role is DeviceRole.ESME and identity.model == "EMU-ESME"
+    assert (identity.manufacturer_code, identity.image_type) == (MANUFACTURER, IMAGE_TYPE)
     hello = await rig.hello(IEEE)
     assert hello.version == 1 and hello.max_block >= 512 and hello.window >= 1
     firmware = await rig.read_firmware_version(IEEE)
     assert (firmware.file_version, firmware.build_id) == (0x101, "00000101")
     assert await rig.read_held_image(IEEE) is None
-    assert await rig.read_site_id(IEEE) == "9912345678903"
+    assert await rig.read_site_id(IEEE) == SITE_ID
 
 
 async def test_identify_refuses_the_wrong_device(pty_rig: tuple[SerialRig, ServedPort]) -> None:
@@ -106,24 +116,24 @@ async def test_activate_refuses_a_wrong_hash_and_a_missing_image(
 
 
 async def test_activate_at_a_time_and_cancel(
-    pty_rig: tuple[SerialRig, ServedPort], clock: Clock
+    pty_rig: tuple[SerialRig, ServedPort], clock: DeviceClock
 ) -> None:
     rig, _ = pty_rig
     assert (await rig.distribute_image(IEEE, make_ota_image(2048, file_version=0x303))).ok
-    at = clock.now + dt.timedelta(hours=1)
+    at = clock.now().replace(microsecond=0) + dt.timedelta(hours=1)
     scheduled = await rig.activate(IEEE, at)
     assert scheduled.status is ActivationStatus.SCHEDULED and scheduled.at == at
     cancelled = await rig.cancel_activation(IEEE)
     assert cancelled.status is ActivationStatus.CANCELLED and cancelled.reason == ""
-    clock.advance(hours=2)
+    clock.advance(2 * 3600)
     assert (await rig.read_firmware_version(IEEE)).file_version == 0x101
     again = await rig.cancel_activation(IEEE)
     assert again.reason == "nothing scheduled"
 
-    await rig.activate(IEEE, clock.now + dt.timedelta(minutes=30))
-    clock.advance(minutes=29)
+    await rig.activate(IEEE, clock.now() + dt.timedelta(minutes=30))
+    clock.advance(29 * 60)
     assert (await rig.read_firmware_version(IEEE)).file_version == 0x101
-    clock.advance(minutes=2)
+    clock.advance(2 * 60)
     assert (await rig.read_firmware_version(IEEE)).file_version == 0x303
 
 
@@ -141,8 +151,8 @@ async def test_pin_verification_and_lockout(pty_rig: tuple[SerialRig, ServedPort
     assert status.locked and status.attempts_left == 0
 
 
-async def test_default_pin_is_reported(clock: Clock) -> None:
-    device = EmulatedTestPortDevice(ieee=IEEE, pin="1234", clock=clock)
+async def test_default_pin_is_reported(clock: DeviceClock) -> None:
+    device = emulated_device(clock, pin="1234")
     async with served_device(device, "pty") as (_, url), SerialRig() as rig:
         await rig.attach(url)
         assert await rig.pin_is_default(IEEE)
@@ -169,8 +179,8 @@ async def test_event_log_is_read_in_pages(pty_rig: tuple[SerialRig, ServedPort])
     events = await rig.read_event_log(IEEE)
     assert len(events) == 41  # boot + 40 verifications, more than one page of 32
     assert [e.index for e in events] == list(range(41))
-    assert events[0].text == "device started"
-    assert all(e.text == "PIN verified" for e in events[1:])
+    assert (events[0].code, events[0].text) == (1, "boot: device started")
+    assert all((e.code, e.text) == (30, "pin-correct") for e in events[1:])
     assert all("4729" not in e.text for e in events)
 
 
@@ -182,8 +192,8 @@ async def test_image_for_another_device_is_rejected(pty_rig: tuple[SerialRig, Se
     assert await rig.read_held_image(IEEE) is None
 
 
-async def test_oversized_image_is_rejected_at_offer(clock: Clock) -> None:
-    device = EmulatedTestPortDevice(ieee=IEEE, max_image_size=8192, clock=clock)
+async def test_oversized_image_is_rejected_at_offer(clock: DeviceClock) -> None:
+    device = emulated_device(clock, max_image_size=8192)
     async with served_device(device, "pty") as (_, url), SerialRig() as rig:
         await rig.attach(url)
         result = await rig.distribute_image(IEEE, make_ota_image(9000))
@@ -199,7 +209,7 @@ async def test_not_an_ota_file_is_rejected(pty_rig: tuple[SerialRig, ServedPort]
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-async def test_scenario_over_each_transport(device: EmulatedTestPortDevice, transport: str) -> None:
+async def test_scenario_over_each_transport(device: DeviceTestPort, transport: str) -> None:
     """The same scenario, unchanged, over a pty, socket:// and rfc2217:// (export subprocess)."""
     async with (
         served_device(device, transport) as (_, url),
@@ -215,4 +225,4 @@ async def test_scenario_over_each_transport(device: EmulatedTestPortDevice, tran
         assert (await rig.activate(IEEE)).status is ActivationStatus.ACTIVATED
         assert (await rig.read_firmware_version(IEEE)).file_version == 0x202
         assert (await rig.verify_pin(IEEE, "1111")).result is PinCheck.WRONG
-        assert await rig.read_site_id(IEEE) == "9912345678903"
+        assert await rig.read_site_id(IEEE) == SITE_ID

@@ -10,19 +10,21 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import IEEE, Clock, make_ota_image, mangled_device, served_device
+from conftest import IEEE, SITE_ID, emulated_device, make_ota_image, mangled_device, served_device
 
+from rigs.emulator.clock import DeviceClock
+from rigs.emulator.device_test_port import DeviceTestPort
 from rigs.impair import Impairment
 from rigs.link import LinkClosed, open_link, open_pty_pair
 from rigs.operations import PinCheck, RigError, TransferStatus
-from rigs.serial import EmulatedTestPortDevice, SerialRig, TestPortTimeout
+from rigs.serial import SerialRig, TestPortTimeout
 from rigs.serial.client import TestPortClient
 from rigs.serial.protocol import Command, Status
 
 pytestmark = pytest.mark.timeout(90)
 
 
-async def test_garbage_between_frames_is_skipped(device: EmulatedTestPortDevice) -> None:
+async def test_garbage_between_frames_is_skipped(device: DeviceTestPort) -> None:
     noise = bytes([0x00, 0x7D, 0x41, 0xFF, 0x13]) * 7
 
     def with_garbage(frames: list[bytes]) -> list[bytes]:
@@ -36,13 +38,13 @@ async def test_garbage_between_frames_is_skipped(device: EmulatedTestPortDevice)
         # garbage towards the device too: straight onto the line before the next request
         client = rig._clients[IEEE]
         await client.link.write(os.urandom(300).replace(b"\x7e", b"\x00") + b"\x7e")
-        assert await rig.read_site_id(IEEE) == "9912345678903"
+        assert await rig.read_site_id(IEEE) == SITE_ID
         result = await rig.distribute_image(IEEE, make_ota_image(16 * 1024))
         assert result.ok, result.reason
         assert client.stats.bad_frames > 0
 
 
-async def test_corrupted_lines_both_ways(device: EmulatedTestPortDevice) -> None:
+async def test_corrupted_lines_both_ways(device: DeviceTestPort) -> None:
     impairment = Impairment(corrupt=0.0005, seed=11)
     async with (
         served_device(device, "pty", impairment=impairment) as (served, url),
@@ -59,7 +61,7 @@ async def test_corrupted_lines_both_ways(device: EmulatedTestPortDevice) -> None
         assert responder.stats.bad_frames > 0  # the device saw damaged frames and said so
 
 
-async def test_byte_loss_is_recovered(device: EmulatedTestPortDevice) -> None:
+async def test_byte_loss_is_recovered(device: DeviceTestPort) -> None:
     impairment = Impairment(loss=0.002, seed=5)
     async with (
         served_device(device, "pty", impairment=impairment) as (_, url),
@@ -74,7 +76,7 @@ async def test_byte_loss_is_recovered(device: EmulatedTestPortDevice) -> None:
         assert held is not None and held.sha256 == hashlib.sha256(image).digest()
 
 
-async def test_truncated_answers_are_retried(device: EmulatedTestPortDevice) -> None:
+async def test_truncated_answers_are_retried(device: DeviceTestPort) -> None:
     cut = {"left": 3}
 
     def truncate_first(frames: list[bytes]) -> list[bytes]:
@@ -96,7 +98,7 @@ async def test_truncated_answers_are_retried(device: EmulatedTestPortDevice) -> 
         assert cut["left"] == 0
 
 
-async def test_duplicated_answers_are_harmless(device: EmulatedTestPortDevice) -> None:
+async def test_duplicated_answers_are_harmless(device: DeviceTestPort) -> None:
     async with (
         mangled_device(
             device, lambda frames: [f for frame in frames for f in (frame, frame)]
@@ -111,7 +113,7 @@ async def test_duplicated_answers_are_harmless(device: EmulatedTestPortDevice) -
         assert rig._clients[IEEE].stats.unmatched > 0
 
 
-async def test_out_of_order_answers_are_matched(device: EmulatedTestPortDevice) -> None:
+async def test_out_of_order_answers_are_matched(device: DeviceTestPort) -> None:
     held_back: list[bytes] = []
 
     def swap_pairs(frames: list[bytes]) -> list[bytes]:
@@ -132,7 +134,7 @@ async def test_out_of_order_answers_are_matched(device: EmulatedTestPortDevice) 
         assert held is not None and held.sha256 == hashlib.sha256(image).digest()
 
 
-async def test_resume_after_a_device_restart(device: EmulatedTestPortDevice) -> None:
+async def test_resume_after_a_device_restart(device: DeviceTestPort) -> None:
     device.reset_after_bytes = 40_000
     async with (
         served_device(device, "pty") as (_, url),
@@ -148,10 +150,10 @@ async def test_resume_after_a_device_restart(device: EmulatedTestPortDevice) -> 
         held = await rig.read_held_image(IEEE)
         assert held is not None and held.sha256 == hashlib.sha256(image).digest()
         assert device.boot_count == 2
-        assert any(e.text == "device restarted" for e in await rig.read_event_log(IEEE))
+        assert any(e.text == "reboot: state kept" for e in await rig.read_event_log(IEEE))
 
 
-async def test_an_image_stored_damaged_is_sent_again(device: EmulatedTestPortDevice) -> None:
+async def test_an_image_stored_damaged_is_sent_again(device: DeviceTestPort) -> None:
     device.damage_byte_at = 5000  # as if a block had been damaged past the FCS
     async with (
         served_device(device, "pty") as (_, url),
@@ -165,11 +167,11 @@ async def test_an_image_stored_damaged_is_sent_again(device: EmulatedTestPortDev
         held = await rig.read_held_image(IEEE)
         assert held is not None and held.sha256 == hashlib.sha256(image).digest()
         events = [e.text for e in await rig.read_event_log(IEEE)]
-        assert "image SHA-256 does not match the offer" in events
+        assert "image-refused: image SHA-256 does not match the offer" in events
 
 
 async def test_status_shows_a_partial_image_and_resume_uses_it(
-    device: EmulatedTestPortDevice,
+    device: DeviceTestPort,
 ) -> None:
     image = make_ota_image(40 * 1024)
     device.offer_image(len(image), hashlib.sha256(image).digest())
@@ -184,7 +186,7 @@ async def test_status_shows_a_partial_image_and_resume_uses_it(
         assert result.bytes_sent == len(image) - 9 * 1024  # from the block holding byte 10000
 
 
-async def test_port_disappearing_mid_transfer_fails_clearly(device: EmulatedTestPortDevice) -> None:
+async def test_port_disappearing_mid_transfer_fails_clearly(device: DeviceTestPort) -> None:
     async with (
         served_device(device, "pty", impairment=Impairment(baud=115200)) as (served, url),
         SerialRig() as rig,
@@ -208,25 +210,25 @@ async def test_port_disappearing_mid_transfer_fails_clearly(device: EmulatedTest
             await rig.read_site_id(IEEE)
 
 
-async def test_a_port_that_comes_back_is_reopened(device: EmulatedTestPortDevice) -> None:
+async def test_a_port_that_comes_back_is_reopened(device: DeviceTestPort) -> None:
     from rigs.serial import serve_on_tcp
 
     first = await serve_on_tcp(device)
     port = int(first.url.rsplit(":", 1)[1])
     async with SerialRig() as rig:
         await rig.attach(first.url)
-        assert await rig.read_site_id(IEEE) == "9912345678903"
+        assert await rig.read_site_id(IEEE) == SITE_ID
         await first.close()
         with pytest.raises(RigError, match="connection"):
             await rig.read_site_id(IEEE, timeout=3)
         second = await serve_on_tcp(device, port=port)  # the same address again
         try:
-            assert await rig.read_site_id(IEEE) == "9912345678903"
+            assert await rig.read_site_id(IEEE) == SITE_ID
         finally:
             await second.close()
 
 
-async def test_port_disappearing_between_requests(device: EmulatedTestPortDevice) -> None:
+async def test_port_disappearing_between_requests(device: DeviceTestPort) -> None:
     async with served_device(device, "pty") as (served, url), SerialRig() as rig:
         await rig.attach(url)
         client = rig._clients[IEEE]
@@ -268,7 +270,7 @@ async def test_attach_to_a_silent_port_times_out_and_lets_go(tmp_path: Path) -> 
         await master.close()
 
 
-async def test_unknown_command_and_bad_version_get_a_status(device: EmulatedTestPortDevice) -> None:
+async def test_unknown_command_and_bad_version_get_a_status(device: DeviceTestPort) -> None:
     async with served_device(device, "pty") as (_, url):
         link = await open_link(url)
         client = TestPortClient(link)
@@ -287,11 +289,11 @@ async def test_unknown_command_and_bad_version_get_a_status(device: EmulatedTest
             await client.close()
 
 
-async def test_pin_never_reaches_a_trace(clock: Clock, tmp_path: Path) -> None:
+async def test_pin_never_reaches_a_trace(clock: DeviceClock, tmp_path: Path) -> None:
     from rigs.trace import TraceWriter
 
     pin, wrong = "83927164", "55502914"
-    device = EmulatedTestPortDevice(ieee=IEEE, pin=pin, clock=clock)
+    device = emulated_device(clock, pin=pin)
     device_trace = TraceWriter(tmp_path / "device.jsonl")
     async with (
         served_device(device, "pty", trace=device_trace) as (_, url),

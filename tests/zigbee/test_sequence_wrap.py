@@ -38,10 +38,13 @@ async def test_a_repeated_answer_is_still_dropped_once_its_request_is_answered()
     """The debouncer keeps working for frames nobody waits for (a device repeating itself)."""
     import zigpy.types as t
 
+    from rigs.zigbee.smart_energy import SmartEnergyDevice
+
     async with embedded_rig(["--ppmids", "0", "--gsmes", "0"]) as er:
         rig = er.rig
         esme = er.by_role(DeviceRole.ESME)[0]
         device = rig._device(esme)
+        assert isinstance(device, SmartEnergyDevice)
         seen: list[t.ZigbeePacket] = []
         original = device.packet_received
 
