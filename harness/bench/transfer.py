@@ -73,8 +73,8 @@ def _progress_printer(label: str) -> Callable[[int, int], None]:
 
     def show(done: int, total: int) -> None:
         percent = 100 * done // max(total, 1)
-        if percent != last[0] and (percent % 10 == 0 or done == total):
-            last[0] = percent
+        if percent // 10 != last[0] or done == total:
+            last[0] = percent // 10
             print(
                 f"\r{label}: {percent:3d}% ({done}/{total} bytes)",
                 end="",

@@ -1,0 +1,24 @@
+"""Evidence of a run: scenario records, summary, JUnit XML, HTML report and a SHA-256 manifest."""
+
+from harness.evidence.bundle import BundleError, EvidenceBundle, default_bundle_dir
+from harness.evidence.manifest import verify_bundle, write_manifest
+from harness.evidence.measurement import Measurement, MeasurementFailed, equals, in_range
+from harness.evidence.recorder import ScenarioEvidence
+from harness.evidence.redaction import SecretFilter
+from harness.evidence.requirements import REQUIREMENTS, UPLIFT_IDS
+
+__all__ = [
+    "REQUIREMENTS",
+    "UPLIFT_IDS",
+    "BundleError",
+    "EvidenceBundle",
+    "Measurement",
+    "MeasurementFailed",
+    "ScenarioEvidence",
+    "SecretFilter",
+    "default_bundle_dir",
+    "equals",
+    "in_range",
+    "verify_bundle",
+    "write_manifest",
+]

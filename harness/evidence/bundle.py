@@ -1,0 +1,192 @@
+"""The evidence bundle on disk.
+
+Layout::
+
+    plan.json          the scenarios selected for the run and their requirement ids
+    records/*.json     one per finished scenario, each written atomically as it finishes
+    summary.json       verdict per requirement; "interrupted": true until the run ends normally
+    junit.xml, report.html, traces/, manifest.sha256 (written at the end)
+
+summary.json is written when the run starts and rewritten after every record, so a run killed at
+any moment leaves a bundle whose summary says it was interrupted and whose finished records are
+whole. Under pytest-xdist the workers write records and the plan; the controller writes the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from harness.errors import UserError
+from harness.evidence.files import write_atomic
+from harness.evidence.junit import render_junit
+from harness.evidence.manifest import write_manifest
+from harness.evidence.redaction import SecretFilter
+from harness.evidence.report_html import render_report
+from harness.evidence.summary import build_requirements, scenario_counts, throughput_figures
+
+SUMMARY = "summary.json"
+PLAN = "plan.json"
+RECORD_SCHEMA = "smets1-hil/record/1"
+SUMMARY_SCHEMA = "smets1-hil/summary/1"
+
+
+class BundleError(UserError):
+    """The evidence directory cannot be used or read."""
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def default_bundle_dir(base: Path = Path("evidence")) -> Path:
+    """``base/<UTC timestamp>``, with a ``-N`` suffix when a run in the same second took it."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    candidate = base / stamp
+    number = 1
+    while candidate.exists():
+        number += 1
+        candidate = base / f"{stamp}-{number}"
+    return candidate
+
+
+def record_filename(scenario: str) -> str:
+    """A stable, filesystem-safe name for a scenario's record (unique through a short hash)."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", scenario.rpartition("::")[2] or scenario).strip("_")[:80]
+    digest = hashlib.sha256(scenario.encode("utf-8")).hexdigest()[:10]
+    return f"{slug}--{digest}"
+
+
+def _dump(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+class EvidenceBundle:
+    """One bundle directory; create it once per run, attach to it from each worker."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.records_dir = root / "records"
+        self.traces_dir = root / "traces"
+
+    @classmethod
+    def create(cls, root: Path) -> EvidenceBundle:
+        """Make a fresh bundle directory; refuses one that already holds files."""
+        if root.exists():
+            if not root.is_dir():
+                raise BundleError(f"{root}: exists and is not a directory")
+            if any(root.iterdir()):
+                raise BundleError(f"{root}: not empty (each run needs a fresh evidence directory)")
+        try:
+            (root / "records").mkdir(parents=True, exist_ok=True)
+            (root / "traces").mkdir(exist_ok=True)
+        except OSError as exc:
+            raise BundleError(f"{root}: cannot create evidence directory: {exc.strerror}") from None
+        return cls(root)
+
+    @classmethod
+    def open(cls, root: Path) -> EvidenceBundle:
+        if not (root / SUMMARY).is_file():
+            raise BundleError(f"{root}: not an evidence bundle (no {SUMMARY})")
+        return cls(root)
+
+    # -- plan and records (any process) ------------------------------------------------------
+
+    def write_plan(self, scenarios: list[dict[str, Any]]) -> None:
+        write_atomic(self.root / PLAN, _dump({"scenarios": scenarios}))
+
+    def read_plan(self) -> list[dict[str, Any]]:
+        path = self.root / PLAN
+        if not path.is_file():
+            return []
+        return list(json.loads(path.read_text("utf-8")).get("scenarios", []))
+
+    def write_record(self, record: Mapping[str, Any], secrets: SecretFilter) -> Path:
+        """Write one scenario record atomically; secrets are scrubbed from it and its trace files."""
+        name = record_filename(str(record["scenario"])) + ".json"
+        plain = json.loads(json.dumps(dict(record), default=str))
+        body = {"schema": RECORD_SCHEMA, **secrets.scrub_tree(plain), "file": f"records/{name}"}  # type: ignore[dict-item]
+        text = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+        for trace in body.get("traces", []):
+            path = self.root / trace
+            if path.is_file():
+                raw = path.read_bytes()
+                clean = secrets.scrub_bytes(raw)
+                if clean != raw:
+                    write_atomic(path, clean)
+        target = self.records_dir / name
+        write_atomic(target, text.encode("utf-8"))
+        return target
+
+    def read_records(self) -> list[dict[str, Any]]:
+        records = []
+        for path in sorted(self.records_dir.glob("*.json")):
+            try:
+                records.append(json.loads(path.read_text("utf-8")))
+            except (OSError, ValueError):
+                continue  # only a finished, renamed record is ever a .json file
+        return records
+
+    # -- summary and the end of the run (the controller) --------------------------------------
+
+    def read_summary(self) -> dict[str, Any]:
+        try:
+            data: dict[str, Any] = json.loads((self.root / SUMMARY).read_text("utf-8"))
+        except FileNotFoundError:
+            raise BundleError(f"{self.root}: not an evidence bundle (no {SUMMARY})") from None
+        except ValueError as exc:
+            raise BundleError(f"{self.root / SUMMARY}: not valid JSON ({exc})") from None
+        return data
+
+    def write_summary(
+        self,
+        *,
+        profile: str,
+        started: str,
+        finished: str | None,
+        interrupted: bool,
+        extra: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        plan = self.read_plan()
+        records = self.read_records()
+        summary: dict[str, Any] = {
+            "schema": SUMMARY_SCHEMA,
+            "profile": profile,
+            "started": started,
+            "finished": finished,
+            "interrupted": interrupted,
+            **(extra or {}),
+            "scenarios": scenario_counts(plan, records),
+            "requirements": build_requirements(plan, records),
+            "throughput": throughput_figures(records),
+        }
+        write_atomic(self.root / SUMMARY, _dump(summary))
+        return summary
+
+    def finalize(
+        self,
+        *,
+        profile: str,
+        started: str,
+        interrupted: bool,
+        extra: Mapping[str, Any] | None = None,
+        suite_name: str = "smets1-hil",
+    ) -> dict[str, Any]:
+        """Write the final summary, junit.xml, report.html and, last, the manifest."""
+        summary = self.write_summary(
+            profile=profile, started=started, finished=utc_now(), interrupted=interrupted, extra=extra
+        )
+        plan = self.read_plan()
+        records = self.read_records()
+        write_atomic(self.root / "junit.xml", render_junit(plan, records, suite_name))
+        html = render_report(summary, records, summary["throughput"])
+        write_atomic(self.root / "report.html", html.encode("utf-8"))
+        for leftover in list(self.root.rglob(".*.tmp")):
+            leftover.unlink(missing_ok=True)
+        write_manifest(self.root)
+        return summary

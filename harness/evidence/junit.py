@@ -1,0 +1,53 @@
+"""JUnit XML of a run, built from the records so that every worker's scenarios are in one file."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+
+def render_junit(
+    plan: Iterable[Mapping[str, Any]], records: Iterable[Mapping[str, Any]], suite_name: str
+) -> bytes:
+    by_scenario = {r["scenario"]: r for r in records}
+    names = sorted({p["scenario"] for p in plan} | set(by_scenario))
+    suite = ET.Element("testsuite", name=suite_name)
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    total_time = 0.0
+    for name in names:
+        record = by_scenario.get(name)
+        module, _, test = name.rpartition("::")
+        classname = module.removesuffix(".py").replace("/", ".") if module else ""
+        duration = float(record.get("duration_s", 0.0)) if record else 0.0
+        total_time += duration
+        case = ET.SubElement(suite, "testcase", classname=classname, name=test or name, time=f"{duration:.3f}")
+        counts["tests"] += 1
+        requirements = record.get("requirements", []) if record else []
+        if requirements:
+            props = ET.SubElement(case, "properties")
+            for rid in requirements:
+                ET.SubElement(props, "property", name="requirement", value=rid)
+        verdict = record["verdict"] if record else "not-run"
+        message = str(record.get("failure") or "") if record else ""
+        detail = str(record.get("traceback") or message) if record else ""
+        if verdict == "fail":
+            counts["failures"] += 1
+            ET.SubElement(case, "failure", message=message or "failed").text = detail
+        elif verdict == "error":
+            counts["errors"] += 1
+            ET.SubElement(case, "error", message=message or "error").text = detail
+        elif verdict == "skipped":
+            counts["skipped"] += 1
+            ET.SubElement(case, "skipped", message=message or "skipped")
+        elif verdict == "not-run":
+            counts["skipped"] += 1
+            ET.SubElement(case, "skipped", message="not run (the run was interrupted)")
+    for key, value in counts.items():
+        suite.set(key, str(value))
+    suite.set("time", f"{total_time:.3f}")
+    suites = ET.Element("testsuites")
+    suites.append(suite)
+    ET.indent(suites)
+    text: bytes = ET.tostring(suites, encoding="utf-8", xml_declaration=True)
+    return text + b"\n"

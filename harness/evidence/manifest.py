@@ -1,0 +1,75 @@
+"""``manifest.sha256``: the SHA-256 of every file of a bundle, in ``sha256sum`` format.
+
+``sha256sum -c manifest.sha256`` run inside the bundle checks it too; :func:`verify_bundle` also
+notices files added since the manifest was written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.evidence.files import write_atomic
+
+MANIFEST = "manifest.sha256"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def bundle_files(root: Path) -> list[str]:
+    """Every file under ``root`` except the manifest, as sorted POSIX paths relative to it."""
+    names = []
+    for path in root.rglob("*"):
+        if path.is_file() or path.is_symlink():
+            relative = path.relative_to(root).as_posix()
+            if relative != MANIFEST:
+                names.append(relative)
+    return sorted(names)
+
+
+def write_manifest(root: Path) -> Path:
+    lines = [f"{_sha256(root / name)}  {name}\n" for name in bundle_files(root)]
+    target = root / MANIFEST
+    write_atomic(target, "".join(lines).encode("utf-8"))
+    return target
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    what: str  # "changed", "removed", "added", "missing manifest", "malformed manifest"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.what}"
+
+
+def verify_bundle(root: Path) -> list[Problem]:
+    """Every difference between the bundle on disk and its manifest (empty: untouched)."""
+    manifest = root / MANIFEST
+    if not manifest.is_file():
+        return [Problem(MANIFEST, "missing (the run did not finish, or the manifest was removed)")]
+    listed: dict[str, str] = {}
+    problems: list[Problem] = []
+    for number, line in enumerate(manifest.read_text("utf-8", errors="replace").splitlines(), 1):
+        digest, sep, name = line.partition("  ")
+        if not sep or len(digest) != 64 or not name:
+            problems.append(Problem(MANIFEST, f"malformed line {number}"))
+            continue
+        listed[name] = digest.lower()
+    for name, digest in sorted(listed.items()):
+        path = root / name
+        if not path.is_file():
+            problems.append(Problem(name, "removed"))
+        elif _sha256(path) != digest:
+            problems.append(Problem(name, "changed"))
+    for name in bundle_files(root):
+        if name not in listed:
+            problems.append(Problem(name, "added"))
+    return problems

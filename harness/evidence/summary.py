@@ -1,0 +1,110 @@
+"""Verdicts per requirement, computed from the run plan and the records written so far."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from harness.evidence.requirements import REQUIREMENTS, UPLIFT_IDS
+
+SCENARIO_VERDICTS = ("pass", "fail", "error", "skipped", "not-run")
+
+
+def requirement_verdict(scenario_verdicts: list[str]) -> str:
+    """``fail`` if any scenario failed; ``pass`` if every scenario that ran passed (at least one did,
+    none still outstanding); otherwise ``not-run``. Skipped scenarios neither pass nor fail it."""
+    if any(v in ("fail", "error") for v in scenario_verdicts):
+        return "fail"
+    ran = [v for v in scenario_verdicts if v != "skipped"]
+    if ran and all(v == "pass" for v in ran):
+        return "pass"
+    return "not-run"
+
+
+def build_requirements(
+    plan: Iterable[Mapping[str, Any]], records: Iterable[Mapping[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """The ``requirements`` section of summary.json.
+
+    Every Uplift 1.2 requirement is listed, selected or not; other ids appear when a scenario
+    names them. A scenario in the plan without a record is ``not-run``.
+    """
+    by_scenario: dict[str, Mapping[str, Any]] = {r["scenario"]: r for r in records}
+    scenarios: dict[str, list[dict[str, Any]]] = {rid: [] for rid in UPLIFT_IDS}
+    planned: dict[str, list[str]] = {p["scenario"]: list(p.get("requirements", [])) for p in plan}
+    for name, finished in by_scenario.items():
+        planned.setdefault(name, list(finished.get("requirements", [])))
+    for name, requirement_ids in planned.items():
+        record = by_scenario.get(name)
+        verdict = record["verdict"] if record else "not-run"
+        entry = {"scenario": name, "verdict": verdict, "record": record.get("file") if record else None}
+        for rid in requirement_ids:
+            scenarios.setdefault(rid, []).append(entry)
+    result: dict[str, dict[str, Any]] = {}
+    for rid in sorted(scenarios, key=_order):
+        entries = sorted(scenarios[rid], key=lambda e: e["scenario"])
+        known = REQUIREMENTS.get(rid)
+        result[rid] = {
+            "verdict": requirement_verdict([e["verdict"] for e in entries]),
+            "selected": bool(entries),
+            "title": known.title if known else "",
+            "clause": known.clause if known else "",
+            "scenarios": entries,
+        }
+    return result
+
+
+def _order(rid: str) -> tuple[int, int, str]:
+    ids = list(REQUIREMENTS)
+    return (0 if rid.startswith("U12-") else 1, ids.index(rid) if rid in ids else len(ids), rid)
+
+
+def scenario_counts(plan: Iterable[Mapping[str, Any]], records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    verdicts = {r["scenario"]: r["verdict"] for r in records}
+    names = {p["scenario"] for p in plan} | set(verdicts)
+    counts = {v: 0 for v in SCENARIO_VERDICTS}
+    for name in names:
+        counts[verdicts.get(name, "not-run")] += 1
+    counts["total"] = len(names)
+    return counts
+
+
+def throughput_figures(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Measurements that are rates (units per second or per minute), with the scenario they came from."""
+    figures = []
+    for record in records:
+        for m in record.get("measurements", []):
+            units = str(m.get("units", ""))
+            if units.endswith(("/min", "/s")):
+                figures.append({"scenario": record["scenario"], **m})
+    return sorted(figures, key=lambda f: (f["scenario"], f["name"]))
+
+
+def selected_requirements_pass(summary: Mapping[str, Any]) -> bool:
+    """True when at least one requirement was selected and every selected one passed."""
+    selected = [r for r in summary.get("requirements", {}).values() if r.get("selected")]
+    return bool(selected) and all(r["verdict"] == "pass" for r in selected)
+
+
+def format_table(summary: Mapping[str, Any]) -> str:
+    """The requirement / verdict table printed at the end of a run and by ``evidence show``."""
+    requirements: Mapping[str, Any] = summary.get("requirements", {})
+    rows: list[tuple[str, str, str, str]] = []
+    for rid, entry in requirements.items():
+        entries = entry.get("scenarios", [])
+        passes = sum(1 for e in entries if e["verdict"] == "pass")
+        shown = str(entry["verdict"]) if entry.get("selected", bool(entries)) else "not selected"
+        rows.append((rid, shown.upper(), f"{passes}/{len(entries)}", str(entry.get("title", ""))))
+    width = max([len("requirement")] + [len(r[0]) for r in rows])
+    lines = [f"{'requirement':<{width}}  {'verdict':<12}  {'passed':>7}  what"]
+    lines.append("-" * max(len(line) for line in lines + [
+        f"{r[0]:<{width}}  {r[1]:<12}  {r[2]:>7}  {r[3]}" for r in rows
+    ]))
+    for rid, shown, passed, title in rows:
+        lines.append(f"{rid:<{width}}  {shown:<12}  {passed:>7}  {title}")
+    state = "INTERRUPTED" if summary.get("interrupted") else "finished"
+    lines.append(
+        f"profile {summary.get('profile')}; started {summary.get('started')}; "
+        f"{state} {summary.get('finished') or ''}".rstrip()
+    )
+    return "\n".join(lines)
