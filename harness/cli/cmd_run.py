@@ -97,6 +97,9 @@ def run(args: argparse.Namespace) -> int:
     from harness.evidence.summary import format_table, selected_requirements_pass
 
     evidence_dir = _check(args)
+    # Worker and emulator processes import this installation, never a source tree that happens
+    # to be the current directory (which Python would otherwise put first on their path).
+    os.environ["PYTHONSAFEPATH"] = "1"
     code = pytest.main(build_pytest_args(args, evidence_dir))
     sys.stdout.flush()
     if code == pytest.ExitCode.USAGE_ERROR:

@@ -351,6 +351,10 @@ class EmulatorProcess:
         env = dict(os.environ)
         if self.env:
             env.update(self.env)
+        # The emulator must run the code this process runs: not a source tree that happens to be
+        # the current directory (-P), but the directory this process imported rigs from.
+        package_root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
         watch: list[str] = []
         if self.exit_with_parent:
             watch = ["--exit-with-parent", str(os.getpid())]
@@ -360,7 +364,7 @@ class EmulatorProcess:
                 watch.append("--parent-death-signal")
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  (closed by stop())
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "rigs.emulator", *watch, *self.args],
+            [sys.executable, "-P", "-m", "rigs.emulator", *watch, *self.args],
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             stdin=subprocess.DEVNULL,
