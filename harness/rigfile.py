@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
+from rigs.eui64 import canonical_eui64
 
 ROLES = ("PPMID", "ESME", "GSME")
 RADIO_KINDS = ("emulated", "ezsp", "znp")
 GROUP_ID = re.compile(r"^[A-Z]{2}$")
-IEEE = re.compile(r"^[0-9A-F]{16}$")
 
 
 class RigFileError(UserError):
@@ -108,10 +108,18 @@ def default_rig(name: str = "embedded") -> RigSpec:
         devices=(
             DeviceSpec(role="PPMID", ieee="0000000000000101", model="PPMID", **common),  # type: ignore[arg-type]
             DeviceSpec(
-                role="ESME", ieee="0000000000000102", model="ESME", site_id="1200023456789", **common  # type: ignore[arg-type]
+                role="ESME",
+                ieee="0000000000000102",
+                model="ESME",
+                site_id="1200023456789",
+                **common,  # type: ignore[arg-type]
             ),
             DeviceSpec(
-                role="GSME", ieee="0000000000000103", model="GSME", site_id="0007654321", **common  # type: ignore[arg-type]
+                role="GSME",
+                ieee="0000000000000103",
+                model="GSME",
+                site_id="0007654321",
+                **common,  # type: ignore[arg-type]
             ),
         ),
     )
@@ -124,7 +132,9 @@ class _Reader:
         self.source = source
 
     def fail(self, key: str, message: str) -> RigFileError:
-        return RigFileError(f"{self.source}: {key}: {message}" if key else f"{self.source}: {message}")
+        return RigFileError(
+            f"{self.source}: {key}: {message}" if key else f"{self.source}: {message}"
+        )
 
     def table(self, data: Any, key: str) -> dict[str, Any]:
         if not isinstance(data, dict):
@@ -134,9 +144,13 @@ class _Reader:
     def check_keys(self, data: Mapping[str, Any], prefix: str, allowed: tuple[str, ...]) -> None:
         for name in data:
             if name not in allowed:
-                raise self.fail(_join(prefix, name), f"unknown key (expected one of {', '.join(allowed)})")
+                raise self.fail(
+                    _join(prefix, name), f"unknown key (expected one of {', '.join(allowed)})"
+                )
 
-    def string(self, data: Mapping[str, Any], prefix: str, name: str, *, required: bool = False) -> str | None:
+    def string(
+        self, data: Mapping[str, Any], prefix: str, name: str, *, required: bool = False
+    ) -> str | None:
         key = _join(prefix, name)
         if name not in data:
             if required:
@@ -204,9 +218,13 @@ def _device(reader: _Reader, data: Any, prefix: str) -> DeviceSpec:
     if role not in ROLES:
         raise reader.fail(_join(prefix, "role"), f"must be one of {', '.join(ROLES)}")
     raw_ieee = reader.string(table, prefix, "ieee", required=True) or ""
-    ieee = raw_ieee.replace(":", "").replace("-", "").upper()
-    if not IEEE.match(ieee):
-        raise reader.fail(_join(prefix, "ieee"), "must be an EUI-64: 16 hex digits, optionally ':'-separated")
+    try:
+        ieee = canonical_eui64(raw_ieee)
+    except ValueError:
+        raise reader.fail(
+            _join(prefix, "ieee"),
+            "must be an EUI-64: 16 hex digits, optionally ':'-separated",
+        ) from None
     model = reader.string(table, prefix, "model", required=True) or ""
     serial_port = reader.string(table, prefix, "serial_port")
     if serial_port is not None and not serial_port.strip():
@@ -219,7 +237,9 @@ def _device(reader: _Reader, data: Any, prefix: str) -> DeviceSpec:
         if role == "PPMID":
             raise reader.fail(_join(prefix, "site_id"), "a PPMID has no MPAN/MPRN")
         if not site_id.isdigit() or not 1 <= len(site_id) <= 13:
-            raise reader.fail(_join(prefix, "site_id"), "must be 1 to 13 digits (MPRN or MPAN core)")
+            raise reader.fail(
+                _join(prefix, "site_id"), "must be 1 to 13 digits (MPRN or MPAN core)"
+            )
     status_text = reader.string(table, prefix, "migration_status") or MigrationStatus.ACTIVE.value
     try:
         status = MigrationStatus(status_text)
@@ -259,13 +279,16 @@ def _rig(reader: _Reader, data: Mapping[str, Any], prefix: str, default_name: st
     for index, device in enumerate(devices):
         if device.ieee in seen:
             raise reader.fail(
-                f"{devices_key}[{index}].ieee", f"{device.ieee} repeats {devices_key}[{seen[device.ieee]}]"
+                f"{devices_key}[{index}].ieee",
+                f"{device.ieee} repeats {devices_key}[{seen[device.ieee]}]",
             )
         seen[device.ieee] = index
     return RigSpec(name=name, radio=radio, devices=devices)
 
 
-def parse_rigfile(data: Mapping[str, Any], source: str = "rig.toml", path: Path | None = None) -> RigFile:
+def parse_rigfile(
+    data: Mapping[str, Any], source: str = "rig.toml", path: Path | None = None
+) -> RigFile:
     """Validate the parsed TOML of a rig file."""
     reader = _Reader(source)
     lock_dir_text = reader.string(data, "", "lock_dir")
@@ -284,7 +307,9 @@ def parse_rigfile(data: Mapping[str, Any], source: str = "rig.toml", path: Path 
         names: dict[str, int] = {}
         for index, rig in enumerate(rigs):
             if rig.name in names:
-                raise reader.fail(f"rigs[{index}].name", f"{rig.name!r} repeats rigs[{names[rig.name]}]")
+                raise reader.fail(
+                    f"rigs[{index}].name", f"{rig.name!r} repeats rigs[{names[rig.name]}]"
+                )
             names[rig.name] = index
     else:
         single = {k: v for k, v in data.items() if k != "lock_dir"}

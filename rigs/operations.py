@@ -108,6 +108,15 @@ class PinVerification:
 
 
 @dataclass(frozen=True)
+class PinStatus:
+    """The device's engineering menu PIN state, read without spending an attempt."""
+
+    is_default: bool | None  # None where the device cannot say whether its PIN is a default
+    locked: bool
+    attempts_left: int  # wrong verifications the device still allows before it locks
+
+
+@dataclass(frozen=True)
 class DeviceIdentity:
     ieee: str  # EUI-64 as 16 upper-case hex digits, no separators
     role: DeviceRole
@@ -139,7 +148,9 @@ class RigOperations(Protocol):
         """Send an OTA image to the device, which holds it without running it."""
         ...
 
-    async def read_firmware_version(self, ieee: str, *, timeout: float = 10.0) -> FirmwareVersion: ...
+    async def read_firmware_version(
+        self, ieee: str, *, timeout: float = 10.0
+    ) -> FirmwareVersion: ...
 
     async def read_held_image(self, ieee: str, *, timeout: float = 10.0) -> HeldImage | None: ...
 
@@ -153,9 +164,15 @@ class RigOperations(Protocol):
 
     async def read_site_id(self, ieee: str, *, timeout: float = 10.0) -> str: ...
 
-    async def verify_pin(self, ieee: str, pin: str, *, timeout: float = 10.0) -> PinVerification: ...
+    async def verify_pin(
+        self, ieee: str, pin: str, *, timeout: float = 10.0
+    ) -> PinVerification: ...
 
     async def pin_is_default(self, ieee: str, *, timeout: float = 10.0) -> bool: ...
+
+    async def read_pin_status(self, ieee: str, *, timeout: float = 10.0) -> PinStatus:
+        """How many PIN attempts are left and whether the menu is locked; costs no attempt."""
+        ...
 
     async def set_pin(self, ieee: str, new_pin: str, *, timeout: float = 10.0) -> None:
         """Privileged PIN change, as the SMSO configuration tool makes it."""

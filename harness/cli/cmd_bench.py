@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from harness.errors import UserError
+from rigs.eui64 import canonical_eui64
 
 ROLES = ("PPMID", "ESME", "GSME")
 
@@ -119,9 +120,16 @@ def run_codecs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _device_eui64(text: str) -> str:
+    try:
+        return canonical_eui64(text)
+    except ValueError:
+        raise UserError(f"--device {text[:40]}: not an EUI-64 (16 hex digits)") from None
+
+
 def _pick(devices: list[dict[str, Any]], args: argparse.Namespace) -> str:
     if args.device:
-        wanted: str = args.device.replace(":", "").upper()
+        wanted = _device_eui64(args.device)
         if not any(d["ieee"] == wanted for d in devices):
             raise UserError(f"--device {args.device}: not among the rig's devices")
         return wanted
@@ -163,7 +171,7 @@ async def _ota(args: argparse.Namespace) -> int:
             return
         if not args.device:
             raise UserError("--radio needs --device EUI64 (the device to send to)")
-        ieee = args.device.replace(":", "").upper()
+        ieee = _device_eui64(args.device)
         rig = await ZigbeeRig.open(ZigbeeRigConfig(path=args.radio, block_size=args.block_size))
         try:
             await rig.permit_join(60)

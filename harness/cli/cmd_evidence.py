@@ -60,7 +60,9 @@ def run_show(args: argparse.Namespace) -> int:
     if counts:
         print("scenarios: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     for figure in summary.get("throughput", []):
-        print(f"throughput: {figure['scenario']}: {figure['name']} = {figure['value']} {figure['units']}")
+        print(
+            f"throughput: {figure['scenario']}: {figure['name']} = {figure['value']} {figure['units']}"
+        )
     manifest = root / "manifest.sha256"
     print(f"manifest: {'present' if manifest.is_file() else 'missing (run interrupted?)'}")
     return 0

@@ -11,7 +11,9 @@ from harness import __version__
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("info", help="show version and the fastpath implementation in use")
+    parser = subparsers.add_parser(
+        "info", help="show version and the fastpath implementation in use"
+    )
     parser.add_argument("--json", action="store_true", help="print as one JSON object")
     parser.set_defaults(func=run)
 

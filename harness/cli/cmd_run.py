@@ -25,17 +25,29 @@ def register(subparsers: Any) -> None:
         description="Run the packaged SMETS1 Uplift 1.2 suite and write an evidence bundle. "
         "Exit 0 only when every selected requirement passes.",
     )
-    parser.add_argument("--rig", metavar="FILE", help="rig file (TOML); default: the embedded emulated rig")
     parser.add_argument(
-        "--profile", choices=PROFILES, default="uplift-1.2",
+        "--rig", metavar="FILE", help="rig file (TOML); default: the embedded emulated rig"
+    )
+    parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default="uplift-1.2",
         help="behaviour profile of the DCC-side model (default uplift-1.2; baseline is the negative control)",
     )
     parser.add_argument(
-        "--evidence", metavar="DIR", help="evidence bundle directory (default ./evidence/<UTC timestamp>)"
+        "--evidence",
+        metavar="DIR",
+        help="evidence bundle directory (default ./evidence/<UTC timestamp>)",
     )
-    parser.add_argument("-k", metavar="EXPR", dest="keyword", help="only scenarios matching EXPR (pytest -k)")
     parser.add_argument(
-        "-n", metavar="N", dest="workers", type=int, default=0,
+        "-k", metavar="EXPR", dest="keyword", help="only scenarios matching EXPR (pytest -k)"
+    )
+    parser.add_argument(
+        "-n",
+        metavar="N",
+        dest="workers",
+        type=int,
+        default=0,
         help="spread the suite over N rigs (pytest-xdist); one rig per worker",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="one character per scenario")
@@ -48,16 +60,24 @@ def build_pytest_args(args: argparse.Namespace, evidence_dir: Path) -> list[str]
 
     pytest_args = [
         str(SUITE_DIR),
-        "--rootdir", str(SUITE_DIR),
-        "-c", os.devnull,  # the suite brings its own settings; ignore any project's pytest config
-        "-p", "no:cacheprovider",
-        "-p", "no:benchmark",  # test-only plugins of this project have no part in the suite
-        "-p", "no:asyncio",
+        "--rootdir",
+        str(SUITE_DIR),
+        "-c",
+        os.devnull,  # the suite brings its own settings; ignore any project's pytest config
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:benchmark",  # test-only plugins of this project have no part in the suite
+        "-p",
+        "no:asyncio",
         *plugin_args(),
-        "--profile", args.profile,
-        "--evidence", str(evidence_dir),
+        "--profile",
+        args.profile,
+        "--evidence",
+        str(evidence_dir),
         f"--timeout={PER_SCENARIO_TIMEOUT_S}",
-        "-o", "console_output_style=count",
+        "-o",
+        "console_output_style=count",
         "-rfE",
         "--tb=short",
         "-q" if args.quiet else "-v",
@@ -105,11 +125,16 @@ def run(args: argparse.Namespace) -> int:
     if code == pytest.ExitCode.USAGE_ERROR:
         return 2
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
-        raise UserError("no scenarios selected" + (f" by -k {args.keyword}" if args.keyword else ""))
+        raise UserError(
+            "no scenarios selected" + (f" by -k {args.keyword}" if args.keyword else "")
+        )
     try:
         summary = EvidenceBundle.open(evidence_dir).read_summary()
     except UserError:
-        print(f"smets1-hil: no evidence summary was written (pytest exit code {int(code)})", file=sys.stderr)
+        print(
+            f"smets1-hil: no evidence summary was written (pytest exit code {int(code)})",
+            file=sys.stderr,
+        )
         return int(code) or 1
     print()
     print(format_table(summary))

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.configtool.pin import Pin
-from harness.configtool.records import ChangeStatus, OldPinDefault, PinAction, canonical_eui64
-from harness.errors import UserError
+from harness.configtool.records import ChangeStatus, OldPinDefault, PinAction
+from harness.csv_input import read_csv
+from harness.errors import FileLineError
 from harness.migration import PROFILES
+from rigs.eui64 import canonical_eui64
 
 COLUMNS: tuple[str, ...] = (
     "change_id",
@@ -35,14 +37,8 @@ COLUMNS: tuple[str, ...] = (
 FILE_MODE = 0o600
 
 
-class ChangesFileError(UserError):
+class ChangesFileError(FileLineError):
     """A changes file that cannot be read; names the file and the line."""
-
-    def __init__(self, path: Path, line: int | None, message: str) -> None:
-        where = f"{path}" if line is None else f"{path}:{line}"
-        super().__init__(f"{where}: {message}")
-        self.path = path
-        self.line = line
 
 
 @dataclass(frozen=True)
@@ -113,30 +109,11 @@ def parse_timestamp(text: str) -> dt.datetime:
 def read_changes(path: Path | str) -> list[ChangeRecord]:
     """Every row of a changes file, checked; raises :class:`ChangesFileError` at the first bad line."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ChangesFileError(path, None, f"cannot read: {exc.__class__.__name__}") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ChangesFileError(path, 1, "empty file (no header)") from None
-    except csv.Error as exc:
-        raise ChangesFileError(path, 1, f"malformed CSV: {exc}") from None
+    header, rows = read_csv(path, ChangesFileError)
     if tuple(header) != COLUMNS:
         raise ChangesFileError(path, 1, f"header must be: {','.join(COLUMNS)}")
     records: list[ChangeRecord] = []
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise ChangesFileError(path, reader.line_num, f"malformed CSV: {exc}") from None
-        line = reader.line_num
-        if not row:
-            continue
+    for line, row in rows:
         if len(row) != len(COLUMNS):
             raise ChangesFileError(path, line, f"expected {len(COLUMNS)} fields, found {len(row)}")
         records.append(_parse_row(path, line, dict(zip(COLUMNS, row, strict=True))))

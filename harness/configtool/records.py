@@ -1,19 +1,8 @@
-"""Shared vocabulary of the configuration tool's records: EUI-64s and what happened to a PIN."""
+"""Shared vocabulary of the configuration tool's records: what happened to a PIN."""
 
 from __future__ import annotations
 
 import enum
-import re
-
-_EUI64 = re.compile(r"[0-9A-Fa-f]{16}")
-_EUI64_SEPARATED = re.compile(r"[0-9A-Fa-f]{2}(?:([:-])[0-9A-Fa-f]{2})(?:\1[0-9A-Fa-f]{2}){6}")
-
-
-def canonical_eui64(text: str) -> str:
-    """16 upper-case hex digits; accepts the bare form or pairs separated by ':' or '-'."""
-    if _EUI64.fullmatch(text) or _EUI64_SEPARATED.fullmatch(text):
-        return text.replace(":", "").replace("-", "").upper()
-    raise ValueError(f"not an EUI-64: {text[:40]!r}")
 
 
 class OldPinDefault(str, enum.Enum):

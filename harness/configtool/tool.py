@@ -7,8 +7,9 @@ Two behaviour profiles:
   overwrote.
 - ``uplift-1.2``: the PIN is replaced only where it is a default; a non-default PIN is left
   untouched; a default PIN never survives. Whether the PIN is a default is asked of the device
-  first; where the device cannot answer, the default candidates are verified, never spending the
-  device's last wrong attempt (see :meth:`ConfigurationTool.check_default`).
+  first; where the device cannot answer, it is asked how many PIN attempts are left and the default
+  candidates are verified, never spending the device's last wrong attempt; a device that cannot
+  say how many are left is not verified at all (see :meth:`ConfigurationTool.check_default`).
 
 Every decision goes to the audit log (no PIN values); every new PIN goes to the changes file only.
 """
@@ -28,9 +29,9 @@ from harness.configtool.records import (
     Determination,
     OldPinDefault,
     PinAction,
-    canonical_eui64,
 )
 from harness.migration import BASELINE, PROFILES, UPLIFT_1_2
+from rigs.eui64 import canonical_eui64
 from rigs.operations import DeviceTimeout, PinCheck, RigError, RigOperations
 
 log = logging.getLogger(__name__)
@@ -193,19 +194,39 @@ class ConfigurationTool:
     async def check_default(self, ieee: str) -> DefaultCheck:
         """Is the device's PIN a default? Asks the device; failing that, verifies candidates.
 
-        Verification never makes more than ``max_wrong_attempts`` wrong attempts, and once the
-        device has said how many attempts are left it stops while one is still left; it stops at
-        once if the device reports itself locked. A correct verification resets the device's count.
+        Before any verification the device's PIN status says how many attempts are left; where it
+        cannot be read, nothing is verified (the answer is unknown). Verification never makes more
+        than ``max_wrong_attempts`` wrong attempts and always leaves the device at least one; it
+        does not start on a locked device. A correct verification resets the device's count.
         """
         queried = await self._query_default(ieee)
         if queried.determined_by is Determination.DEVICE_QUERY:
             return queried
+        try:
+            status = await self.rig.read_pin_status(ieee, timeout=self.timeout)
+        except RigError as exc:
+            return DefaultCheck(
+                OldPinDefault.UNKNOWN,
+                Determination.NONE,
+                note=f"{queried.note}; PIN status not readable, so not verifying: {exc}",
+            )
+        if status.is_default is not None:
+            answer = OldPinDefault.YES if status.is_default else OldPinDefault.NO
+            return DefaultCheck(
+                answer, Determination.DEVICE_QUERY, attempts_left=status.attempts_left
+            )
+        if status.locked or status.attempts_left <= 0:
+            return DefaultCheck(
+                OldPinDefault.UNKNOWN,
+                Determination.NONE,
+                attempts_left=status.attempts_left,
+                locked=True,
+                note="the device reports its engineering menu locked",
+            )
         spent = 0
-        left: int | None = None
+        left = status.attempts_left
         for candidate in self.policy.defaults:
-            allowed = self.max_wrong_attempts - spent
-            if left is not None:
-                allowed = min(allowed, left - 1)
+            allowed = min(self.max_wrong_attempts - spent, left - 1)
             if allowed <= 0:
                 return DefaultCheck(
                     OldPinDefault.UNKNOWN,

@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from harness.duis.errors import DuisError
+from rigs.eui64 import canonical_eui64
 
 COUNTER_MAX = 2**64 - 1
-_HEX16 = re.compile(r"[0-9A-Fa-f]{16}")
 
 
 def normalise_eui64(value: str, *, field: str = "EUI-64") -> str:
     """Return the DUIS form ``00-DB-12-34-56-78-90-A0`` of an EUI-64.
 
-    Accepts hyphens, colons or no separators, any case.
+    Accepts the forms :func:`rigs.eui64.canonical_eui64` accepts (bare, or pairs separated by
+    hyphens or by colons), any case, with surrounding white space.
     """
-    compact = re.sub(r"[-:]", "", value.strip())
-    if not _HEX16.fullmatch(compact):
-        raise DuisError(f"{value!r} is not an EUI-64 (16 hex digits)", field=field)
-    compact = compact.upper()
+    compact = compact_eui64(value, field=field)
     return "-".join(compact[i : i + 2] for i in range(0, 16, 2))
 
 
 def compact_eui64(value: str, *, field: str = "EUI-64") -> str:
     """The rig form of an EUI-64: 16 upper-case hex digits, no separators."""
-    return normalise_eui64(value, field=field).replace("-", "")
+    try:
+        return canonical_eui64(value.strip())
+    except ValueError:
+        raise DuisError(f"{value!r} is not an EUI-64 (16 hex digits)", field=field) from None
 
 
 @dataclass(frozen=True)

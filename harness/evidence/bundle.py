@@ -57,7 +57,9 @@ def default_bundle_dir(base: Path = Path("evidence")) -> Path:
 
 def record_filename(scenario: str) -> str:
     """A stable, filesystem-safe name for a scenario's record (unique through a short hash)."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", scenario.rpartition("::")[2] or scenario).strip("_")[:80]
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", scenario.rpartition("::")[2] or scenario).strip("_")[
+        :80
+    ]
     digest = hashlib.sha256(scenario.encode("utf-8")).hexdigest()[:10]
     return f"{slug}--{digest}"
 
@@ -179,7 +181,11 @@ class EvidenceBundle:
     ) -> dict[str, Any]:
         """Write the final summary, junit.xml, report.html and, last, the manifest."""
         summary = self.write_summary(
-            profile=profile, started=started, finished=utc_now(), interrupted=interrupted, extra=extra
+            profile=profile,
+            started=started,
+            finished=utc_now(),
+            interrupted=interrupted,
+            extra=extra,
         )
         plan = self.read_plan()
         records = self.read_records()

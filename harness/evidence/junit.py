@@ -21,7 +21,9 @@ def render_junit(
         classname = module.removesuffix(".py").replace("/", ".") if module else ""
         duration = float(record.get("duration_s", 0.0)) if record else 0.0
         total_time += duration
-        case = ET.SubElement(suite, "testcase", classname=classname, name=test or name, time=f"{duration:.3f}")
+        case = ET.SubElement(
+            suite, "testcase", classname=classname, name=test or name, time=f"{duration:.3f}"
+        )
         counts["tests"] += 1
         requirements = record.get("requirements", []) if record else []
         if requirements:

@@ -78,7 +78,9 @@ class ScenarioEvidence:
         """Record a device's firmware before and after the scenario acted on it."""
         self.firmware.append({"device": device, "before": plain(before), "after": plain(after)})
 
-    def duis_exchange(self, service_request: str, request_xml: str, response_xml: str | None) -> None:
+    def duis_exchange(
+        self, service_request: str, request_xml: str, response_xml: str | None
+    ) -> None:
         """Record one DUIS request and the response it got (XML text)."""
         self.duis.append(
             {

@@ -22,7 +22,9 @@ class SecretFilter:
     def add(self, value: str) -> None:
         if value and value not in self._values:
             self._values.add(value)
-            alternatives = "|".join(re.escape(v) for v in sorted(self._values, key=len, reverse=True))
+            alternatives = "|".join(
+                re.escape(v) for v in sorted(self._values, key=len, reverse=True)
+            )
             self._pattern = re.compile(rf"(?<![0-9A-Za-z])(?:{alternatives})(?![0-9A-Za-z])")
 
     def __len__(self) -> int:

@@ -24,7 +24,9 @@ def _cell(text: Any, cls: str = "") -> str:
 
 
 def render_report(
-    summary: Mapping[str, Any], records: Iterable[Mapping[str, Any]], throughput: Iterable[Mapping[str, Any]]
+    summary: Mapping[str, Any],
+    records: Iterable[Mapping[str, Any]],
+    throughput: Iterable[Mapping[str, Any]],
 ) -> str:
     records = list(records)
     parts = [
@@ -46,16 +48,22 @@ def render_report(
         parts.append(f"<p>Rigs: {escape(', '.join(str(r) for r in rigs))}</p>")
 
     parts.append("<h2>Traceability matrix</h2>")
-    parts.append("<table><tr><th>requirement</th><th>clause</th><th>verdict</th><th>scenario</th>"
-                 "<th>scenario verdict</th></tr>")
+    parts.append(
+        "<table><tr><th>requirement</th><th>clause</th><th>verdict</th><th>scenario</th>"
+        "<th>scenario verdict</th></tr>"
+    )
     for rid, entry in summary.get("requirements", {}).items():
-        scenarios = entry.get("scenarios", []) or [{"scenario": "(none selected)", "verdict": "not-run"}]
+        scenarios = entry.get("scenarios", []) or [
+            {"scenario": "(none selected)", "verdict": "not-run"}
+        ]
         verdict = entry.get("verdict", "not-run")
         for index, scenario in enumerate(scenarios):
             parts.append("<tr>")
             if index == 0:
                 span = f' rowspan="{len(scenarios)}"'
-                parts.append(f"<td{span}><b>{escape(rid)}</b><br>{escape(str(entry.get('title', '')))}</td>")
+                parts.append(
+                    f"<td{span}><b>{escape(rid)}</b><br>{escape(str(entry.get('title', '')))}</td>"
+                )
                 parts.append(f"<td{span}>{escape(str(entry.get('clause', '')))}</td>")
                 parts.append(f'<td{span} class="{escape(verdict)}">{escape(verdict)}</td>')
             parts.append(f"<td><code>{escape(str(scenario['scenario']))}</code></td>")
@@ -65,17 +73,30 @@ def render_report(
 
     counts = summary.get("scenarios", {})
     if counts:
-        parts.append("<h2>Scenarios</h2><p>" + escape(", ".join(f"{k}: {v}" for k, v in counts.items())) + "</p>")
+        parts.append(
+            "<h2>Scenarios</h2><p>"
+            + escape(", ".join(f"{k}: {v}" for k, v in counts.items()))
+            + "</p>"
+        )
 
     throughput = list(throughput)
     parts.append("<h2>Throughput</h2>")
     if throughput:
-        parts.append("<table><tr><th>scenario</th><th>measurement</th><th>value</th><th>units</th>"
-                     "<th>limits</th><th>outcome</th></tr>")
+        parts.append(
+            "<table><tr><th>scenario</th><th>measurement</th><th>value</th><th>units</th>"
+            "<th>limits</th><th>outcome</th></tr>"
+        )
         for figure in throughput:
-            parts.append("<tr>" + _cell(figure["scenario"]) + _cell(figure["name"]) + _cell(figure["value"])
-                         + _cell(figure.get("units", "")) + _cell(_limits(figure.get("validator")))
-                         + _cell(figure.get("outcome", ""), str(figure.get("outcome", ""))) + "</tr>")
+            parts.append(
+                "<tr>"
+                + _cell(figure["scenario"])
+                + _cell(figure["name"])
+                + _cell(figure["value"])
+                + _cell(figure.get("units", ""))
+                + _cell(_limits(figure.get("validator")))
+                + _cell(figure.get("outcome", ""), str(figure.get("outcome", "")))
+                + "</tr>"
+            )
         parts.append("</table>")
     else:
         parts.append("<p>No throughput figures were recorded.</p>")
@@ -83,21 +104,36 @@ def render_report(
     parts.append("<h2>Records</h2>")
     for record in sorted(records, key=lambda r: str(r["scenario"])):
         verdict = str(record.get("verdict"))
-        parts.append(f'<h3 class="{escape(verdict)}">{escape(str(record["scenario"]))}: {escape(verdict)}</h3>')
-        parts.append(f"<p>Requirements: {escape(', '.join(record.get('requirements', [])) or '-')}; "
-                     f"file <code>{escape(str(record.get('file', '')))}</code>; "
-                     f"{escape(str(record.get('duration_s', '')))} s</p>")
+        parts.append(
+            f'<h3 class="{escape(verdict)}">{escape(str(record["scenario"]))}: {escape(verdict)}</h3>'
+        )
+        parts.append(
+            f"<p>Requirements: {escape(', '.join(record.get('requirements', [])) or '-')}; "
+            f"file <code>{escape(str(record.get('file', '')))}</code>; "
+            f"{escape(str(record.get('duration_s', '')))} s</p>"
+        )
         measurements = record.get("measurements", [])
         if measurements:
-            parts.append("<table><tr><th>measurement</th><th>value</th><th>units</th><th>limits</th>"
-                         "<th>outcome</th></tr>")
+            parts.append(
+                "<table><tr><th>measurement</th><th>value</th><th>units</th><th>limits</th>"
+                "<th>outcome</th></tr>"
+            )
             for m in measurements:
-                parts.append("<tr>" + _cell(m["name"]) + _cell(m["value"]) + _cell(m.get("units", ""))
-                             + _cell(_limits(m.get("validator"))) + _cell(m["outcome"], m["outcome"]) + "</tr>")
+                parts.append(
+                    "<tr>"
+                    + _cell(m["name"])
+                    + _cell(m["value"])
+                    + _cell(m.get("units", ""))
+                    + _cell(_limits(m.get("validator")))
+                    + _cell(m["outcome"], m["outcome"])
+                    + "</tr>"
+                )
             parts.append("</table>")
         for fw in record.get("firmware", []):
-            parts.append(f"<p>Firmware of {escape(str(fw.get('device')))}: {escape(str(fw.get('before')))} "
-                         f"&rarr; {escape(str(fw.get('after')))}</p>")
+            parts.append(
+                f"<p>Firmware of {escape(str(fw.get('device')))}: {escape(str(fw.get('before')))} "
+                f"&rarr; {escape(str(fw.get('after')))}</p>"
+            )
         if record.get("failure"):
             parts.append(f"<pre>{escape(str(record['failure']))}</pre>")
     parts.append("</body></html>")

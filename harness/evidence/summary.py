@@ -37,7 +37,11 @@ def build_requirements(
     for name, requirement_ids in planned.items():
         record = by_scenario.get(name)
         verdict = record["verdict"] if record else "not-run"
-        entry = {"scenario": name, "verdict": verdict, "record": record.get("file") if record else None}
+        entry = {
+            "scenario": name,
+            "verdict": verdict,
+            "record": record.get("file") if record else None,
+        }
         for rid in requirement_ids:
             scenarios.setdefault(rid, []).append(entry)
     result: dict[str, dict[str, Any]] = {}
@@ -59,7 +63,9 @@ def _order(rid: str) -> tuple[int, int, str]:
     return (0 if rid.startswith("U12-") else 1, ids.index(rid) if rid in ids else len(ids), rid)
 
 
-def scenario_counts(plan: Iterable[Mapping[str, Any]], records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+def scenario_counts(
+    plan: Iterable[Mapping[str, Any]], records: Iterable[Mapping[str, Any]]
+) -> dict[str, int]:
     verdicts = {r["scenario"]: r["verdict"] for r in records}
     names = {p["scenario"] for p in plan} | set(verdicts)
     counts = {v: 0 for v in SCENARIO_VERDICTS}
@@ -97,9 +103,13 @@ def format_table(summary: Mapping[str, Any]) -> str:
         rows.append((rid, shown.upper(), f"{passes}/{len(entries)}", str(entry.get("title", ""))))
     width = max([len("requirement")] + [len(r[0]) for r in rows])
     lines = [f"{'requirement':<{width}}  {'verdict':<12}  {'passed':>7}  what"]
-    lines.append("-" * max(len(line) for line in lines + [
-        f"{r[0]:<{width}}  {r[1]:<12}  {r[2]:>7}  {r[3]}" for r in rows
-    ]))
+    lines.append(
+        "-"
+        * max(
+            len(line)
+            for line in lines + [f"{r[0]:<{width}}  {r[1]:<12}  {r[2]:>7}  {r[3]}" for r in rows]
+        )
+    )
     for rid, shown, passed, title in rows:
         lines.append(f"{rid:<{width}}  {shown:<12}  {passed:>7}  {title}")
     state = "INTERRUPTED" if summary.get("interrupted") else "finished"

@@ -7,17 +7,16 @@ Documented in ``docs/pin-report.md``.
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.configtool.records import canonical_eui64
-from harness.errors import UserError
+from harness.csv_input import read_csv
+from harness.errors import FileLineError
 from harness.migration import DEFAULT_RULES
+from rigs.eui64 import canonical_eui64
 
 COLUMNS: tuple[str, ...] = (
     "installation_id",
@@ -31,14 +30,8 @@ SUPPLIER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 """A supplier id becomes a file name, so it is restricted to letters, digits, '_' and '-'."""
 
 
-class InventoryError(UserError):
+class InventoryError(FileLineError):
     """An inventory that cannot be used; names the file and the line."""
-
-    def __init__(self, path: Path, line: int | None, message: str) -> None:
-        where = f"{path}" if line is None else f"{path}:{line}"
-        super().__init__(f"{where}: {message}")
-        self.path = path
-        self.line = line
 
 
 class MigrationList(str, enum.Enum):
@@ -62,17 +55,8 @@ def read_inventory(
 ) -> list[Installation]:
     """Every installation, checked; raises :class:`InventoryError` at the first bad line."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InventoryError(path, None, f"cannot read: {exc.__class__.__name__}") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [name.strip() for name in next(reader)]
-    except StopIteration:
-        raise InventoryError(path, 1, "empty file (no header)") from None
-    except csv.Error as exc:
-        raise InventoryError(path, 1, f"malformed CSV: {exc}") from None
+    first_row, rows = read_csv(path, InventoryError, encoding="utf-8-sig")
+    header = [name.strip() for name in first_row]
     missing = [name for name in COLUMNS if name not in header]
     if missing:
         raise InventoryError(path, 1, f"missing column(s): {', '.join(missing)}")
@@ -83,15 +67,8 @@ def read_inventory(
     installations: list[Installation] = []
     seen_ids: dict[str, int] = {}
     seen_devices: dict[str, int] = {}
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise InventoryError(path, reader.line_num, f"malformed CSV: {exc}") from None
-        line = reader.line_num
-        if not row or all(not cell.strip() for cell in row):
+    for line, row in rows:
+        if all(not cell.strip() for cell in row):
             continue
         if len(row) != len(header):
             raise InventoryError(path, line, f"expected {len(header)} fields, found {len(row)}")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from harness.configtool.changes import read_changes
 from harness.errors import UserError
+from harness.evidence.files import fsync_dir
 from harness.pin_report.inventory import Installation, MigrationList, read_inventory
 from harness.pin_report.selection import ReportEntry, select_entries
 from harness.working_days import DEFAULT_CALENDAR, WorkingDayCalendar
@@ -205,14 +206,6 @@ def _write_private(path: Path, data: bytes) -> dict[str, object]:
     return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _check_replaceable(out: Path, force: bool) -> None:
     if not out.exists() and not out.is_symlink():
         return
@@ -261,12 +254,12 @@ def write_report(
             if progress is not None:
                 progress(f"{supplier}: {len(entries)} installation(s)")
         _write_private(staging / MANIFEST, _manifest(report, files, clock()))
-        _fsync_dir(staging)
+        fsync_dir(staging)
         _swap_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _fsync_dir(out.parent)
+    fsync_dir(out.parent)
     return out / MANIFEST
 
 

@@ -78,7 +78,9 @@ def bring_up(spec: RigSpec, trace: Path | None = None) -> StartedRig:
             workdir = Path(tempfile.mkdtemp(prefix="smets1-hil-rig-"))
             device_file = workdir / "devices.toml"
             device_file.write_text(emulator_device_file(spec), encoding="utf-8")
-            emulator = EmulatorProcess(["--device-file", str(device_file)], start_timeout=START_TIMEOUT_S)
+            emulator = EmulatorProcess(
+                ["--device-file", str(device_file)], start_timeout=START_TIMEOUT_S
+            )
             emulator.start()
             started._closers.append(lambda: _stop_emulator(emulator, workdir))
             radio_path = emulator.radio

@@ -29,7 +29,9 @@ class ConfigurationRun:
 
 
 class ConfigurationToolSession:
-    def __init__(self, rig: HilRig, profile: str, workdir: Path, evidence: ScenarioEvidence) -> None:
+    def __init__(
+        self, rig: HilRig, profile: str, workdir: Path, evidence: ScenarioEvidence
+    ) -> None:
         from harness.configtool import DEFAULT_PIN_VALUES
 
         self.rig = rig

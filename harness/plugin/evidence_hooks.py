@@ -85,7 +85,9 @@ class RecordWriter:
             "duration_s": round(sum(r.duration for r in reports.values()), 3),
             "verdict": verdict,
             "failure": state.secrets.scrub(failure[:FAILURE_TEXT_LIMIT]) if failure else None,
-            "traceback": state.secrets.scrub(traceback[-FAILURE_TEXT_LIMIT:]) if traceback else None,
+            "traceback": state.secrets.scrub(traceback[-FAILURE_TEXT_LIMIT:])
+            if traceback
+            else None,
         }
         if state.radio_trace_file and "rig" in getattr(item, "fixturenames", ()):
             record["radio_trace"] = {
@@ -107,15 +109,21 @@ class BundleController:
         assert state.bundle is not None
         self.bundle = state.bundle
         self.bundle.write_summary(
-            profile=state.profile, started=state.started, finished=None, interrupted=True,
+            profile=state.profile,
+            started=state.started,
+            finished=None,
+            interrupted=True,
             extra=bundle_extra(state),
         )
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "teardown":
             self.bundle.write_summary(
-                profile=self.state.profile, started=self.state.started, finished=None,
-                interrupted=True, extra=bundle_extra(self.state),
+                profile=self.state.profile,
+                started=self.state.started,
+                finished=None,
+                interrupted=True,
+                extra=bundle_extra(self.state),
             )
 
     @pytest.hookimpl(trylast=True)

@@ -56,7 +56,9 @@ def rig_spec(hil_run: RunState) -> Iterator[RigSpec]:
     """The rig this process runs against: leased from the rig file's pool (one per xdist worker)
     and held until the session ends, or the embedded default when there is no rig file."""
     if hil_run.rigfile is None:
-        yield default_rig(name="embedded" if hil_run.worker_id == "main" else f"embedded-{hil_run.worker_id}")
+        yield default_rig(
+            name="embedded" if hil_run.worker_id == "main" else f"embedded-{hil_run.worker_id}"
+        )
         return
     try:
         lease = lease_rig(hil_run.rigfile, preferred=_worker_index(hil_run.worker_id))

@@ -76,5 +76,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     state = run_state(session.config)
     if state.bundle is None or (state.controller and state.workers):
         return
-    plan = [{"scenario": item.nodeid, "requirements": requirement_ids(item)} for item in session.items]
+    plan = [
+        {"scenario": item.nodeid, "requirements": requirement_ids(item)} for item in session.items
+    ]
     state.bundle.write_plan(plan)

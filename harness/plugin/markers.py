@@ -31,7 +31,9 @@ def check_requirement_marks(items: list[pytest.Item]) -> None:
     for item in items:
         for mark in item.iter_markers(MARKER):
             if not mark.args or mark.kwargs:
-                raise pytest.UsageError(f"{item.nodeid}: requirement(...) takes one or more id strings")
+                raise pytest.UsageError(
+                    f"{item.nodeid}: requirement(...) takes one or more id strings"
+                )
             for value in mark.args:
                 if not isinstance(value, str) or value not in REQUIREMENTS:
                     raise pytest.UsageError(

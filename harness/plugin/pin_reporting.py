@@ -13,16 +13,8 @@ import io
 from pathlib import Path
 
 from harness.evidence.recorder import ScenarioEvidence
+from harness.pin_report import INVENTORY_COLUMNS
 from harness.plugin.rig import HilDevice
-
-INVENTORY_COLUMNS = (
-    "installation_id",
-    "device_eui64",
-    "installing_supplier",
-    "responsible_supplier",
-    "status",
-    "group_id",
-)
 
 
 class PinReportService:

@@ -68,7 +68,10 @@ class HilRig:
             )
         return {
             "name": self.spec.name,
-            "radio": {"kind": self.spec.radio.kind, "path": self.where.get("radio", self.spec.radio.path)},
+            "radio": {
+                "kind": self.spec.radio.kind,
+                "path": self.where.get("radio", self.spec.radio.path),
+            },
             "devices": devices,
         }
 
@@ -99,7 +102,9 @@ class HilDevice:
         return self.rig.run(self.rig.ops.read_held_image(self.ieee))
 
     def distribute(self, image: bytes, timeout: float = 600.0) -> TransferResult:
-        return self.rig.run(self.rig.ops.distribute_image(self.ieee, image, timeout=timeout), timeout + 30)
+        return self.rig.run(
+            self.rig.ops.distribute_image(self.ieee, image, timeout=timeout), timeout + 30
+        )
 
     def activate(self, at: dt.datetime | None = None) -> ActivationResult:
         return self.rig.run(self.rig.ops.activate(self.ieee, at))

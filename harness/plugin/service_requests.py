@@ -81,9 +81,14 @@ class ServiceRequests:
             for device in self.rig.spec.devices:
                 identity = self.rig.identities[device.ieee]
                 model = DeviceModel(
-                    identity.manufacturer_code, identity.image_type, identity.hardware_version, identity.model
+                    identity.manufacturer_code,
+                    identity.image_type,
+                    identity.hardware_version,
+                    identity.model,
                 )
-                inventory.add(device.ieee, device.role, model, overrides.get(device.ieee, device.group_id))
+                inventory.add(
+                    device.ieee, device.role, model, overrides.get(device.ieee, device.group_id)
+                )
             self._processors[key] = ServiceRequestProcessor(
                 self.rig.ops, inventory, settings, clock=self.clock
             )
@@ -100,7 +105,9 @@ class ServiceRequests:
 
         return RequestId(ORIGINATOR, target, next(self._counter))
 
-    def _process(self, label: str, request: ServiceRequest, groups: dict[str, str] | None) -> Exchange:
+    def _process(
+        self, label: str, request: ServiceRequest, groups: dict[str, str] | None
+    ) -> Exchange:
         xml = request.to_xml()
         result = self.rig.run(self.processor(groups).process(xml), timeout=900)
         return Exchange(label, xml.decode("utf-8"), result)
@@ -123,7 +130,12 @@ class ServiceRequests:
         return self._process("11.1", request, groups)
 
     def update_ppmid_firmware(
-        self, device: HilDevice, image: bytes, firmware_version: str, *, groups: dict[str, str] | None = None
+        self,
+        device: HilDevice,
+        image: bytes,
+        firmware_version: str,
+        *,
+        groups: dict[str, str] | None = None,
     ) -> Exchange:
         """SR 11.4 Update PPMID Firmware (the SMETS2 route) to ``device``."""
         from harness.duis import ServiceReference, ServiceRequest, UpdatePPMIDFirmware
@@ -134,12 +146,16 @@ class ServiceRequests:
         )
         return self._process("11.4", request, groups)
 
-    def read_firmware_version(self, device: HilDevice, *, groups: dict[str, str] | None = None) -> Exchange:
+    def read_firmware_version(
+        self, device: HilDevice, *, groups: dict[str, str] | None = None
+    ) -> Exchange:
         """SR 11.2 Read Firmware Version of ``device``."""
         from harness.duis import ReadFirmwareVersion, ServiceReference, ServiceRequest
 
         request = ServiceRequest(
-            self._request_id(device.ieee), ServiceReference.READ_FIRMWARE_VERSION, ReadFirmwareVersion()
+            self._request_id(device.ieee),
+            ServiceReference.READ_FIRMWARE_VERSION,
+            ReadFirmwareVersion(),
         )
         return self._process("11.2", request, groups)
 

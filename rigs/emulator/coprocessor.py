@@ -10,6 +10,7 @@ as RECEIVED packets.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -87,40 +88,53 @@ class CoProcessor:
     ) -> None:
         if not node.joined or self.params.state is not rp.NetworkState.UP:
             return
-        self._aps_counter = (self._aps_counter + 1) & 0xFF
-        received = rp.Received(
-            node.nwk,
-            node.ieee,
-            src_ep,
-            dst_ep,
-            profile,
-            cluster,
-            self._aps_counter,
-            255,
-            -40,
-            rp.AddrMode.NWK,
-            0x0000,
-            data,
-        )
-        self._emit(rp.packet(P.RECEIVED, 0, received.encode()))
+        self._deliver(node.nwk, node.ieee, src_ep, dst_ep, profile, cluster, data, rssi=-40)
 
     def _announce(self, node: ZigbeeNode) -> None:
         if self.params.state is not rp.NetworkState.UP:
             return
-        self._aps_counter = (self._aps_counter + 1) & 0xFF
-        received = rp.Received(
+        self._deliver(
             node.nwk,
             node.ieee,
             0,
             0,
             ZDO_PROFILE,
             DEVICE_ANNCE,
+            node.announcement(),
+            rssi=-40,
+            dst_mode=rp.AddrMode.BROADCAST,
+            dst=0xFFFD,
+        )
+
+    def _deliver(
+        self,
+        src_nwk: int,
+        src_ieee: bytes,
+        src_ep: int,
+        dst_ep: int,
+        profile: int,
+        cluster: int,
+        data: bytes,
+        *,
+        rssi: int,
+        dst_mode: rp.AddrMode = rp.AddrMode.NWK,
+        dst: int = 0x0000,
+    ) -> None:
+        """Hand the host an APS frame received over the air, numbered with the next APS counter."""
+        self._aps_counter = (self._aps_counter + 1) & 0xFF
+        received = rp.Received(
+            src_nwk,
+            src_ieee,
+            src_ep,
+            dst_ep,
+            profile,
+            cluster,
             self._aps_counter,
             255,
-            -40,
-            rp.AddrMode.BROADCAST,
-            0xFFFD,
-            node.announcement(),
+            rssi,
+            dst_mode,
+            dst,
+            data,
         )
         self._emit(rp.packet(P.RECEIVED, 0, received.encode()))
 
@@ -179,17 +193,7 @@ class CoProcessor:
             self._emit(rp.packet(P.INFO, tag, rp.encode_info(info)))
         elif ptype == P.FORM_NETWORK:
             params = rp.NetworkParameters.decode(body)
-            self.params = rp.NetworkParameters(
-                rp.NetworkState.FORMED,
-                params.channel,
-                params.pan_id,
-                params.extended_pan_id,
-                params.nwk_update_id,
-                params.network_key,
-                params.key_sequence,
-                params.tc_link_key,
-                params.frame_counter,
-            )
+            self.params = dataclasses.replace(params, state=rp.NetworkState.FORMED)
             self._unjoin_all()
             self._status(tag, rp.Status.SUCCESS)
         elif ptype == P.GET_NETWORK:
@@ -198,7 +202,7 @@ class CoProcessor:
             if self.params.state is rp.NetworkState.NOT_FORMED:
                 self._status(tag, rp.Status.NOT_FORMED)
                 return
-            self.params = _with_state(self.params, rp.NetworkState.UP)
+            self.params = dataclasses.replace(self.params, state=rp.NetworkState.UP)
             self._status(tag, rp.Status.SUCCESS)
             for node in self.nodes:
                 if node.joined and node.online:
@@ -332,33 +336,4 @@ class CoProcessor:
             return
         else:
             rsp = struct.pack("<BB", tsn, 0x84)
-        self._aps_counter = (self._aps_counter + 1) & 0xFF
-        received = rp.Received(
-            0x0000,
-            COORDINATOR_IEEE,
-            0,
-            0,
-            ZDO_PROFILE,
-            cluster | 0x8000,
-            self._aps_counter,
-            255,
-            0,
-            rp.AddrMode.NWK,
-            0x0000,
-            rsp,
-        )
-        self._emit(rp.packet(P.RECEIVED, 0, received.encode()))
-
-
-def _with_state(params: rp.NetworkParameters, state: rp.NetworkState) -> rp.NetworkParameters:
-    return rp.NetworkParameters(
-        state,
-        params.channel,
-        params.pan_id,
-        params.extended_pan_id,
-        params.nwk_update_id,
-        params.network_key,
-        params.key_sequence,
-        params.tc_link_key,
-        params.frame_counter,
-    )
+        self._deliver(0x0000, COORDINATOR_IEEE, 0, 0, ZDO_PROFILE, cluster | 0x8000, rsp, rssi=0)

@@ -23,9 +23,10 @@ from rigs.operations import (
     DeviceIdentity,
     FirmwareVersion,
     HeldImage,
+    PinStatus,
     PinVerification,
 )
-from rigs.serial.device import DeviceEvent, DeviceReset, PinStatus, TestPortRefusal, TransferState
+from rigs.serial.device import DeviceEvent, DeviceReset, TestPortRefusal, TransferState
 from rigs.serial.protocol import Status
 
 

@@ -15,6 +15,8 @@ import enum
 import struct
 from dataclasses import dataclass, field
 
+from rigs.eui64 import canonical_eui64
+
 PROTOCOL_VERSION = 1
 MAX_PACKET = 256  # largest packet: the data field of one ASH frame on this link
 CONTROL_CHUNK = 200  # JSON bytes per CONTROL_REPLY packet
@@ -334,10 +336,7 @@ def decode_info(body: bytes) -> Info:
 
 def ieee_to_bytes(ieee: str) -> bytes:
     """EUI-64 text (16 hex digits, most significant first, separators allowed) to air order."""
-    digits = ieee.replace(":", "").replace("-", "")
-    if len(digits) != 16:
-        raise ValueError(f"not an EUI-64: {ieee!r}")
-    return bytes.fromhex(digits)[::-1]
+    return bytes.fromhex(canonical_eui64(ieee))[::-1]
 
 
 def ieee_to_text(ieee: bytes) -> str:

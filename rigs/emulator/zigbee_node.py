@@ -422,13 +422,13 @@ class ZigbeeNode:
 
     def _handle_engineering(self, frame: zcl.ZclFrame) -> None:
         d = self.device
+
+        def refuse(status: int) -> None:
+            self._send(SE_PROFILE, ENGINEERING, zcl.default_response(frame, status))
+
         if frame.manufacturer != d.profile.manufacturer_code:
             if not frame.disable_default_response:
-                self._send(
-                    SE_PROFILE,
-                    ENGINEERING,
-                    zcl.default_response(frame, zcl.UNSUP_MANUF_CLUSTER_COMMAND),
-                )
+                refuse(zcl.UNSUP_MANUF_CLUSTER_COMMAND)
             return
         command = frame.command
         if command == ENG_HELD_IMAGE:
@@ -448,42 +448,27 @@ class ZigbeeNode:
                     + struct.pack("<I", at)
                 )
         elif command in (ENG_VERIFY_PIN, ENG_SET_PIN, ENG_PIN_STATUS) and not d.has_pin:
-            self._send(
-                SE_PROFILE,
-                ENGINEERING,
-                zcl.default_response(frame, zcl.UNSUP_MANUF_CLUSTER_COMMAND),
-            )
+            refuse(zcl.UNSUP_MANUF_CLUSTER_COMMAND)
             return
-        elif command == ENG_VERIFY_PIN:
+        elif command in (ENG_VERIFY_PIN, ENG_SET_PIN):
             pin = _char_string(frame.payload)
             if pin is None:
-                self._send(
-                    SE_PROFILE, ENGINEERING, zcl.default_response(frame, zcl.MALFORMED_COMMAND)
-                )
+                refuse(zcl.MALFORMED_COMMAND)
                 return
-            result, left = d.verify_pin(pin)
-            body = bytes((PIN_RESULT[result], left))
-        elif command == ENG_SET_PIN:
-            pin = _char_string(frame.payload)
-            if pin is None:
-                self._send(
-                    SE_PROFILE, ENGINEERING, zcl.default_response(frame, zcl.MALFORMED_COMMAND)
-                )
-                return
-            try:
-                d.set_pin(pin)
-                body = bytes((zcl.SUCCESS,))
-            except ValueError:
-                body = bytes((zcl.INVALID_VALUE,))
+            if command == ENG_VERIFY_PIN:
+                result, left = d.verify_pin(pin)
+                body = bytes((PIN_RESULT[result], left))
+            else:
+                try:
+                    d.set_pin(pin)
+                    body = bytes((zcl.SUCCESS,))
+                except ValueError:
+                    body = bytes((zcl.INVALID_VALUE,))
         elif command == ENG_PIN_STATUS:
             body = bytes((int(d.pin_is_default()), int(d.pin_locked), d.pin_attempts_left))
         else:
             if not frame.disable_default_response:
-                self._send(
-                    SE_PROFILE,
-                    ENGINEERING,
-                    zcl.default_response(frame, zcl.UNSUP_MANUF_CLUSTER_COMMAND),
-                )
+                refuse(zcl.UNSUP_MANUF_CLUSTER_COMMAND)
             return
         self._send(
             SE_PROFILE,

@@ -9,11 +9,11 @@
 
 from typing import Any
 
+from rigs.operations import PinStatus
 from rigs.serial.client import TestPortClient, TestPortError, TestPortTimeout
 from rigs.serial.device import (
     DeviceEvent,
     DeviceReset,
-    PinStatus,
     TestPortDevice,
     TestPortRefusal,
     TransferState,

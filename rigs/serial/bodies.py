@@ -14,9 +14,10 @@ from rigs.operations import (
     FirmwareVersion,
     HeldImage,
     PinCheck,
+    PinStatus,
     PinVerification,
 )
-from rigs.serial.device import DeviceEvent, PinStatus, TransferState
+from rigs.serial.device import DeviceEvent, TransferState
 from rigs.serial.protocol import (
     MAX_PIN_LENGTH,
     NO_VERSION,
@@ -375,6 +376,8 @@ def decode_pin_reply(body: bytes) -> PinVerification:
 
 
 def encode_pin_status(status: PinStatus) -> bytes:
+    if status.is_default is None:
+        raise ValueError("the test port's PIN status always says whether the PIN is a default")
     flags = (1 if status.is_default else 0) | (2 if status.locked else 0)
     return bytes([flags, max(0, min(255, status.attempts_left))])
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from fastpath import hdlc
 from rigs.link import Link, LinkClosed
 from rigs.operations import DeviceTimeout, RigError
+from rigs.serial.framing import FrameDecoder
 from rigs.serial.protocol import (
     MAX_PAYLOAD,
     VERSION,
@@ -89,8 +90,7 @@ class TestPortClient:
         if trace is not None:
             trace.use_decoder(f"smets1-test-port/{VERSION}", redact=redact_payload)
         self.stats = ClientStats()
-        self._decoder = hdlc.Decoder(max_frame=MAX_PAYLOAD)
-        self._bad_seen = 0
+        self._frames = FrameDecoder()
         # a new client starts numbering somewhere else than the last one (section 5)
         self._seq = secrets.randbelow(0xFFFF)
         self._pending: dict[int, tuple[int, asyncio.Future[Response]]] = {}
@@ -236,13 +236,10 @@ class TestPortClient:
         try:
             while True:
                 chunk = await self.link.read()
-                for payload in self._decoder.feed(chunk):
+                for payload in self._frames.feed(chunk):
                     self._on_payload(payload)
-                stats = self._decoder.stats
-                bad = stats.crc_errors + stats.discarded + stats.oversized
-                if bad != self._bad_seen:
-                    dropped = bad - self._bad_seen
-                    self._bad_seen = bad
+                dropped = self._frames.take_damaged()
+                if dropped:
                     self.stats.bad_frames += dropped
                     self._recent.append(("rx", f"{dropped} damaged frame(s) dropped"))
                     if self.trace is not None:

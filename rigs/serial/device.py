@@ -17,6 +17,7 @@ from rigs.operations import (
     DeviceIdentity,
     FirmwareVersion,
     HeldImage,
+    PinStatus,
     PinVerification,
 )
 from rigs.serial.protocol import Status
@@ -45,13 +46,6 @@ class TransferState:
     size: int
     received: int
     sha256: bytes
-
-
-@dataclass(frozen=True)
-class PinStatus:
-    is_default: bool
-    locked: bool
-    attempts_left: int
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from rigs.emulator.device import DeviceSpec, EmulatedDevice
 from rigs.emulator.device_file import DEFAULT_FACTORY_PIN, FIRST_NWK
 from rigs.emulator.device_test_port import DeviceTestPort
 from rigs.emulator.profiles import DeviceProfile, builtin_profiles
+from rigs.eui64 import canonical_eui64
 from rigs.operations import DeviceRole
 
 # what a device built without arguments answers (a test manufacturer code and image type)
@@ -47,7 +48,7 @@ class EmulatedTestPortDevice(DeviceTestPort):
         values["engineering_pin"] = pin is not None
         profile = DeviceProfile(**values)
         spec = DeviceSpec(
-            ieee=ieee.replace(":", "").upper(),
+            ieee=canonical_eui64(ieee),
             nwk=FIRST_NWK,
             profile=profile,
             file_version=file_version,

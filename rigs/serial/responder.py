@@ -18,6 +18,7 @@ from rigs.link import Link, LinkClosed
 from rigs.operations import RigError
 from rigs.serial import bodies
 from rigs.serial.device import DeviceReset, TestPortDevice, TestPortRefusal
+from rigs.serial.framing import FrameDecoder
 from rigs.serial.protocol import (
     MAX_BLOCK,
     MAX_EVENTS_PER_READ,
@@ -82,8 +83,7 @@ class TestPortResponder:
         self.window = max(1, min(window, 255))
         self.stats = ResponderStats()
         self._announce = announce
-        self._decoder = hdlc.Decoder(max_frame=MAX_PAYLOAD)
-        self._bad_seen = 0
+        self._frames = FrameDecoder()
         self._session: _Session | None = None
         self._replay: OrderedDict[tuple[int, int], tuple[bytes, bytes]] = OrderedDict()
         self._boot = device.boot_count
@@ -128,14 +128,11 @@ class TestPortResponder:
         while start < end:
             flag = chunk.find(b"\x7e", start)
             stop = end if flag < 0 else flag + 1
-            for payload in self._decoder.feed(chunk[start:stop]):
+            for payload in self._frames.feed(chunk[start:stop]):
                 out.extend(self._handle_payload(payload))
             start = stop
-            stats = self._decoder.stats
-            bad = stats.crc_errors + stats.discarded + stats.oversized
-            if bad != self._bad_seen:
-                count = bad - self._bad_seen
-                self._bad_seen = bad
+            count = self._frames.take_damaged()
+            if count:
                 self.stats.bad_frames += count
                 if self.trace is not None:
                     self.trace.record("rx", b"", error=f"{count} damaged frame(s) dropped")

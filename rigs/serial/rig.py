@@ -20,6 +20,7 @@ from rigs.operations import (
     DeviceIdentity,
     FirmwareVersion,
     HeldImage,
+    PinStatus,
     PinVerification,
     ProgressCallback,
     RigError,
@@ -27,7 +28,7 @@ from rigs.operations import (
 )
 from rigs.serial import bodies
 from rigs.serial.client import TestPortClient, TestPortError, TestPortTimeout
-from rigs.serial.device import DeviceEvent, PinStatus
+from rigs.serial.device import DeviceEvent
 from rigs.serial.protocol import MAX_EVENTS_PER_READ, Command
 from rigs.serial.transfer import ImageSender
 from rigs.trace import TraceWriter
@@ -286,7 +287,8 @@ class SerialRig:
         return await self._run(ieee, timeout, work)
 
     async def pin_is_default(self, ieee: str, *, timeout: float = 10.0) -> bool:
-        return (await self.read_pin_status(ieee, timeout=timeout)).is_default
+        # The test port's PIN status always carries the default flag.
+        return bool((await self.read_pin_status(ieee, timeout=timeout)).is_default)
 
     async def set_pin(self, ieee: str, new_pin: str, *, timeout: float = 10.0) -> None:
         raise RigError(

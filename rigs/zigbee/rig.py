@@ -30,6 +30,7 @@ from zigpy.zcl import foundation
 from zigpy.zcl.clusters.general import Basic, Ota
 from zigpy.zcl.clusters.smartenergy import Metering
 
+from rigs.eui64 import canonical_eui64
 from rigs.link import LinkOpenError, TraceWriter, describe_open_error
 from rigs.operations import (
     ActivationResult,
@@ -40,6 +41,7 @@ from rigs.operations import (
     FirmwareVersion,
     HeldImage,
     PinCheck,
+    PinStatus,
     PinVerification,
     ProgressCallback,
     RigError,
@@ -107,11 +109,8 @@ def application_class(radio: str) -> type[zigpy.application.ControllerApplicatio
 
 
 def eui64(ieee: str) -> t.EUI64:
-    digits = ieee.replace(":", "").replace("-", "")
-    if len(digits) != 16:
-        raise RigError(f"not an EUI-64: {ieee!r}")
     try:
-        return t.EUI64(bytes.fromhex(digits)[::-1])
+        return t.EUI64(bytes.fromhex(canonical_eui64(ieee))[::-1])
     except ValueError:
         raise RigError(f"not an EUI-64: {ieee!r}") from None
 
@@ -519,9 +518,17 @@ class ZigbeeRig:
             return PinVerification(result=check, attempts_left=int(result.attempts_left))
 
     async def pin_is_default(self, ieee: str, *, timeout: float = 10.0) -> bool:
+        # The engineering cluster's PIN status always carries the default flag.
+        return bool((await self.read_pin_status(ieee, timeout=timeout)).is_default)
+
+    async def read_pin_status(self, ieee: str, *, timeout: float = 10.0) -> PinStatus:
         async with self._operation(ieee, "read PIN status", timeout):
             result = await self._engineering(self._device(ieee), 0x02)
-            return bool(result.is_default)
+            return PinStatus(
+                is_default=bool(result.is_default),
+                locked=bool(result.locked),
+                attempts_left=int(result.attempts_left),
+            )
 
     async def set_pin(self, ieee: str, new_pin: str, *, timeout: float = 10.0) -> None:
         async with self._operation(ieee, "set PIN", timeout):

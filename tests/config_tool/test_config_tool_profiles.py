@@ -181,7 +181,7 @@ async def test_undetermined_pin_is_replaced_by_default_setting(tmp_path: Path) -
     assert not state.locked and state.wrong == 0  # the confirming verification reset the count
 
 
-async def test_locked_device_stops_verification_at_once(tmp_path: Path) -> None:
+async def test_locked_device_is_not_verified(tmp_path: Path) -> None:
     rig = EmulatedGsmeRig()
     state = rig.add(DEFAULT_DEVICE, GsmeState(pin="1234", supports_default_query=False))
     state.wrong, state.locked = 5, True
@@ -189,8 +189,44 @@ async def test_locked_device_stops_verification_at_once(tmp_path: Path) -> None:
         TARGETS[0]
     )
     assert outcome.check.locked and outcome.check.wrong_attempts == 0
-    assert [op for op, _ in rig.calls].count("verify_pin") == 1
+    assert [op for op, _ in rig.calls].count("verify_pin") == 0
     assert state.pin == "1234"
+
+
+@pytest.mark.parametrize("pin", ["1234", ENGINEER_PIN], ids=["default", "engineer"])
+async def test_device_on_its_last_attempt_is_not_locked(tmp_path: Path, pin: str) -> None:
+    # Four wrong attempts made by someone else since the last correct one: one left.
+    rig = EmulatedGsmeRig()
+    state = rig.add(ENGINEER_DEVICE, GsmeState(pin=pin, supports_default_query=False))
+    state.wrong = 4
+    outcome = await make_tool(rig, UPLIFT_1_2, tmp_path, on_undetermined="skip").configure(
+        TARGETS[1]
+    )
+    assert not state.locked and state.attempts_left == 1
+    assert state.wrong_verifications == 0
+    assert [op for op, _ in rig.calls].count("verify_pin") == 0
+    assert outcome.check.attempts_left == 1 and not outcome.check.locked
+    assert outcome.check.old_pin_default is OldPinDefault.UNKNOWN
+    assert outcome.action is PinAction.SKIPPED_UNDETERMINED
+    assert state.pin == pin and state.pin_changes == 0
+
+
+async def test_device_that_reports_no_pin_status_is_not_verified(tmp_path: Path) -> None:
+    rig = EmulatedGsmeRig()
+    state = rig.add(
+        DEFAULT_DEVICE,
+        GsmeState(pin="1234", supports_default_query=False, reports_pin_status=False),
+    )
+    state.wrong = 4
+    outcome = await make_tool(rig, UPLIFT_1_2, tmp_path).configure(TARGETS[0])
+    assert [op for op, _ in rig.calls].count("verify_pin") == 1  # only the new PIN's confirmation
+    assert state.wrong_verifications == 0 and not state.locked
+    assert outcome.check.old_pin_default is OldPinDefault.UNKNOWN
+    assert outcome.check.determined_by is Determination.NONE
+    assert "PIN status" in outcome.check.note
+    # A default must not survive: the undetermined PIN is replaced (the default setting).
+    assert outcome.action is PinAction.REPLACED_UNDETERMINED
+    assert outcome.status is ChangeStatus.APPLIED and state.pin not in state.defaults
 
 
 async def test_default_found_by_verification_resets_the_count(tmp_path: Path) -> None:

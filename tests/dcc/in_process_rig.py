@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from harness.firmware import ImageError, parse_image
+from rigs.eui64 import canonical_eui64
 from rigs.operations import (
     ActivationResult,
     ActivationStatus,
@@ -23,6 +24,7 @@ from rigs.operations import (
     FirmwareVersion,
     HeldImage,
     PinCheck,
+    PinStatus,
     PinVerification,
     ProgressCallback,
     RigError,
@@ -92,7 +94,7 @@ class InProcessRig:
         model: str = "emulated",
     ) -> EmulatedDevice:
         identity = DeviceIdentity(
-            ieee=ieee.replace("-", "").upper(),
+            ieee=canonical_eui64(ieee),
             role=role,
             model=model,
             manufacturer="smets1-hil",
@@ -105,7 +107,10 @@ class InProcessRig:
         return device
 
     def _device(self, ieee: str) -> EmulatedDevice:
-        device = self.devices.get(ieee.replace("-", "").upper())
+        try:
+            device = self.devices.get(canonical_eui64(ieee))
+        except ValueError:
+            device = None
         if device is None:
             raise RigError("no such device on this rig", device=ieee)
         if device.unresponsive:
@@ -229,6 +234,12 @@ class InProcessRig:
 
     async def pin_is_default(self, ieee: str, *, timeout: float = 10.0) -> bool:
         return self._device(ieee).pin in DEFAULT_PINS
+
+    async def read_pin_status(self, ieee: str, *, timeout: float = 10.0) -> PinStatus:
+        device = self._device(ieee)
+        return PinStatus(
+            device.pin in DEFAULT_PINS, device.attempts_left == 0, device.attempts_left
+        )
 
     async def set_pin(self, ieee: str, new_pin: str, *, timeout: float = 10.0) -> None:
         self._device(ieee).pin = new_pin

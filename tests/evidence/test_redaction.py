@@ -46,4 +46,8 @@ def test_scrub_tree_keeps_numbers_and_structure() -> None:
     secrets = SecretFilter()
     secrets.add("1234")
     tree = {"first_record": 1234, "failure": "PIN 1234 wrong", "list": ["1234", 5]}
-    assert secrets.scrub_tree(tree) == {"first_record": 1234, "failure": f"PIN {MASK} wrong", "list": [MASK, 5]}
+    assert secrets.scrub_tree(tree) == {
+        "first_record": 1234,
+        "failure": f"PIN {MASK} wrong",
+        "list": [MASK, 5],
+    }

@@ -13,7 +13,12 @@ def bundle_dir(tmp_path: Path) -> Path:
     bundle = EvidenceBundle.create(tmp_path / "bundle")
     bundle.write_plan([{"scenario": "t.py::test_a", "requirements": ["U12-MPRN"]}])
     bundle.write_record(
-        {"scenario": "t.py::test_a", "requirements": ["U12-MPRN"], "verdict": "pass", "duration_s": 0.1},
+        {
+            "scenario": "t.py::test_a",
+            "requirements": ["U12-MPRN"],
+            "verdict": "pass",
+            "duration_s": 0.1,
+        },
         SecretFilter(),
     )
     (bundle.traces_dir / "a.log").write_bytes(b"\x7e\x01\x02\x7e")
@@ -62,7 +67,9 @@ def test_missing_manifest_fails(bundle_dir: Path) -> None:
 
 def test_edited_manifest_does_not_hide_a_change(bundle_dir: Path) -> None:
     manifest = bundle_dir / "manifest.sha256"
-    lines = [line for line in manifest.read_text().splitlines() if not line.endswith("summary.json")]
+    lines = [
+        line for line in manifest.read_text().splitlines() if not line.endswith("summary.json")
+    ]
     manifest.write_text("\n".join(lines) + "\n")
     assert [str(p) for p in verify_bundle(bundle_dir)] == ["summary.json: added"]
 
@@ -74,7 +81,9 @@ def test_show_prints_requirements(bundle_dir: Path, capsys: pytest.CaptureFixtur
     assert "U12-FW-11.1" in out and "not selected" in out.lower()
 
 
-def test_verify_of_a_missing_directory_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_of_a_missing_directory_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["evidence", "verify", str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err
     assert err.strip() == f"smets1-hil: error: {tmp_path / 'nope'}: no such bundle directory"

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
+from inprocess_gsme import EmulatedGsmeRig, GsmeState
 
 from harness.migration import (
     BASELINE,
@@ -18,28 +14,12 @@ from harness.migration import (
 )
 from rigs.operations import RigOperations
 
-
-def _load_gsme_model() -> ModuleType:
-    """The in-process emulated GSME lives with the configuration-tool tests."""
-    name = "smets1_hil_tests_inprocess_gsme"
-    if name in sys.modules:
-        return sys.modules[name]
-    path = Path(__file__).resolve().parent.parent / "config_tool" / "inprocess_gsme.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-gsme = _load_gsme_model()
 IEEE = "0011223344AABBCC"
 
 
 def make_rig(site_id: str) -> RigOperations:
-    rig = gsme.EmulatedGsmeRig()
-    rig.add(IEEE, gsme.GsmeState(pin="4827", site_id=site_id))
+    rig = EmulatedGsmeRig()
+    rig.add(IEEE, GsmeState(pin="4827", site_id=site_id))
     assert isinstance(rig, RigOperations)
     return rig
 

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib.util
-import sys
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 
 INVENTORY_HEADER = (
     "installation_id",
@@ -37,20 +34,6 @@ def write_inventory(
         writer.writerow(header)
         writer.writerows(rows)
     return path
-
-
-def load_inprocess_gsme() -> ModuleType:
-    """The in-process emulated GSME lives with the configuration-tool tests."""
-    name = "smets1_hil_tests_inprocess_gsme"
-    if name in sys.modules:
-        return sys.modules[name]
-    path = Path(__file__).resolve().parent.parent / "config_tool" / "inprocess_gsme.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 FIXED_TIME = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC)

@@ -11,7 +11,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from report_inputs import FIXED_TIME, INSTALLATIONS, load_inprocess_gsme, write_inventory
+from inprocess_gsme import EmulatedGsmeRig, GsmeState
+from report_inputs import FIXED_TIME, INSTALLATIONS, write_inventory
 
 import harness.pin_report.report as report_module
 from harness.cli import main
@@ -24,13 +25,11 @@ from harness.configtool import (
 )
 from harness.migration import BASELINE, UPLIFT_1_2
 
-gsme = load_inprocess_gsme()
-
 
 async def run_tool(tmp_path: Path, profile: str) -> tuple[Path, Path, object]:
-    rig = gsme.EmulatedGsmeRig()
+    rig = EmulatedGsmeRig()
     for _, device, *_rest, pin in INSTALLATIONS:
-        rig.add(device, gsme.GsmeState(pin=pin))
+        rig.add(device, GsmeState(pin=pin))
     changes = tmp_path / "changes.csv"
     tool = ConfigurationTool(
         rig,

@@ -14,7 +14,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def pytest_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:benchmark", *plugin_args(), *args]
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:benchmark",
+        *plugin_args(),
+        *args,
+    ]
 
 
 def child_env() -> dict[str, str]:
@@ -23,8 +33,13 @@ def child_env() -> dict[str, str]:
 
 def run_pytest(cwd: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        pytest_command(*args), cwd=cwd, env=child_env(), capture_output=True, text=True,
-        timeout=timeout, check=False,
+        pytest_command(*args),
+        cwd=cwd,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 

@@ -16,7 +16,7 @@ from pytest_subprocess import start_pytest
 
 from harness.cli import main
 
-SCENARIOS = '''
+SCENARIOS = """
 import os
 import pytest
 
@@ -29,7 +29,7 @@ def test_second_never_finishes():
     open({started!r}, "w").close()
     with open({fifo!r}) as hold:  # blocks: nobody ever opens the FIFO for writing
         hold.read()
-'''
+"""
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -41,7 +41,9 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
-def test_sigkill_mid_run_leaves_an_interrupted_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_sigkill_mid_run_leaves_an_interrupted_bundle(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     fifo = tmp_path / "hold"
     os.mkfifo(fifo)
     started = tmp_path / "second-started"
@@ -50,8 +52,14 @@ def test_sigkill_mid_run_leaves_an_interrupted_bundle(tmp_path: Path, capsys: py
     )
     bundle = tmp_path / "bundle"
     process = start_pytest(
-        tmp_path, "-q", "--evidence", str(bundle), "-p", "no:timeout",
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        tmp_path,
+        "-q",
+        "--evidence",
+        str(bundle),
+        "-p",
+        "no:timeout",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_for(started.exists, 60, "the second scenario to start")

@@ -38,7 +38,9 @@ def test_unmarked():
 
 
 def test_without_options_the_plugin_writes_nothing(tmp_path: Path) -> None:
-    (tmp_path / "test_x.py").write_text("def test_ok(profile):\n    assert profile == 'uplift-1.2'\n")
+    (tmp_path / "test_x.py").write_text(
+        "def test_ok(profile):\n    assert profile == 'uplift-1.2'\n"
+    )
     result = run_pytest(tmp_path, "-q")
     assert result.returncode == 0, result.stdout + result.stderr
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "__pycache__") == ["test_x.py"]
@@ -81,10 +83,21 @@ def test_evidence_bundle_of_a_run(tmp_path: Path) -> None:
     assert verdicts["U12-FW-11.1"] == "fail"
     assert verdicts["BASE-PIN"] == "pass"
     assert verdicts["U12-PIN-KEEP"] == "not-run"
-    assert verdicts["U12-PIN-REPORT"] == "not-run" and not summary["requirements"]["U12-PIN-REPORT"]["selected"]
-    records = {r["scenario"].rpartition("::")[2]: r for r in
-               (json.loads(p.read_text()) for p in (bundle / "records").glob("*.json"))}
-    assert set(records) == {"test_measured", "test_fails_a_limit", "test_plain", "test_skipped", "test_unmarked"}
+    assert (
+        verdicts["U12-PIN-REPORT"] == "not-run"
+        and not summary["requirements"]["U12-PIN-REPORT"]["selected"]
+    )
+    records = {
+        r["scenario"].rpartition("::")[2]: r
+        for r in (json.loads(p.read_text()) for p in (bundle / "records").glob("*.json"))
+    }
+    assert set(records) == {
+        "test_measured",
+        "test_fails_a_limit",
+        "test_plain",
+        "test_skipped",
+        "test_unmarked",
+    }
     measured = records["test_measured"]
     assert measured["title"] == "IOC MPRN with leading zeros validates."
     assert measured["requirements"] == ["U12-MPRN"] and measured["verdict"] == "pass"

@@ -83,23 +83,50 @@ def test_default_rig_has_one_of_each_device() -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (('role = "GSME"', 'role = "WAN"'), "rig.toml: devices[1].role: must be one of PPMID, ESME, GSME"),
-        (('ieee = "00124B0001A2B3C5"', 'ieee = "00124B"'), "rig.toml: devices[1].ieee: must be an EUI-64"),
-        (('kind = "ezsp"', 'kind = "xbee"'), "rig.toml: radio.kind: must be one of emulated, ezsp, znp"),
-        (('baudrate = 115200', 'baudrate = "fast"'), "rig.toml: radio.baudrate: must be an integer"),
-        (('baudrate = 115200', 'baudrate = 12345'), "rig.toml: radio.baudrate: must be one of"),
-        (('path = "rfc2217://lab-3.example:7000"', ""), "rig.toml: radio.path: missing (a ezsp radio needs"),
-        (('group_id = "AA"', 'group_id = "aa"'), "rig.toml: devices[0].group_id: must be two upper-case letters"),
-        (('site_id = "0007654321"', 'site_id = "07-65"'), "rig.toml: devices[1].site_id: must be 1 to 13 digits"),
-        (('migration_status = "dormant"', 'migration_status = "asleep"'),
-         "rig.toml: devices[0].migration_status: must be one of pending, dormant, active, migrated"),
+        (
+            ('role = "GSME"', 'role = "WAN"'),
+            "rig.toml: devices[1].role: must be one of PPMID, ESME, GSME",
+        ),
+        (
+            ('ieee = "00124B0001A2B3C5"', 'ieee = "00124B"'),
+            "rig.toml: devices[1].ieee: must be an EUI-64",
+        ),
+        (
+            ('kind = "ezsp"', 'kind = "xbee"'),
+            "rig.toml: radio.kind: must be one of emulated, ezsp, znp",
+        ),
+        (
+            ("baudrate = 115200", 'baudrate = "fast"'),
+            "rig.toml: radio.baudrate: must be an integer",
+        ),
+        (("baudrate = 115200", "baudrate = 12345"), "rig.toml: radio.baudrate: must be one of"),
+        (
+            ('path = "rfc2217://lab-3.example:7000"', ""),
+            "rig.toml: radio.path: missing (a ezsp radio needs",
+        ),
+        (
+            ('group_id = "AA"', 'group_id = "aa"'),
+            "rig.toml: devices[0].group_id: must be two upper-case letters",
+        ),
+        (
+            ('site_id = "0007654321"', 'site_id = "07-65"'),
+            "rig.toml: devices[1].site_id: must be 1 to 13 digits",
+        ),
+        (
+            ('migration_status = "dormant"', 'migration_status = "asleep"'),
+            "rig.toml: devices[0].migration_status: must be one of pending, dormant, active, migrated",
+        ),
         (('model = "PPMID"', 'modle = "PPMID"'), "rig.toml: devices[0].modle: unknown key"),
-        (('model = "GSME"', 'model = 3'), "rig.toml: devices[1].model: must be a string"),
-        (('ieee = "00124B0001A2B3C5"', 'ieee = "00124B0001A2B3C4"'),
-         "rig.toml: devices[1].ieee: 00124B0001A2B3C4 repeats devices[0]"),
+        (('model = "GSME"', "model = 3"), "rig.toml: devices[1].model: must be a string"),
+        (
+            ('ieee = "00124B0001A2B3C5"', 'ieee = "00124B0001A2B3C4"'),
+            "rig.toml: devices[1].ieee: 00124B0001A2B3C4 repeats devices[0]",
+        ),
     ],
 )
-def test_each_mistake_is_one_line_naming_the_key(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
+def test_each_mistake_is_one_line_naming_the_key(
+    tmp_path: Path, edit: tuple[str, str], message: str
+) -> None:
     old, new = edit
     assert old in GOOD
     with pytest.raises(RigFileError) as info:
@@ -111,13 +138,19 @@ def test_each_mistake_is_one_line_naming_the_key(tmp_path: Path, edit: tuple[str
 
 def test_ppmid_with_a_site_id_is_refused(tmp_path: Path) -> None:
     text = GOOD.replace('model = "PPMID"', 'model = "PPMID"\nsite_id = "123456"', 1)
-    with pytest.raises(RigFileError, match=r"^rig.toml: devices\[0\].site_id: a PPMID has no MPAN/MPRN$"):
+    with pytest.raises(
+        RigFileError, match=r"^rig.toml: devices\[0\].site_id: a PPMID has no MPAN/MPRN$"
+    ):
         load_rigfile(write(tmp_path, text))
 
 
 def test_pool_mistakes_name_the_rig(tmp_path: Path) -> None:
-    text = POOL.format(lock_dir=tmp_path).replace('role = "ESME", ieee = "0000000000000002"', 'role = "ESM", ieee = "0000000000000002"')
-    with pytest.raises(RigFileError, match=r"^rig.toml: rigs\[1\].devices\[0\].role: must be one of"):
+    text = POOL.format(lock_dir=tmp_path).replace(
+        'role = "ESME", ieee = "0000000000000002"', 'role = "ESM", ieee = "0000000000000002"'
+    )
+    with pytest.raises(
+        RigFileError, match=r"^rig.toml: rigs\[1\].devices\[0\].role: must be one of"
+    ):
         load_rigfile(write(tmp_path, text))
     text = POOL.format(lock_dir=tmp_path).replace('name = "b"', 'name = "a"')
     with pytest.raises(RigFileError, match=r"^rig.toml: rigs\[1\].name: 'a' repeats rigs\[0\]$"):
@@ -133,7 +166,9 @@ def test_broken_toml_and_missing_file(tmp_path: Path) -> None:
         load_rigfile(write(tmp_path, '[radio]\nkind = "emulated"\n'))
 
 
-def test_run_command_reports_a_bad_rig_file_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_command_reports_a_bad_rig_file_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = write(tmp_path, GOOD.replace('role = "GSME"', 'role = "METER"'))
     assert main(["run", "--rig", str(path), "--evidence", str(tmp_path / "ev")]) == 2
     err = capsys.readouterr().err
@@ -141,7 +176,9 @@ def test_run_command_reports_a_bad_rig_file_in_one_line(tmp_path: Path, capsys: 
     assert not (tmp_path / "ev").exists()
 
 
-def test_run_command_refuses_more_workers_than_rigs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_command_refuses_more_workers_than_rigs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = write(tmp_path, GOOD)
     assert main(["run", "--rig", str(path), "-n", "2", "--evidence", str(tmp_path / "ev")]) == 2
     assert "lists 1 rig(s); -n 2 needs one rig per worker" in capsys.readouterr().err

@@ -27,7 +27,7 @@ radio = {{ kind = "emulated", path = "socket://127.0.0.1:2" }}
 devices = [{{ role = "ESME", ieee = "0000000000000002", model = "ESME" }}]
 """
 
-SCENARIOS = '''
+SCENARIOS = """
 import os
 import pytest
 
@@ -36,7 +36,7 @@ import pytest
 def test_uses_a_rig(rig_spec, evidence, n):
     evidence.detail("rig", rig_spec.name)
     evidence.detail("worker", os.environ["PYTEST_XDIST_WORKER"])
-'''
+"""
 
 
 def test_pool_leases_are_exclusive(tmp_path: Path) -> None:

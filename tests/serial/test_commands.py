@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 
 import pytest
-from conftest import (
+from served_devices import (
     IEEE,
     IMAGE_TYPE,
     MANUFACTURER,

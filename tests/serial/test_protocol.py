@@ -20,10 +20,11 @@ from rigs.operations import (
     FirmwareVersion,
     HeldImage,
     PinCheck,
+    PinStatus,
     PinVerification,
 )
 from rigs.serial import bodies
-from rigs.serial.device import DeviceEvent, PinStatus
+from rigs.serial.device import DeviceEvent
 from rigs.serial.protocol import (
     MAX_PAYLOAD,
     Command,
@@ -159,6 +160,8 @@ def test_pin_and_events_round_trip() -> None:
         bodies.encode_pin("")
     status = PinStatus(is_default=True, locked=False, attempts_left=3)
     assert bodies.decode_pin_status(bodies.encode_pin_status(status)) == status
+    with pytest.raises(ValueError, match="default"):
+        bodies.encode_pin_status(PinStatus(is_default=None, locked=False, attempts_left=3))
     events = [
         DeviceEvent(i, dt.datetime(2026, 1, 1, tzinfo=dt.UTC), 30 + i, f"e{i}") for i in range(3)
     ]

@@ -10,7 +10,14 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import IEEE, SITE_ID, emulated_device, make_ota_image, mangled_device, served_device
+from served_devices import (
+    IEEE,
+    SITE_ID,
+    emulated_device,
+    make_ota_image,
+    mangled_device,
+    served_device,
+)
 
 from rigs.emulator.clock import DeviceClock
 from rigs.emulator.device_test_port import DeviceTestPort

@@ -4,7 +4,7 @@ answered from what the device remembers of an earlier session that used the same
 from __future__ import annotations
 
 import pytest
-from conftest import IEEE, PIN, make_ota_image
+from served_devices import IEEE, PIN, make_ota_image
 
 from rigs.emulator.device_test_port import DeviceTestPort
 from rigs.operations import ActivationStatus, PinCheck

@@ -56,9 +56,24 @@ def test_suite_runs_against_a_radio_reached_by_url(tmp_path: Path, scheme: str) 
         (tmp_path / "rig.toml").write_text("\n".join(lines))
         env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         result = subprocess.run(
-            [sys.executable, "-m", "harness", "run", "--rig", "rig.toml", "--evidence", "bundle",
-             "-k", "mprn or read_firmware_version"],
-            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240, check=False,
+            [
+                sys.executable,
+                "-m",
+                "harness",
+                "run",
+                "--rig",
+                "rig.toml",
+                "--evidence",
+                "bundle",
+                "-k",
+                "mprn or read_firmware_version",
+            ],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
         )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     summary = json.loads((tmp_path / "bundle" / "summary.json").read_text())

@@ -30,7 +30,11 @@ def smets1_hil(*args: str, cwd: Path) -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     return subprocess.Popen(
         [sys.executable, "-m", "harness", *args],
-        cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -134,7 +138,11 @@ def test_bundles_verify_and_hold_what_a_reviewer_needs(runs: dict[str, Run], nam
         assert record["rig"]["devices"], record["scenario"]
         for measurement in record["measurements"]:
             assert set(measurement) >= {"name", "value", "units", "validator", "outcome"}
-    firmware = [r for r in run.records() if r["scenario"].endswith("test_update_firmware_delivers_image_to_ppmid[IOC]")]
+    firmware = [
+        r
+        for r in run.records()
+        if r["scenario"].endswith("test_update_firmware_delivers_image_to_ppmid[IOC]")
+    ]
     assert len(firmware) == 1
     assert firmware[0]["duis"][0]["request"].lstrip().startswith("<")
     assert firmware[0]["radio_trace"]["file"].startswith("traces/radio-")
@@ -169,7 +177,11 @@ def texts_of(path: Path) -> Iterator[str]:
 
 def test_no_pin_appears_anywhere_in_the_bundles(runs: dict[str, Run]) -> None:
     """The PINs the scenarios set appear in no file, as text or as bytes in a trace."""
-    pins = {test_pin_keep.ENGINEER_PIN, test_pin_keep.DEVICE_DEFAULT_PIN, test_pin_report.ENGINEER_PIN}
+    pins = {
+        test_pin_keep.ENGINEER_PIN,
+        test_pin_keep.DEVICE_DEFAULT_PIN,
+        test_pin_report.ENGINEER_PIN,
+    }
     patterns = [re.compile(rf"(?<![0-9A-Za-z]){p}(?![0-9A-Za-z])") for p in pins]
     hex_forms = [p.encode().hex() for p in pins]
     for run in runs.values():
@@ -187,7 +199,7 @@ def test_no_pin_appears_anywhere_in_the_bundles(runs: dict[str, Run]) -> None:
 def test_run_reports_progress_and_a_requirement_table(runs: dict[str, Run]) -> None:
     out = runs["baseline"].out
     assert "PASSED" in out and "FAILED" in out  # one line per scenario as it finishes
-    table = out[out.index("requirement "):]
+    table = out[out.index("requirement ") :]
     for rid in REQUIREMENTS:
         assert rid in table
 
@@ -198,7 +210,10 @@ def test_user_mistakes_are_one_line(tmp_path: Path) -> None:
     cases = [
         (["run", "--evidence", str(tmp_path / "full")], "is not an empty directory"),
         (["run", "--rig", str(tmp_path / "missing.toml")], "no such rig file"),
-        (["run", "-k", "no_scenario_is_called_this", "--evidence", str(tmp_path / "k")], "no scenarios selected"),
+        (
+            ["run", "-k", "no_scenario_is_called_this", "--evidence", str(tmp_path / "k")],
+            "no scenarios selected",
+        ),
     ]
     for args, message in cases:
         process = smets1_hil(*args, cwd=tmp_path)

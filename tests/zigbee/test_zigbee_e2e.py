@@ -18,6 +18,7 @@ from rigs.operations import (
     ActivationStatus,
     DeviceRole,
     PinCheck,
+    PinStatus,
     RigError,
     RigOperations,
     TransferStatus,
@@ -123,11 +124,18 @@ async def test_pin_operations_lockout_and_secrecy(
         assert (first.result, first.attempts_left) == (PinCheck.WRONG, 4)
         for _ in range(3):
             await rig.verify_pin(gsme, "9876")
+        # The PIN status reads the count without spending an attempt.
+        for _ in range(2):
+            assert await rig.read_pin_status(gsme) == PinStatus(
+                is_default=True, locked=False, attempts_left=1
+            )
         locked = await rig.verify_pin(gsme, "9876")
         assert (locked.result, locked.attempts_left) == (PinCheck.LOCKED, 0)
+        assert await rig.read_pin_status(gsme) == PinStatus(True, locked=True, attempts_left=0)
         assert (await rig.verify_pin(gsme, "1234")).result is PinCheck.LOCKED
         await rig.set_pin(gsme, "86420135")
         assert not await rig.pin_is_default(gsme)
+        assert await rig.read_pin_status(gsme) == PinStatus(False, locked=False, attempts_left=5)
         assert (await rig.verify_pin(gsme, "86420135")).result is PinCheck.CORRECT
         with pytest.raises(RigError) as refused:
             await rig.set_pin(gsme, "12")

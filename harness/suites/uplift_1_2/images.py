@@ -23,7 +23,9 @@ class FirmwareUnderTest:
         return f"{self.file_version:08X}"
 
 
-def image_for(device: HilDevice, *, image_type: int | None = None, size: int = IMAGE_BYTES) -> FirmwareUnderTest:
+def image_for(
+    device: HilDevice, *, image_type: int | None = None, size: int = IMAGE_BYTES
+) -> FirmwareUnderTest:
     """A signed GBCS-layout image for ``device``'s model, one version above what it runs now."""
     identity = device.identity
     running = device.firmware().file_version

@@ -39,7 +39,8 @@ def test_update_firmware_delivers_image_to_meter(
     )
     held = device.held_image()
     evidence.measure(
-        "held_image_hash_matches", held is not None and held.manufacturer_image_sha256 == image.firmware_hash,
+        "held_image_hash_matches",
+        held is not None and held.manufacturer_image_sha256 == image.firmware_hash,
         equals=True,
     )
     after = device.firmware()
@@ -61,7 +62,9 @@ def test_read_firmware_version_of_meter(
     evidence.firmware_versions(device.ieee, running, running)
     evidence.measure("response_code", exchange.response_code, equals="I0")
     body = exchange.result.response.body
-    reported = getattr(body.payload, "firmware_version", None) if isinstance(body, Smets1Reply) else None
+    reported = (
+        getattr(body.payload, "firmware_version", None) if isinstance(body, Smets1Reply) else None
+    )
     evidence.measure("reported_version", reported, equals=running.build_id)
 
 

@@ -22,7 +22,9 @@ def record_exchange(evidence: ScenarioEvidence, exchange: Exchange) -> None:
     evidence.detail(f"sr_{exchange.service_request}_notes", exchange.result.notes)
 
 
-def cohort_groups(dcc: ServiceRequests, device: HilDevice, cohort: str, evidence: ScenarioEvidence) -> dict[str, str]:
+def cohort_groups(
+    dcc: ServiceRequests, device: HilDevice, cohort: str, evidence: ScenarioEvidence
+) -> dict[str, str]:
     group = dcc.cohort_group(cohort)
     evidence.device(device.identity, cohort=cohort, group_id=group)
     return {device.ieee: group}
@@ -43,20 +45,31 @@ def test_update_firmware_delivers_image_to_ppmid(
     transfer = next(iter(exchange.result.transfers.values()), None)
     evidence.measure("image_transferred", transfer is not None and transfer.ok, equals=True)
     assert transfer is not None
-    evidence.measure("transfer_bytes", transfer.bytes_sent, units="bytes", low=len(image.data), high=len(image.data))
+    evidence.measure(
+        "transfer_bytes",
+        transfer.bytes_sent,
+        units="bytes",
+        low=len(image.data),
+        high=len(image.data),
+    )
     evidence.measure("transfer_rate", transfer.bytes_per_minute, units="bytes/min")
     evidence.measure("transfer_seconds", transfer.seconds, units="s")
     kinds = [alert.kind.value for alert in exchange.result.alerts]
     evidence.measure("transfer_alert", AlertKind.TRANSFER_SUCCESS.value in kinds, equals=True)
     held = ppmid.held_image()
-    evidence.measure("held_image_version", held.file_version if held else None, equals=image.file_version)
     evidence.measure(
-        "held_image_hash_matches", held is not None and held.manufacturer_image_sha256 == image.firmware_hash,
+        "held_image_version", held.file_version if held else None, equals=image.file_version
+    )
+    evidence.measure(
+        "held_image_hash_matches",
+        held is not None and held.manufacturer_image_sha256 == image.firmware_hash,
         equals=True,
     )
     after = ppmid.firmware()
     evidence.firmware_versions(ppmid.ieee, before, after)
-    evidence.measure("running_version_unchanged", after.file_version == before.file_version, equals=True)
+    evidence.measure(
+        "running_version_unchanged", after.file_version == before.file_version, equals=True
+    )
 
 
 @pytest.mark.requirement("U12-FW-11.2")
@@ -72,7 +85,9 @@ def test_read_firmware_version_of_ppmid(
     evidence.firmware_versions(ppmid.ieee, running, running)
     evidence.measure("response_code", exchange.response_code, equals="I0")
     body = exchange.result.response.body
-    reported = getattr(body.payload, "firmware_version", None) if isinstance(body, Smets1Reply) else None
+    reported = (
+        getattr(body.payload, "firmware_version", None) if isinstance(body, Smets1Reply) else None
+    )
     evidence.measure("reported_version", reported, equals=running.build_id)
 
 
@@ -122,7 +137,11 @@ def test_activate_firmware_on_ppmid_at_execution_time(
     evidence.measure("alerts_before_time", len(early), equals=0)
     dcc.clock.advance(3600 + 1)
     alerts = dcc.run_due(groups=groups)
-    evidence.measure("activation_alert", [a.kind.value for a in alerts] == [AlertKind.ACTIVATION_SUCCESS.value], equals=True)
+    evidence.measure(
+        "activation_alert",
+        [a.kind.value for a in alerts] == [AlertKind.ACTIVATION_SUCCESS.value],
+        equals=True,
+    )
     for alert in alerts:
         evidence.duis_exchange("11.3-alert", exchange.request_xml, alert.to_xml().decode("utf-8"))
     after = ppmid.firmware()
@@ -147,4 +166,8 @@ def test_activate_firmware_on_ppmid_refused_on_hash_mismatch(
     status = exchange.result.activation.value if exchange.result.activation else None
     evidence.measure("activation_status", status, equals=ActivationStatus.HASH_MISMATCH.value)
     held = ppmid.held_image()
-    evidence.measure("image_still_held", held is not None and held.file_version == image.file_version, equals=True)
+    evidence.measure(
+        "image_still_held",
+        held is not None and held.file_version == image.file_version,
+        equals=True,
+    )

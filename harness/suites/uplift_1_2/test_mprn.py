@@ -15,8 +15,14 @@ from harness.plugin.rig import HilDevice, HilRig
 FIELD = 10  # the SMSO's MPRN field
 
 
-def check(rig: HilRig, gsme: HilDevice, inventory_mprn: str, group_id: str, profile: str,
-          evidence: ScenarioEvidence) -> MprnCheckResult:
+def check(
+    rig: HilRig,
+    gsme: HilDevice,
+    inventory_mprn: str,
+    group_id: str,
+    profile: str,
+    evidence: ScenarioEvidence,
+) -> MprnCheckResult:
     result = rig.run(check_migration_mprn(rig.ops, gsme.ieee, inventory_mprn, group_id, profile))
     evidence.device(gsme.identity, group_id=group_id)
     evidence.detail("inventory_mprn", inventory_mprn)
@@ -53,7 +59,11 @@ def test_leading_zeros_still_fail_outside_ioc(
     inventory = padded(gsme.site_id())
     result = check(rig, gsme, inventory, group_id, profile, evidence)
     evidence.measure("validation", result.verdict.value, equals="rejected")
-    evidence.measure("reason_code", result.reason_code.value if result.reason_code else None, equals="leading-zero")
+    evidence.measure(
+        "reason_code",
+        result.reason_code.value if result.reason_code else None,
+        equals="leading-zero",
+    )
 
 
 @pytest.mark.requirement("BASE-MPRN")

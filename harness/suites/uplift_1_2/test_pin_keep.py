@@ -21,7 +21,10 @@ def meter_with_pin(request: pytest.FixtureRequest, name: str) -> HilDevice:
 @pytest.mark.requirement("U12-PIN-KEEP")
 @pytest.mark.parametrize("meter", METERS)
 def test_non_default_pin_is_left_untouched(
-    config_tool: ConfigurationToolSession, request: pytest.FixtureRequest, evidence: ScenarioEvidence, meter: str
+    config_tool: ConfigurationToolSession,
+    request: pytest.FixtureRequest,
+    evidence: ScenarioEvidence,
+    meter: str,
 ) -> None:
     """A PIN the installing engineer set (not a default) survives the configuration tool."""
     device = meter_with_pin(request, meter)
@@ -40,7 +43,10 @@ def test_non_default_pin_is_left_untouched(
 @pytest.mark.requirement("U12-PIN-KEEP", "BASE-PIN")
 @pytest.mark.parametrize("meter", METERS)
 def test_default_pin_never_survives(
-    config_tool: ConfigurationToolSession, request: pytest.FixtureRequest, evidence: ScenarioEvidence, meter: str
+    config_tool: ConfigurationToolSession,
+    request: pytest.FixtureRequest,
+    evidence: ScenarioEvidence,
+    meter: str,
 ) -> None:
     """A default PIN is replaced by a new, non-default PIN that the device then accepts."""
     device = meter_with_pin(request, meter)
@@ -53,7 +59,11 @@ def test_default_pin_never_survives(
     evidence.measure("change_applied", run.outcome.pin_in_force_changed, equals=True)
     assert run.new_pin is not None
     evidence.measure("new_pin_is_default", run.new_pin in config_tool.default_pins, equals=False)
-    evidence.measure("new_pin_in_force", device.verify_pin(run.new_pin).result.value, equals="correct")
-    evidence.measure("default_pin_refused", device.verify_pin(DEVICE_DEFAULT_PIN).result.value, equals="wrong")
+    evidence.measure(
+        "new_pin_in_force", device.verify_pin(run.new_pin).result.value, equals="correct"
+    )
+    evidence.measure(
+        "default_pin_refused", device.verify_pin(DEVICE_DEFAULT_PIN).result.value, equals="wrong"
+    )
     evidence.measure("device_calls_pin_default", device.pin_is_default(), equals=False)
     device.verify_pin(run.new_pin)  # a correct verification clears the wrong attempt just made

@@ -22,7 +22,9 @@ MIGRATION_LISTS = ["Active", "Dormant"]
 def working_days_between(start: dt.date, end: dt.date) -> int:
     """Working days after ``start`` up to and including ``end``: not Saturday or Sunday, not a bank
     holiday in England and Wales (counted here independently of the model's calendar)."""
-    bank_holidays = holidays.country_holidays("GB", subdiv="ENG", years=range(start.year, end.year + 1))
+    bank_holidays = holidays.country_holidays(
+        "GB", subdiv="ENG", years=range(start.year, end.year + 1)
+    )
     count = 0
     day = start
     while day < end:
@@ -54,7 +56,9 @@ def test_wrongly_changed_pin_reported_to_installing_supplier(
 ) -> None:
     """A non-default PIN the old tool replaced is reported, with the PIN now in force, to the
     installation's Installing Supplier within 30 working days."""
-    evidence.device(gsme.identity, installation_id=gsme.spec.installation_id, migration_list=migration_list)
+    evidence.device(
+        gsme.identity, installation_id=gsme.spec.installation_id, migration_list=migration_list
+    )
     action = configured_by_the_old_tool(config_tool, gsme, ENGINEER_PIN, evidence)
     evidence.measure("precondition_pin_wrongly_changed", action, equals="replaced-non-default")
     inventory = pin_report.write_inventory([(gsme, migration_list)])
@@ -66,19 +70,26 @@ def test_wrongly_changed_pin_reported_to_installing_supplier(
     evidence.measure("installations_reported_to_installing_supplier", len(rows), equals=1)
     reported = rows[0]
     evidence.measure("reported_migration_list", reported["migration_list"], equals=migration_list)
-    evidence.measure("reported_pin_in_force", gsme.verify_pin(reported["new_pin"]).result.value, equals="correct")
+    evidence.measure(
+        "reported_pin_in_force", gsme.verify_pin(reported["new_pin"]).result.value, equals="correct"
+    )
     deadline = pin_report.deadline(supplier)
     assert deadline is not None
     evidence.detail("report_deadline", deadline.isoformat())
     evidence.measure(
-        "deadline_working_days", working_days_between(start, deadline), units="working days", equals=30
+        "deadline_working_days",
+        working_days_between(start, deadline),
+        units="working days",
+        equals=30,
     )
     mode = stat.S_IMODE((pin_report.report_dir / f"{supplier}.csv").stat().st_mode)
     evidence.measure("supplier_file_private", mode, equals=0o600)
     responsible = gsme.spec.responsible_supplier
     if responsible and responsible != supplier:
         evidence.measure(
-            "responsible_supplier_has_no_file", pin_report.supplier_rows(responsible) == [], equals=True
+            "responsible_supplier_has_no_file",
+            pin_report.supplier_rows(responsible) == [],
+            equals=True,
         )
 
 
@@ -95,5 +106,9 @@ def test_replaced_default_pin_is_not_reported(
     evidence.measure("precondition_default_pin_replaced", action, equals="replaced-default")
     inventory = pin_report.write_inventory([(gsme, "Active")])
     pin_report.issue(inventory, config_tool.changes_path, dt.datetime.now(dt.UTC).date())
-    rows = [r for r in pin_report.supplier_rows(gsme.spec.installing_supplier) if r["device_eui64"] == gsme.ieee]
+    rows = [
+        r
+        for r in pin_report.supplier_rows(gsme.spec.installing_supplier)
+        if r["device_eui64"] == gsme.ieee
+    ]
     evidence.measure("installation_reported", len(rows), equals=0)

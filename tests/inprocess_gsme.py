@@ -3,7 +3,8 @@
 A state model of each GSME's engineering menu: one PIN, a wrong-attempt counter that locks the menu
 after ``lockout_after`` wrong verifications (a correct one resets the count; a privileged PIN change
 sets a fresh PIN and count), the device's own "is the PIN a default?" answer (which some devices do
-not support), and the Metering site id. Every call is recorded without PIN values.
+not support), its PIN status (attempts left, locked; which some devices cannot report either), and
+the Metering site id. Every call is recorded without PIN values.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rigs.operations import (
     FirmwareVersion,
     HeldImage,
     PinCheck,
+    PinStatus,
     PinVerification,
     ProgressCallback,
     RigError,
@@ -33,6 +35,7 @@ class GsmeState:
     site_id: str = "7654321"
     defaults: frozenset[str] = FACTORY_DEFAULTS
     supports_default_query: bool = True
+    reports_pin_status: bool = True
     lockout_after: int = 5
     wrong: int = 0
     locked: bool = False
@@ -86,6 +89,14 @@ class EmulatedGsmeRig:
         if not device.supports_default_query:
             raise RigError("the device does not support the default-PIN query", device=ieee)
         return device.pin in device.defaults
+
+    async def read_pin_status(self, ieee: str, *, timeout: float = 10.0) -> PinStatus:
+        self.calls.append(("read_pin_status", ieee))
+        device = self._device(ieee)
+        if not device.reports_pin_status:
+            raise RigError("the device does not report its PIN status", device=ieee)
+        is_default = device.pin in device.defaults if device.supports_default_query else None
+        return PinStatus(is_default, device.locked, device.attempts_left)
 
     async def set_pin(self, ieee: str, new_pin: str, *, timeout: float = 10.0) -> None:
         self.calls.append(("set_pin", ieee))
