@@ -7,6 +7,7 @@ requirement passed. An evidence bundle is always written (default ``./evidence/<
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -120,7 +121,12 @@ def run(args: argparse.Namespace) -> int:
     # Worker and emulator processes import this installation, never a source tree that happens
     # to be the current directory (which Python would otherwise put first on their path).
     os.environ["PYTHONSAFEPATH"] = "1"
-    code = pytest.main(build_pytest_args(args, evidence_dir))
+    pytest_args = build_pytest_args(args, evidence_dir)
+    # Scenario names are shown relative to the current directory: run from the suite's own.
+    from harness.suites.uplift_1_2 import SUITE_DIR
+
+    with contextlib.chdir(SUITE_DIR):
+        code = pytest.main(pytest_args)
     sys.stdout.flush()
     if code == pytest.ExitCode.USAGE_ERROR:
         return 2
