@@ -49,7 +49,6 @@ class Decoder:
         self._len = 0
         self._cmd0 = 0
         self._cmd1 = 0
-        self._fcs = 0
         self._data = bytearray()
         self._frames = 0
         self._crc_errors = 0

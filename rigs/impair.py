@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields
 
 from rigs.link import Link, LinkClosed
+from rigs.link.base import BufferedLink
 
 _SLICE_S = 0.002  # deliver paced data in slices of this much line time
 _TX_BUFFER = 4096  # bytes a writer may queue before ``write`` waits (a UART FIFO and driver buffer)
@@ -147,10 +148,6 @@ class _Line:
         self._drained.clear()
         self._wake.set()
 
-    @property
-    def queued(self) -> int:
-        return self._queued
-
     async def wait_below(self, limit: int) -> None:
         while self._queued > limit and self.error is None:
             self._drained.clear()
@@ -188,7 +185,7 @@ class _Line:
             await self._task
 
 
-class ImpairedLink(Link):
+class ImpairedLink(BufferedLink):
     """``inner`` as seen through an impaired line, in both directions."""
 
     def __init__(self, inner: Link, impairment: Impairment) -> None:
@@ -196,23 +193,12 @@ class ImpairedLink(Link):
         self.inner = inner
         self.impairment = impairment
         seed = random.Random(impairment.seed)
-        self._buffer = bytearray()
-        self._readable = asyncio.Event()
-        self._end: str | None = None
-        self._closed = False
         self.tx = _Line(impairment, random.Random(seed.random()), inner.write)
         self.rx = _Line(impairment, random.Random(seed.random()), self._deliver)
         self._reader = asyncio.get_running_loop().create_task(self._read_inner())
 
-    @property
-    def closed(self) -> bool:
-        return self._closed or self._end is not None
-
     async def _deliver(self, data: bytes) -> None:
-        if data:
-            self._buffer += data
-            self.stats.bytes_in += len(data)
-            self._readable.set()
+        self._feed(data)
 
     async def _read_inner(self) -> None:
         try:
@@ -220,20 +206,7 @@ class ImpairedLink(Link):
                 self.rx.push(await self.inner.read())
         except LinkClosed as exc:
             await self.rx.wait_below(0)
-            self._end = str(exc)
-            self._readable.set()
-
-    async def read(self, max_bytes: int = 65536) -> bytes:
-        while not self._buffer:
-            if self._closed:
-                raise LinkClosed(f"{self.url}: link closed")
-            if self._end is not None:
-                raise LinkClosed(self._end)
-            self._readable.clear()
-            await self._readable.wait()
-        data = bytes(self._buffer[:max_bytes])
-        del self._buffer[:max_bytes]
-        return data
+            self._feed_eof(str(exc).removeprefix(f"{self.url}: "))
 
     async def write(self, data: bytes) -> None:
         if self.closed:
@@ -248,7 +221,7 @@ class ImpairedLink(Link):
         if self._closed:
             return
         self._closed = True
-        self._readable.set()
+        self._wake_readers()
         self._reader.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._reader

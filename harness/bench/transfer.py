@@ -9,7 +9,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from harness.firmware.image import build_image, manufacturer_payload
+from harness.firmware.image import GBCS_TRAILER_LENGTH, build_image, manufacturer_payload
+from harness.firmware.ota_header import FIXED_HEADER_LENGTH
 from rigs.operations import DeviceIdentity, RigOperations, TransferStatus
 
 FIRST_BENCH_VERSION = 0x7E000000
@@ -57,7 +58,7 @@ class TransferFigures:
 
 def image_for(identity: DeviceIdentity, size: int, version: int) -> bytes:
     """A signed GBCS-layout image of about ``size`` bytes that ``identity``'s model accepts."""
-    overhead = 56 + 2 + 64  # header with hardware versions, signature marker, signature
+    overhead = FIXED_HEADER_LENGTH + GBCS_TRAILER_LENGTH  # the hardware range adds 4 more
     return build_image(
         manufacturer_payload(max(1, size - overhead), seed=f"bench-{version:08X}"),
         manufacturer_code=identity.manufacturer_code,

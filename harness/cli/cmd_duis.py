@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harness.cli.user_files import read_bytes, write_bytes
 from harness.errors import UserError
 
 
@@ -80,13 +81,6 @@ def _schema(path: Path | None) -> Any:
         raise UserError(str(exc)) from None
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
 def run_validate(args: argparse.Namespace) -> int:
     from harness.duis import schema_problems
 
@@ -146,7 +140,7 @@ def _build_request(args: argparse.Namespace) -> Any:
         devices = [d for item in args.device for d in item.split(",") if d.strip()]
         if not devices:
             raise UserError(f"SR {reference.value} needs at least one --device")
-        image = _read(args.image)
+        image = read_bytes(args.image)
         version = args.firmware_version
         if version is None:
             try:
@@ -179,7 +173,7 @@ def _build_request(args: argparse.Namespace) -> Any:
                     raise UserError(f"--hash {args.hash!r} is not hexadecimal") from None
             else:
                 try:
-                    digest = parse_image(_read(args.image)).manufacturer_image_sha256
+                    digest = parse_image(read_bytes(args.image)).manufacturer_image_sha256
                 except ImageError as exc:
                     raise UserError(f"{args.image}: {exc}") from None
             body = ActivateFirmware(digest, when)
@@ -213,10 +207,7 @@ def run_build(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(document.decode("utf-8") + "\n")
     else:
-        try:
-            args.output.write_bytes(document)
-        except OSError as exc:
-            raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        write_bytes(args.output, document)
         print(f"wrote {args.output}: SR {request.service_reference.value}", file=sys.stderr)
     return 0
 
@@ -226,7 +217,7 @@ def run_show(args: argparse.Namespace) -> int:
     from harness.duis.summary import summarise
 
     try:
-        lines = summarise(_read(args.file))
+        lines = summarise(read_bytes(args.file))
     except DuisError as exc:
         raise UserError(f"{args.file}: {exc}") from None
     print("\n".join(lines))

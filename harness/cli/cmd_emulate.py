@@ -8,8 +8,6 @@ serial test port (``{"radio": "/dev/pts/7", "devices": [{"ieee": ..., "serial": 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 from typing import Any
 
 from harness.errors import UserError
@@ -31,30 +29,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import logging
-    import sys
+    from rigs.emulator import process
 
-    from rigs.emulator.device_file import DeviceFileError
-    from rigs.emulator.process import config_from_args, parent_gone, serve, serve_options
-
-    if parent_gone(args):
-        return 1
-    logging.basicConfig(
-        level=str(args.log_level).upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     try:
-        config = config_from_args(args)
-        options = serve_options(args)
-    except (ValueError, DeviceFileError) as exc:
+        return process.run(args)
+    except process.EmulatorCommandError as exc:
         raise UserError(str(exc)) from None
-
-    def announce(record: dict[str, Any]) -> None:
-        print(json.dumps(record), flush=True)
-
-    try:
-        asyncio.run(serve(config, announce=announce, **options))
-    except OSError as exc:
-        raise UserError(f"cannot serve the emulated devices: {exc.strerror or exc}") from None
-    return 0

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harness.cli.user_files import read_bytes, write_bytes
 from harness.errors import UserError
 
 
@@ -66,19 +67,12 @@ def _count(text: str) -> int:
     return value
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
 def image_from_duis(path: Path) -> bytes:
     """The FirmwareImage of a DUIS 11.1 / 11.4 request file."""
     from harness.duis import DuisError, UpdateFirmware, parse_request
 
     try:
-        request = parse_request(_read(path))
+        request = parse_request(read_bytes(path))
     except DuisError as exc:
         raise UserError(f"{path}: {exc}") from None
     if not isinstance(request.body, UpdateFirmware):
@@ -92,7 +86,7 @@ def image_from_duis(path: Path) -> bytes:
 def run_inspect(args: argparse.Namespace) -> int:
     from harness.firmware import ImageError, parse_image
 
-    data = image_from_duis(args.file) if args.from_duis else _read(args.file)
+    data = image_from_duis(args.file) if args.from_duis else read_bytes(args.file)
     try:
         image = parse_image(data, layout=args.layout)
     except ImageError as exc:
@@ -143,10 +137,7 @@ def run_build(args: argparse.Namespace) -> int:
         data = build(manufacturer_payload(payload_size, seed=args.seed))
     except ImageError as exc:
         raise UserError(str(exc)) from None
-    try:
-        args.output.write_bytes(data)
-    except OSError as exc:
-        raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    write_bytes(args.output, data)
     image = parse_image(data, layout=args.layout)
     print(
         f"wrote {args.output}: {len(data)} bytes, {args.layout} layout, "

@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
-from harness.working_days import ENGLAND_AND_WALES, WorkingDayCalendar
+
+ENGLAND_AND_WALES = "ENG"
+"""``harness.working_days.ENGLAND_AND_WALES``, named again here: that module loads the holidays
+package, which the command line imports only when it needs it."""
 
 
 def _date(text: str) -> dt.date:
@@ -77,6 +80,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from harness.pin_report import load_report, write_report
+    from harness.working_days import WorkingDayCalendar
 
     try:
         calendar = WorkingDayCalendar(

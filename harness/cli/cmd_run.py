@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
+from harness.migration import PROFILES, UPLIFT_1_2
 
-PROFILES = ("uplift-1.2", "baseline")
 PER_SCENARIO_TIMEOUT_S = 300
 
 
@@ -32,7 +32,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--profile",
         choices=PROFILES,
-        default="uplift-1.2",
+        default=UPLIFT_1_2,
         help="behaviour profile of the DCC-side model (default uplift-1.2; baseline is the negative control)",
     )
     parser.add_argument(

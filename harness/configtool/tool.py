@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from harness.configtool.audit import AuditLog
 from harness.configtool.changes import ChangeRecord, ChangesFile
@@ -300,16 +300,7 @@ class ConfigurationTool:
                 avoid = new_pin
                 continue
             break
-        return ConfigurationOutcome(
-            target=target,
-            profile=outcome.profile,
-            action=outcome.action,
-            check=outcome.check,
-            status=status,
-            change_id=change_id,
-            new_pin=new_pin,
-            reason=reason,
-        )
+        return replace(outcome, status=status, change_id=change_id, new_pin=new_pin, reason=reason)
 
     def _record(
         self, outcome: ConfigurationOutcome, change_id: str, status: ChangeStatus, new_pin: Pin

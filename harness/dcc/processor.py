@@ -190,29 +190,22 @@ class ServiceRequestProcessor:
     # --- checks ---------------------------------------------------------------------------------
 
     def _accept(self, request: ServiceRequest | bytes | str) -> tuple[ServiceRequest, bool]:
-        if isinstance(request, ServiceRequest):
-            parsed = request
-            document: bytes | None = request.to_xml() if self.schema is not None else None
-        else:
-            try:
-                root = parse_document(request)
-                if self.schema is not None:
-                    problems = schema_problems(root, self.schema)
-                    if problems:
-                        raise DuisError(
-                            f"not valid against the DUIS XSD: {problems[0]}", field="schema"
-                        )
-                parsed = request_from_element(root)
-            except DuisError as exc:
-                raise RequestRejected(exc.reason, field=exc.field) from None
-            return parsed, self.schema is not None
-        if document is not None:
-            problems = schema_problems(document, self.schema)
-            if problems:
-                raise RequestRejected(
-                    f"not valid against the DUIS XSD: {problems[0]}", field="schema"
-                )
-        return parsed, document is not None
+        """The request, parsed; and whether it was checked against the schema (when there is one)."""
+        if isinstance(request, ServiceRequest) and self.schema is None:
+            return request, False
+        document = request.to_xml() if isinstance(request, ServiceRequest) else request
+        try:
+            root = parse_document(document)
+            if self.schema is not None:
+                problems = schema_problems(root, self.schema)
+                if problems:
+                    raise DuisError(
+                        f"not valid against the DUIS XSD: {problems[0]}", field="schema"
+                    )
+            parsed = request if isinstance(request, ServiceRequest) else request_from_element(root)
+        except DuisError as exc:
+            raise RequestRejected(exc.reason, field=exc.field) from None
+        return parsed, self.schema is not None
 
     def _respond(
         self,

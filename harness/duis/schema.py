@@ -29,14 +29,11 @@ SHARED_RELATIVE = Path("..") / "shared" / "duis" / XSD_FILENAME
 def candidate_paths(explicit: str | os.PathLike[str] | None = None) -> list[Path]:
     if explicit is not None:
         return [Path(explicit)]
-    paths = []
     env = os.environ.get(XSD_ENV)
     if env:
         return [Path(env)]
-    paths.append(Path.cwd() / SHARED_RELATIVE)
     checkout = Path(__file__).resolve().parents[2]
-    paths.append(checkout / SHARED_RELATIVE)
-    return paths
+    return [Path.cwd() / SHARED_RELATIVE, checkout / SHARED_RELATIVE]
 
 
 def locate_xsd(explicit: str | os.PathLike[str] | None = None) -> Path | None:

@@ -1,4 +1,5 @@
-"""Crash-safe file writes: a reader (or a killed run) sees the old file or the new one, never half."""
+"""Crash-safe file writes (a reader, or a killed run, sees the old file or the new one, never half)
+and file names made from free text."""
 
 from __future__ import annotations
 
@@ -11,15 +12,19 @@ def write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
+        write_synced(fd, data)
     finally:
         os.close(fd)
     os.replace(tmp, path)
     fsync_dir(path.parent)
+
+
+def write_synced(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to the open file ``fd`` (short writes resumed), then fsync it."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.fsync(fd)
 
 
 def fsync_dir(directory: Path) -> None:
@@ -28,3 +33,8 @@ def fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def safe_name(text: str, keep: str = "-_") -> str:
+    """``text`` for use in a file name: letters, digits and ``keep`` stay, anything else is ``_``."""
+    return "".join(c if c.isalnum() or c in keep else "_" for c in text)

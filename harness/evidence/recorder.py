@@ -12,6 +12,7 @@ import enum
 from pathlib import Path
 from typing import Any
 
+from harness.evidence.files import safe_name
 from harness.evidence.measurement import (
     Equals,
     InRange,
@@ -132,8 +133,7 @@ class ScenarioEvidence:
             return None
         raw = data.encode("utf-8") if isinstance(data, str) else data
         raw = self._secrets.scrub_bytes(raw)
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-        path = self._traces_dir / f"{self._slug}--{safe}"
+        path = self._traces_dir / f"{self._slug}--{safe_name(name, keep='-_.')}"
         path.write_bytes(raw)
         self.traces.append(f"traces/{path.name}")
         return path

@@ -102,16 +102,11 @@ def format_table(summary: Mapping[str, Any]) -> str:
         shown = str(entry["verdict"]) if entry.get("selected", bool(entries)) else "not selected"
         rows.append((rid, shown.upper(), f"{passes}/{len(entries)}", str(entry.get("title", ""))))
     width = max([len("requirement")] + [len(r[0]) for r in rows])
-    lines = [f"{'requirement':<{width}}  {'verdict':<12}  {'passed':>7}  what"]
-    lines.append(
-        "-"
-        * max(
-            len(line)
-            for line in lines + [f"{r[0]:<{width}}  {r[1]:<12}  {r[2]:>7}  {r[3]}" for r in rows]
-        )
-    )
-    for rid, shown, passed, title in rows:
-        lines.append(f"{rid:<{width}}  {shown:<12}  {passed:>7}  {title}")
+    header, *body = [
+        f"{rid:<{width}}  {shown:<12}  {passed:>7}  {title}"
+        for rid, shown, passed, title in [("requirement", "verdict", "passed", "what"), *rows]
+    ]
+    lines = [header, "-" * max(len(line) for line in [header, *body]), *body]
     state = "INTERRUPTED" if summary.get("interrupted") else "finished"
     lines.append(
         f"profile {summary.get('profile')}; started {summary.get('started')}; "

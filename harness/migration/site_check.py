@@ -63,36 +63,31 @@ async def check_migration_mprn(
     except RigError as exc:
         return replace(base, reason=f"site id not read: {exc}")
 
+    known = replace(base, device_site_id=site_id)
     try:
         inventory = validate_mprn(inventory_mprn, group_id, profile, rules=rules)
     except MprnError as exc:
-        return replace(
-            base,
-            verdict=MprnVerdict.REJECTED,
-            reason=f"inventory MPRN rejected: {exc.reason}",
-            device_site_id=site_id,
-            reason_code=exc.code,
-            rejected_side="inventory",
-        )
+        return _rejected(known, "inventory", f"inventory MPRN rejected: {exc.reason}", exc)
+    known = replace(known, inventory_canonical=inventory)
     try:
         device = validate_mprn(site_id, group_id, profile, rules=rules)
     except MprnError as exc:
-        return replace(
-            base,
-            verdict=MprnVerdict.REJECTED,
-            reason=f"device site id rejected: {exc.reason}",
-            device_site_id=site_id,
-            inventory_canonical=inventory,
-            reason_code=exc.code,
-            rejected_side="device",
-        )
-    both = replace(
-        base, device_site_id=site_id, inventory_canonical=inventory, device_canonical=device
-    )
+        return _rejected(known, "device", f"device site id rejected: {exc.reason}", exc)
+    known = replace(known, device_canonical=device)
     if inventory != device:
         return replace(
-            both,
+            known,
             verdict=MprnVerdict.MISMATCH,
             reason=f"inventory MPRN {inventory} differs from the device's site id {device}",
         )
-    return replace(both, verdict=MprnVerdict.MATCH, reason=f"MPRN {inventory} matches")
+    return replace(known, verdict=MprnVerdict.MATCH, reason=f"MPRN {inventory} matches")
+
+
+def _rejected(known: MprnCheckResult, side: str, reason: str, error: MprnError) -> MprnCheckResult:
+    return replace(
+        known,
+        verdict=MprnVerdict.REJECTED,
+        reason=reason,
+        reason_code=error.code,
+        rejected_side=side,
+    )

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from harness.configtool.changes import read_changes
 from harness.errors import UserError
-from harness.evidence.files import fsync_dir
+from harness.evidence.files import fsync_dir, write_synced
+from harness.migration import PROFILES, UPLIFT_1_2
 from harness.pin_report.inventory import Installation, MigrationList, read_inventory
 from harness.pin_report.selection import ReportEntry, select_entries
 from harness.working_days import DEFAULT_CALENDAR, WorkingDayCalendar
@@ -197,10 +198,7 @@ def _write_private(path: Path, data: bytes) -> dict[str, object]:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
         os.fchmod(fd, FILE_MODE)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        write_synced(fd, data)
     finally:
         os.close(fd)
     return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
@@ -242,15 +240,13 @@ def write_report(
         os.chmod(staging, DIR_MODE)
         files: dict[str, dict[str, dict[str, object]]] = {}
         for supplier, entries in report.by_supplier.items():
-            written = {
-                f"{supplier}.csv": _write_private(
-                    staging / f"{supplier}.csv", _supplier_csv(entries)
-                ),
-                f"{supplier}.json": _write_private(
-                    staging / f"{supplier}.json", _supplier_json(report, supplier, entries)
-                ),
+            contents = {
+                f"{supplier}.csv": _supplier_csv(entries),
+                f"{supplier}.json": _supplier_json(report, supplier, entries),
             }
-            files[supplier] = written
+            files[supplier] = {
+                name: _write_private(staging / name, data) for name, data in contents.items()
+            }
             if progress is not None:
                 progress(f"{supplier}: {len(entries)} installation(s)")
         _write_private(staging / MANIFEST, _manifest(report, files, clock()))
@@ -278,7 +274,7 @@ def _swap_into_place(staging: Path, out: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
-PROFILES_WITH_REPORT = frozenset({"uplift-1.2"})
+PROFILES_WITH_REPORT = frozenset({UPLIFT_1_2})
 """TMAD 3.25 is new with Uplift 1.2: under the ``baseline`` profile the DCC issues no report."""
 
 
@@ -292,7 +288,7 @@ def issue_report(
     calendar: WorkingDayCalendar = DEFAULT_CALENDAR,
 ) -> Path | None:
     """Issue the report as the DCC of ``profile`` does: its directory, or None where it issues none."""
-    if profile not in ("uplift-1.2", "baseline"):
+    if profile not in PROFILES:
         raise ValueError(f"unknown behaviour profile {profile!r}")
     if profile not in PROFILES_WITH_REPORT:
         return None

@@ -108,23 +108,21 @@ class BundleController:
         self.state = state
         assert state.bundle is not None
         self.bundle = state.bundle
+        self._write_running_summary()
+
+    def _write_running_summary(self) -> None:
+        """The summary of a run still going: read back after a kill, it says interrupted."""
         self.bundle.write_summary(
-            profile=state.profile,
-            started=state.started,
+            profile=self.state.profile,
+            started=self.state.started,
             finished=None,
             interrupted=True,
-            extra=bundle_extra(state),
+            extra=bundle_extra(self.state),
         )
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "teardown":
-            self.bundle.write_summary(
-                profile=self.state.profile,
-                started=self.state.started,
-                finished=None,
-                interrupted=True,
-                extra=bundle_extra(self.state),
-            )
+            self._write_running_summary()
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

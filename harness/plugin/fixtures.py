@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.evidence.bundle import record_filename
+from harness.evidence.files import safe_name
 from harness.evidence.recorder import ScenarioEvidence
 from harness.plugin.configuration import ConfigurationToolSession
 from harness.plugin.evidence_hooks import EVIDENCE_STASH
@@ -80,8 +81,7 @@ def rig(rig_spec: RigSpec, hil_run: RunState) -> Iterator[HilRig]:
 
     trace = None
     if hil_run.bundle is not None:
-        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in rig_spec.name)
-        trace = hil_run.bundle.traces_dir / f"radio-{safe}.jsonl"
+        trace = hil_run.bundle.traces_dir / f"radio-{safe_name(rig_spec.name)}.jsonl"
     from rigs.operations import RigError
 
     try:

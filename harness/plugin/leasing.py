@@ -13,6 +13,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from harness.evidence.files import safe_name
 from harness.rigfile import RigFile, RigSpec
 
 
@@ -25,8 +26,7 @@ def lock_path(rigfile: RigFile, rig: RigSpec) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     origin = str(rigfile.path) if rigfile.path else "<inline>"
     key = hashlib.sha256(f"{origin}\0{rig.name}".encode()).hexdigest()[:16]
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in rig.name)[:40]
-    return directory / f"{safe}-{key}.lock"
+    return directory / f"{safe_name(rig.name)[:40]}-{key}.lock"
 
 
 class RigLease:

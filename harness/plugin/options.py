@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-PROFILES = ("uplift-1.2", "baseline")
-DEFAULT_PROFILE = "uplift-1.2"
+from harness.migration import PROFILES, UPLIFT_1_2
+
+DEFAULT_PROFILE = UPLIFT_1_2
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

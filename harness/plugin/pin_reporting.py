@@ -10,10 +10,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from pathlib import Path
 
 from harness.evidence.recorder import ScenarioEvidence
-from harness.pin_report import INVENTORY_COLUMNS
 from harness.plugin.rig import HilDevice
 
 
@@ -26,6 +26,8 @@ class PinReportService:
 
     def write_inventory(self, entries: list[tuple[HilDevice, str]]) -> Path:
         """The migration inventory CSV: each device's installation on the given list (Dormant/Active)."""
+        from harness.pin_report import INVENTORY_COLUMNS
+
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(INVENTORY_COLUMNS)
@@ -62,8 +64,6 @@ class PinReportService:
         return rows
 
     def deadline(self, supplier: str) -> dt.date | None:
-        import json
-
         path = self.report_dir / f"{supplier}.json"
         if not path.is_file():
             return None

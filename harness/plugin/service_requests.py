@@ -52,6 +52,22 @@ class Exchange:
     def response_code(self) -> str:
         return self.result.response_code
 
+    @property
+    def activation_status(self) -> str | None:
+        """The ActivationStatus of an 11.3 executed now, or None."""
+        activation = self.result.activation
+        return activation.value if activation else None
+
+    @property
+    def reported_version(self) -> str | None:
+        """The FirmwareVersion a device's reply reports, or None."""
+        from harness.duis import Smets1Reply
+
+        body = self.result.response.body
+        if not isinstance(body, Smets1Reply):
+            return None
+        return getattr(body.payload, "firmware_version", None)
+
 
 class ServiceRequests:
     """Builds and processes 11.1 / 11.2 / 11.3 requests against the rig under one profile."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import datetime as dt
 import json
 import logging
 import struct
@@ -23,7 +22,15 @@ from rigs.emulator import radio_protocol as rp
 from rigs.emulator.clock import DeviceClock
 from rigs.emulator.device import EmulatedDevice
 from rigs.emulator.radio_protocol import PacketType as P
-from rigs.emulator.zigbee_node import DEVICE_ANNCE, ZDO_PROFILE, ZigbeeNode
+from rigs.emulator.zigbee_node import (
+    ACTIVE_EP_REQ,
+    DEVICE_ANNCE,
+    NODE_DESC_REQ,
+    SIMPLE_DESC_REQ,
+    ZDO_NOT_SUPPORTED,
+    ZDO_PROFILE,
+    ZigbeeNode,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -240,18 +247,11 @@ class CoProcessor:
             self._emit(rp.packet(P.CONTROL_REPLY, tag, bytes((more,)) + chunk))
 
     def _clock(self, ptype: int, tag: int, body: bytes) -> None:
-        if ptype != P.CLOCK_GET:
-            if len(body) != 8:
-                raise rp.ProtocolError("clock packets carry one signed 64-bit microsecond count")
-            (micros,) = struct.unpack("<q", body)
-            if ptype == P.CLOCK_SET:
-                self.clock.set(
-                    dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=micros)
-                )
-            else:
-                self.clock.advance(micros / 1e6)
-        now = self.clock.now() - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-        self._emit(rp.packet(P.CLOCK, tag, struct.pack("<q", now // dt.timedelta(microseconds=1))))
+        if ptype == P.CLOCK_SET:
+            self.clock.set(rp.decode_time(body))
+        elif ptype == P.CLOCK_ADVANCE:
+            self.clock.advance(rp.decode_microseconds(body) / 1e6)
+        self._emit(rp.packet(P.CLOCK, tag, rp.encode_time(self.clock.now())))
 
     def _device_state(self, body: bytes) -> dict[str, Any]:
         node = self._by_ieee.get(bytes(body))
@@ -318,22 +318,21 @@ class CoProcessor:
             return
         tsn = send.data[0]
         cluster = send.cluster
-        if cluster == 0x0002:  # Node_Desc_req
+        if cluster == NODE_DESC_REQ:
             desc = struct.pack("<BBBHBHHHB", 0x00, 0x40, 0x8F, 0x0000, 82, 82, 0x0041, 82, 0)
             rsp = struct.pack("<BBH", tsn, 0, 0x0000) + desc
-        elif cluster == 0x0005:  # Active_EP_req
+        elif cluster == ACTIVE_EP_REQ:
             eps = sorted(self.endpoints)
             rsp = struct.pack("<BBHB", tsn, 0, 0x0000, len(eps)) + bytes(eps)
-        elif cluster == 0x0004:  # Simple_Desc_req
+        elif cluster == SIMPLE_DESC_REQ:
             ep = send.data[3] if len(send.data) >= 4 else 0
             if ep in self.endpoints:
-                e = self.endpoints[ep]
-                desc = rp.Endpoint.encode(e)
+                desc = self.endpoints[ep].encode()
                 rsp = struct.pack("<BBHB", tsn, 0, 0x0000, len(desc)) + desc
             else:
                 rsp = struct.pack("<BBHB", tsn, 0x83, 0x0000, 0)
         elif cluster & 0x8000:
             return
         else:
-            rsp = struct.pack("<BB", tsn, 0x84)
+            rsp = struct.pack("<BB", tsn, ZDO_NOT_SUPPORTED)
         self._deliver(0x0000, COORDINATOR_IEEE, 0, 0, ZDO_PROFILE, cluster | 0x8000, rsp, rssi=0)

@@ -86,6 +86,11 @@ class HeldImage:
     data: bytes = field(repr=False)
 
 
+def is_pin(text: str) -> bool:
+    """An engineering-menu PIN is 4 to 8 digits."""
+    return 4 <= len(text) <= 8 and text.isdigit()
+
+
 def state_time(moment: dt.datetime) -> str:
     """A device-clock time for the state report: ISO 8601 to the millisecond (shorter runs of
     digits also keep a timestamp from being mistaken for a secret in a trace scan)."""
@@ -299,7 +304,7 @@ class EmulatedDevice:
 
     def set_pin(self, new_pin: str) -> None:
         """Privileged change (the SMSO configuration tool); clears any lockout."""
-        if not (4 <= len(new_pin) <= 8 and new_pin.isdigit()):
+        if not is_pin(new_pin):
             raise ValueError("a PIN is 4 to 8 digits")
         self._pin = new_pin
         self._pin_failures = 0

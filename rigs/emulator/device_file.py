@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rigs.emulator.device import DeviceSpec, Faults
+from rigs.emulator.device import DeviceSpec, Faults, is_pin
 from rigs.emulator.profiles import DeviceProfile, ProfileError, builtin_profiles, load_profiles
 from rigs.impair import Impairment
 from rigs.operations import DeviceRole
@@ -99,7 +99,7 @@ def _impairment(value: Any, where: str) -> Impairment | None:
 def _pin(value: Any, where: str, key: str) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not value.isdigit() or not 4 <= len(value) <= 8:
+    if not isinstance(value, str) or not is_pin(value):
         raise DeviceFileError(f"{where}.{key}: a PIN is a string of 4 to 8 digits")
     return value
 

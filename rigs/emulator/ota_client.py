@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 
 from rigs.emulator import zcl_frames as zcl
 from rigs.emulator.device import ActivationOutcome, EmulatedDevice
-from rigs.emulator.ota_image import BASE_HEADER_LENGTH, ImageFormatError, OtaHeader, parse_header
+from rigs.emulator.ota_image import (
+    BASE_HEADER_LENGTH,
+    HeaderTruncated,
+    ImageFormatError,
+    OtaHeader,
+    parse_header,
+)
 
 
 class UpgradeStatus(enum.IntEnum):
@@ -182,9 +188,10 @@ class OtaClient:
         if partial.header is None and len(partial.data) >= BASE_HEADER_LENGTH:
             try:
                 header = parse_header(bytes(partial.data))
+            except HeaderTruncated:
+                pass  # the rest of the header comes with the next blocks
             except ImageFormatError as exc:
-                if "truncated" not in str(exc):
-                    return self._refuse(str(exc))
+                return self._refuse(str(exc))
             else:
                 reason = self.device.check_header(header, partial.size)
                 if reason is not None:

@@ -34,6 +34,10 @@ class ImageFormatError(ValueError):
     """The bytes are not a usable OTA file (with the reason)."""
 
 
+class HeaderTruncated(ImageFormatError):
+    """The bytes end inside the OTA header that their header length field announces."""
+
+
 @dataclass(frozen=True)
 class OtaHeader:
     manufacturer_code: int
@@ -73,7 +77,7 @@ def parse_header(data: bytes) -> OtaHeader:
     if header_length < BASE_HEADER_LENGTH:
         raise ImageFormatError(f"header length {header_length} below {BASE_HEADER_LENGTH}")
     if len(data) < header_length:
-        raise ImageFormatError("header truncated")
+        raise HeaderTruncated("header truncated")
     offset = BASE_HEADER_LENGTH
     destination = None
     hw_min = hw_max = None

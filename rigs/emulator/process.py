@@ -31,12 +31,7 @@ from typing import Any, Self
 from rigs.emulator.clock import DeviceClock
 from rigs.emulator.coprocessor import CoProcessor
 from rigs.emulator.device import EmulatedDevice
-from rigs.emulator.device_file import (
-    DeviceFileError,
-    EmulatorConfig,
-    default_config,
-    load_device_file,
-)
+from rigs.emulator.device_file import EmulatorConfig, default_config, load_device_file
 from rigs.emulator.device_test_port import DeviceTestPort
 from rigs.emulator.parent_watch import arm, watch_parent
 from rigs.emulator.radio_link_server import RadioLinkServer
@@ -272,8 +267,15 @@ def parent_gone(args: argparse.Namespace) -> bool:
     return not arm(args.exit_with_parent, death_signal=args.parent_death_signal)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+class EmulatorCommandError(Exception):
+    """A command line or device file that cannot be used, or ports that cannot be served."""
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve as the parsed command line asks; 1 if the starting process has already gone.
+
+    Raises :class:`EmulatorCommandError` with a one-line reason for a user's mistake.
+    """
     if parent_gone(args):
         return 1
     logging.basicConfig(
@@ -284,9 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = config_from_args(args)
         options = serve_options(args)
-    except (ValueError, DeviceFileError) as exc:
-        print(f"smets1-hil emulate: error: {exc}", file=sys.stderr)
-        return 2
+    except ValueError as exc:  # DeviceFileError included
+        raise EmulatorCommandError(str(exc)) from None
 
     def announce(record: dict[str, Any]) -> None:
         print(json.dumps(record), flush=True)
@@ -294,9 +295,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         asyncio.run(serve(config, announce=announce, **options))
     except OSError as exc:
-        print(f"smets1-hil emulate: error: cannot serve: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        reason = f"cannot serve the emulated devices: {exc.strerror or exc}"
+        raise EmulatorCommandError(reason) from None
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return run(build_parser().parse_args(argv))
+    except EmulatorCommandError as exc:
+        print(f"smets1-hil emulate: error: {exc}", file=sys.stderr)
+        return 2
 
 
 class EmulatorProcess:

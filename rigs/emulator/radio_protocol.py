@@ -11,6 +11,7 @@ little-endian.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import struct
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from rigs.eui64 import canonical_eui64
 PROTOCOL_VERSION = 1
 MAX_PACKET = 256  # largest packet: the data field of one ASH frame on this link
 CONTROL_CHUNK = 200  # JSON bytes per CONTROL_REPLY packet
+UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class PacketType(enum.IntEnum):
@@ -83,6 +85,13 @@ class NetworkState(enum.IntEnum):
 
 class ProtocolError(ValueError):
     """A packet that does not follow the layouts in docs/radio-link.md."""
+
+
+def _addr_mode(value: int) -> AddrMode:
+    try:
+        return AddrMode(value)
+    except ValueError as exc:
+        raise ProtocolError(f"unknown address mode {value}") from exc
 
 
 @dataclass(frozen=True)
@@ -210,12 +219,8 @@ class Send:
         mode, dst, dst_ep, src_ep, profile, cluster, tsn, radius, options = cls._HEAD.unpack_from(
             data, 0
         )
-        try:
-            mode = AddrMode(mode)
-        except ValueError as exc:
-            raise ProtocolError(f"unknown address mode {mode}") from exc
         return cls(
-            mode,
+            _addr_mode(mode),
             dst,
             dst_ep,
             src_ep,
@@ -272,10 +277,6 @@ class Received:
         (nwk, ieee, src_ep, dst_ep, profile, cluster, tsn, lqi, rssi, mode, dst) = (
             cls._HEAD.unpack_from(data, 0)
         )
-        try:
-            mode = AddrMode(mode)
-        except ValueError as exc:
-            raise ProtocolError(f"unknown address mode {mode}") from exc
         return cls(
             nwk,
             ieee,
@@ -286,7 +287,7 @@ class Received:
             tsn,
             lqi,
             rssi,
-            mode,
+            _addr_mode(mode),
             dst,
             bytes(data[cls._HEAD.size :]),
         )
@@ -332,6 +333,30 @@ def decode_info(body: bytes) -> Info:
     if len(body) < 10 or len(body) < 10 + body[9]:
         raise ProtocolError("truncated INFO")
     return Info(bytes(body[:8]), body[8], bytes(body[10 : 10 + body[9]]).decode())
+
+
+_MICROSECONDS = struct.Struct("<q")
+
+
+def encode_microseconds(count: int) -> bytes:
+    """The body of the clock packets: one signed 64-bit microsecond count."""
+    return _MICROSECONDS.pack(count)
+
+
+def decode_microseconds(body: bytes) -> int:
+    if len(body) != _MICROSECONDS.size:
+        raise ProtocolError("clock packets carry one signed 64-bit microsecond count")
+    (count,) = _MICROSECONDS.unpack(body)
+    return int(count)
+
+
+def encode_time(moment: dt.datetime) -> bytes:
+    """A device-clock time as the clock packets carry it: microseconds since the Unix epoch."""
+    return encode_microseconds((moment - UNIX_EPOCH) // dt.timedelta(microseconds=1))
+
+
+def decode_time(body: bytes) -> dt.datetime:
+    return UNIX_EPOCH + dt.timedelta(microseconds=decode_microseconds(body))
 
 
 def ieee_to_bytes(ieee: str) -> bytes:

@@ -95,13 +95,18 @@ class ZigbeeNode:
     def out_clusters(self) -> tuple[int, ...]:
         return (OTA,)
 
+    @property
+    def mac_capability(self) -> int:
+        if self.device.profile.is_end_device:
+            return 0x88  # rx-on-when-idle, allocate address
+        return 0x8E  # FFD, mains, rx-on-when-idle, allocate address
+
     def node_descriptor(self) -> bytes:
         p = self.device.profile
-        if p.is_end_device:
-            logical, mac = 0x02, 0x88  # end device, rx-on-when-idle, allocate address
-        else:
-            logical, mac = 0x01, 0x8E  # router, FFD, mains, rx-on-when-idle, allocate address
-        return struct.pack("<BBBHBHHHB", logical, 0x40, mac, p.manufacturer_code, 82, 82, 0, 82, 0)
+        logical = 0x02 if p.is_end_device else 0x01  # end device or router
+        return struct.pack(
+            "<BBBHBHHHB", logical, 0x40, self.mac_capability, p.manufacturer_code, 82, 82, 0, 82, 0
+        )
 
     def simple_descriptor(self) -> bytes:
         ins, outs = self.in_clusters, self.out_clusters
@@ -115,9 +120,7 @@ class ZigbeeNode:
         )
 
     def announcement(self) -> bytes:
-        capability = 0x88 if self.device.profile.is_end_device else 0x8E
-        self._tsn = (self._tsn + 1) & 0xFF
-        return struct.pack("<BH8sB", self._tsn, self.nwk, self.ieee, capability)
+        return struct.pack("<BH8sB", self._next_tsn(), self.nwk, self.ieee, self.mac_capability)
 
     # sending ------------------------------------------------------------------------------
 

@@ -10,6 +10,10 @@ from typing import Self
 from rigs.operations import RigError
 from rigs.trace import TraceWriter
 
+# why a link ended, in the words every kind of link uses
+PORT_GONE = "port gone (the device or the other end of the pty went away)"
+PEER_CLOSED = "connection closed by the other end"
+
 
 class LinkClosed(RigError):
     """The link is closed: the far end went away, the port disappeared, or we closed it."""

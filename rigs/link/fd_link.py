@@ -11,15 +11,15 @@ import errno
 import os
 from collections.abc import Callable
 
-from rigs.link.base import BufferedLink, LinkClosed
+from rigs.link.base import PEER_CLOSED, PORT_GONE, BufferedLink, LinkClosed
 from rigs.trace import TraceWriter
 
 
 def _describe_os_error(exc: OSError) -> str:
     if exc.errno in (errno.EIO, errno.ENXIO, errno.ENODEV):
-        return "port gone (the device or the other end of the pty went away)"
+        return PORT_GONE
     if exc.errno in (errno.EPIPE, errno.ECONNRESET):
-        return "connection closed by the other end"
+        return PEER_CLOSED
     return exc.strerror or str(exc)
 
 

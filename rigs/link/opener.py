@@ -11,13 +11,14 @@ from typing import Any
 
 import serial
 
-from rigs.link.base import Link, LinkOpenError
+from rigs.link.base import PEER_CLOSED, PORT_GONE, Link, LinkOpenError
 from rigs.link.fd_link import FdLink
 from rigs.link.thread_link import ThreadedSerialLink
 from rigs.trace import TraceWriter
 
-# pyserial classes whose descriptor can be watched by the event loop directly
-_FD_MODULES = {"serial.serialposix", "serial.urlhandler.protocol_socket"}
+# pyserial classes whose descriptor can be watched by the event loop directly, and what their
+# end of stream means
+_FD_MODULE_EOF = {"serial.serialposix": PORT_GONE, "serial.urlhandler.protocol_socket": PEER_CLOSED}
 
 
 def _root_oserror(exc: BaseException) -> OSError | None:
@@ -101,13 +102,8 @@ async def open_link(
         raise LinkOpenError(describe_open_error(url, exc)) from None
     if trace is not None:
         trace.note(f"opened {url}")
-    module = type(port).__module__
-    if module in _FD_MODULES:
-        eof = (
-            "connection closed by the other end"
-            if module.endswith("protocol_socket")
-            else "port gone (the device or the other end of the pty went away)"
-        )
+    eof = _FD_MODULE_EOF.get(type(port).__module__)
+    if eof is not None:
         return FdLink(url, port.fileno(), on_close=port.close, trace=trace, eof_reason=eof)
     return ThreadedSerialLink(url, port, trace=trace)
 

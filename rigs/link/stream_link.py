@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from rigs.link.base import Link, LinkClosed
+from rigs.link.base import PEER_CLOSED, Link, LinkClosed
 from rigs.trace import TraceWriter
 
 
@@ -36,7 +36,7 @@ class StreamLink(Link):
             self._end = f"connection lost ({exc})"
             raise LinkClosed(f"{self.url}: {self._end}") from None
         if not data:
-            self._end = "connection closed by the other end"
+            self._end = PEER_CLOSED
             raise LinkClosed(f"{self.url}: {self._end}")
         self._traced_in(data)
         return data

@@ -286,6 +286,7 @@ _OUTCOMES = {
     ActivationStatus.SCHEDULED: Outcome.SCHEDULED,
     ActivationStatus.CANCELLED: Outcome.CANCELLED,
 }
+_STATUSES: dict[Outcome, ActivationStatus] = {code: status for status, code in _OUTCOMES.items()}
 
 
 def encode_activation(result: ActivationResult) -> bytes:
@@ -314,12 +315,7 @@ def decode_activation(body: bytes) -> ActivationResult:
         return ActivationResult(
             ActivationStatus.CANCELLED, running=running, reason="nothing scheduled"
         )
-    status = {
-        Outcome.ACTIVATED: ActivationStatus.ACTIVATED,
-        Outcome.SCHEDULED: ActivationStatus.SCHEDULED,
-        Outcome.CANCELLED: ActivationStatus.CANCELLED,
-    }[outcome]
-    return ActivationResult(status, at=at, running=running)
+    return ActivationResult(_STATUSES[outcome], at=at, running=running)
 
 
 # READ_SITE_ID -------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from rigs.operations import DeviceTimeout, RigError
 from rigs.serial.framing import FrameDecoder
 from rigs.serial.protocol import (
     MAX_PAYLOAD,
-    VERSION,
+    TRACE_DECODER,
     Command,
     ProtocolError,
     Request,
@@ -30,9 +30,10 @@ from rigs.serial.protocol import (
     Status,
     decode_response,
     describe,
+    name_of,
     redact_payload,
 )
-from rigs.trace import TraceWriter
+from rigs.trace import Direction, TraceWriter
 
 RECENT_FRAMES = 16
 
@@ -88,7 +89,7 @@ class TestPortClient:
         self.name = name or link.url
         self.trace = trace
         if trace is not None:
-            trace.use_decoder(f"smets1-test-port/{VERSION}", redact=redact_payload)
+            trace.use_decoder(TRACE_DECODER, redact=redact_payload)
         self.stats = ClientStats()
         self._frames = FrameDecoder()
         # a new client starts numbering somewhere else than the last one (section 5)
@@ -143,6 +144,9 @@ class TestPortClient:
         return TestPortError(
             message, device=self.name, recent_frames=self.recent_frames, status=status
         )
+
+    def timed_out(self, message: str) -> TestPortTimeout:
+        return TestPortTimeout(message, device=self.name, recent_frames=self.recent_frames)
 
     # --- sending -----------------------------------------------------------------------------
 
@@ -201,7 +205,7 @@ class TestPortClient:
         Raises :class:`TestPortTimeout` after ``timeout``, :class:`TestPortError` for a non-OK
         status when ``expect_ok``, :class:`LinkClosed` when the link goes away.
         """
-        label = _command_name(command)
+        label = name_of(Command, command, "command ")
         deadline = time.monotonic() + timeout
         seq, frame, future = self.submit(command, body)
         tries = 0
@@ -209,11 +213,7 @@ class TestPortClient:
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise TestPortTimeout(
-                        f"{label}: no answer after {tries} tries in {timeout:g} s",
-                        device=self.name,
-                        recent_frames=self.recent_frames,
-                    )
+                    raise self.timed_out(f"{label}: no answer after {tries} tries in {timeout:g} s")
                 await self.transmit(frame, retransmission=tries > 0)
                 tries += 1
                 done, _ = await asyncio.wait({future}, timeout=min(attempt_timeout, left))
@@ -225,7 +225,8 @@ class TestPortClient:
         if expect_ok and not response.ok:
             _, reason = response.error()
             raise self.error(
-                f"{label}: {_status_name(response.status)}" + (f": {reason}" if reason else ""),
+                f"{label}: {name_of(Status, response.status, 'status ')}"
+                + (f": {reason}" if reason else ""),
                 status=response.status,
             )
         return response
@@ -288,21 +289,7 @@ class TestPortClient:
                 future.exception()  # retrieved here so an abandoned future does not warn
         self._pending.clear()
 
-    def _note(self, direction: str, payload: bytes) -> None:
+    def _note(self, direction: Direction, payload: bytes) -> None:
         self._recent.append((direction, redact_payload(payload)))
         if self.trace is not None:
-            self.trace.record("tx" if direction == "tx" else "rx", payload, frame=describe(payload))
-
-
-def _command_name(command: int) -> str:
-    try:
-        return Command(command).name
-    except ValueError:
-        return f"command 0x{command:02X}"
-
-
-def _status_name(status: int) -> str:
-    try:
-        return Status(status).name
-    except ValueError:
-        return f"status 0x{status:02X}"
+            self.trace.record(direction, payload, frame=describe(payload))

@@ -243,27 +243,26 @@ def from_epoch(seconds: int) -> dt.datetime:
 
 # --- redaction and description (for traces) ------------------------------------------------
 
+TRACE_DECODER = f"smets1-test-port/{VERSION}"
+"""The decoder name a test-port trace carries."""
+
 _SECRET_COMMANDS = {Command.VERIFY_PIN}
 REDACTED_BODY = b"<pin>"
 
 
 def redact_payload(payload: bytes) -> bytes:
     """The payload with every PIN masked: a VERIFY_PIN request keeps its header only."""
-    if (
-        len(payload) >= _REQUEST.size
-        and payload[0] == VERSION
-        and payload[1] in _SECRET_COMMANDS
-        and len(payload) > _REQUEST.size
-    ):
+    if len(payload) > _REQUEST.size and payload[0] == VERSION and payload[1] in _SECRET_COMMANDS:
         return bytes(payload[: _REQUEST.size]) + REDACTED_BODY
     return payload
 
 
-def _name(enum_type: type[enum.IntEnum], value: int) -> str:
+def name_of(enum_type: type[enum.IntEnum], value: int, unknown: str = "") -> str:
+    """The member's name, or ``unknown`` followed by the value in hex."""
     try:
         return enum_type(value).name
     except ValueError:
-        return f"0x{value:02X}"
+        return f"{unknown}0x{value:02X}"
 
 
 def describe(payload: bytes) -> str:
@@ -276,8 +275,8 @@ def describe(payload: bytes) -> str:
             response = decode_response(payload)
         except ProtocolError as exc:
             return f"bad response: {exc}"
-        label = "NOTICE" if response.is_notice else _name(Command, response.command)
-        text = f"{label} seq={response.seq} status={_name(Status, response.status)}"
+        label = "NOTICE" if response.is_notice else name_of(Command, response.command)
+        text = f"{label} seq={response.seq} status={name_of(Status, response.status)}"
         if response.command == Command.IMAGE_BLOCK and response.ok and len(response.body) >= 4:
             text += f" next={int.from_bytes(response.body[:4], 'big')}"
         elif not response.ok:
@@ -287,7 +286,7 @@ def describe(payload: bytes) -> str:
     version, command, seq = _REQUEST.unpack_from(payload)  # no copy of a block's data
     if version != VERSION:
         return f"bad request: protocol version {version} is not supported (this is {VERSION})"
-    text = f"{_name(Command, command)} seq={seq}"
+    text = f"{name_of(Command, command)} seq={seq}"
     body_at = _REQUEST.size
     if command in _SECRET_COMMANDS:
         return text + " pin=<redacted>"

@@ -23,6 +23,7 @@ from rigs.serial.protocol import (
     MAX_BLOCK,
     MAX_EVENTS_PER_READ,
     MAX_PAYLOAD,
+    TRACE_DECODER,
     VERSION,
     Command,
     ProtocolError,
@@ -78,7 +79,7 @@ class TestPortResponder:
         self.link = link
         self.trace = trace
         if trace is not None:
-            trace.use_decoder(f"smets1-test-port/{VERSION}", redact=redact_payload)
+            trace.use_decoder(TRACE_DECODER, redact=redact_payload)
         self.max_block = min(max_block, MAX_BLOCK)
         self.window = max(1, min(window, 255))
         self.stats = ResponderStats()
@@ -204,7 +205,7 @@ class TestPortResponder:
         if self.trace is not None:
             for payload in payloads:
                 self.trace.record("tx", payload, frame=describe(payload))
-        await self.link.write(b"".join(hdlc.encode(p, max_frame=MAX_PAYLOAD) for p in payloads))
+        await self.link.write(hdlc.encode_many(payloads, max_frame=MAX_PAYLOAD))
 
     # --- handlers ---------------------------------------------------------------------------
 

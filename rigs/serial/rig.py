@@ -27,9 +27,9 @@ from rigs.operations import (
     TransferResult,
 )
 from rigs.serial import bodies
-from rigs.serial.client import TestPortClient, TestPortError, TestPortTimeout
+from rigs.serial.client import TestPortClient
 from rigs.serial.device import DeviceEvent
-from rigs.serial.protocol import MAX_EVENTS_PER_READ, Command
+from rigs.serial.protocol import MAX_EVENTS_PER_READ, TRACE_DECODER, Command
 from rigs.serial.transfer import ImageSender
 from rigs.trace import TraceWriter
 
@@ -70,12 +70,12 @@ class SerialRig:
         try:
             reply = await _within(timeout, client, self._identify_on(client, timeout))
         except BaseException:
-            await client.close()
+            await _discard(client)
             raise
         ieee = reply.identity.ieee
         old = self._clients.pop(ieee, None)
         if old is not None:
-            await old.close()
+            await _discard(old)
         self._urls[ieee] = url
         self._clients[ieee] = client
         client.name = f"{ieee} at {url}"
@@ -96,9 +96,7 @@ class SerialRig:
 
     async def close(self) -> None:
         for client in list(self._clients.values()):
-            await client.close()
-            if client.trace is not None:
-                client.trace.close()
+            await _discard(client)
         self._clients.clear()
 
     async def __aenter__(self) -> Self:
@@ -111,7 +109,7 @@ class SerialRig:
         trace = None
         if self.trace_dir is not None:
             path = Path(self.trace_dir) / f"test-port-{label}.jsonl"
-            trace = TraceWriter(path, decoder_name="smets1-test-port/1")
+            trace = TraceWriter(path, decoder_name=TRACE_DECODER)
             self.traces[label] = path
         try:
             link = await open_link(url, baudrate=self.baudrate, timeout=self.open_timeout)
@@ -124,9 +122,7 @@ class SerialRig:
         try:
             await client.open_session()
         except BaseException:
-            await client.close()
-            if trace is not None:
-                trace.close()
+            await _discard(client)
             raise
         return client
 
@@ -136,9 +132,7 @@ class SerialRig:
         if client is not None and client.alive:
             return client
         if client is not None:
-            await client.close()
-            if client.trace is not None:
-                client.trace.close()
+            await _discard(client)
         url = self.url_of(key)
         client = await self._open(url, label=key)
         client.name = f"{key} at {url}"
@@ -154,9 +148,7 @@ class SerialRig:
             try:
                 return await _within(timeout, client, work(client))
             except LinkClosed as exc:
-                raise TestPortError(
-                    f"{exc}", device=client.name, recent_frames=client.recent_frames
-                ) from None
+                raise client.error(str(exc)) from None
 
     async def _ask(
         self, client: TestPortClient, command: Command, body: bytes = b"", *, timeout: float
@@ -165,6 +157,22 @@ class SerialRig:
             command, body, timeout=timeout, attempt_timeout=min(ATTEMPT_TIMEOUT, timeout)
         )
         return answer.body
+
+    async def _query(
+        self,
+        ieee: str,
+        command: Command,
+        decode: Callable[[bytes], T],
+        body: bytes = b"",
+        *,
+        timeout: float,
+    ) -> T:
+        """One request to the device and its decoded answer."""
+
+        async def work(client: TestPortClient) -> T:
+            return decode(await self._ask(client, command, body, timeout=timeout))
+
+        return await self._run(ieee, timeout, work)
 
     # --- RigOperations -----------------------------------------------------------------------
 
@@ -181,10 +189,7 @@ class SerialRig:
         return await self._run(ieee, timeout, work)
 
     async def hello(self, ieee: str, *, timeout: float = 10.0) -> bodies.Hello:
-        async def work(client: TestPortClient) -> bodies.Hello:
-            return bodies.decode_hello(await self._ask(client, Command.HELLO, timeout=timeout))
-
-        return await self._run(ieee, timeout, work)
+        return await self._query(ieee, Command.HELLO, bodies.decode_hello, timeout=timeout)
 
     async def distribute_image(
         self,
@@ -212,20 +217,14 @@ class SerialRig:
         return await self._run(ieee, timeout + 5.0, work)
 
     async def read_firmware_version(self, ieee: str, *, timeout: float = 10.0) -> FirmwareVersion:
-        async def work(client: TestPortClient) -> FirmwareVersion:
-            return bodies.decode_firmware(
-                await self._ask(client, Command.READ_FIRMWARE, timeout=timeout)
-            )
-
-        return await self._run(ieee, timeout, work)
+        return await self._query(
+            ieee, Command.READ_FIRMWARE, bodies.decode_firmware, timeout=timeout
+        )
 
     async def read_image_status(self, ieee: str, *, timeout: float = 10.0) -> bodies.ImageStatus:
-        async def work(client: TestPortClient) -> bodies.ImageStatus:
-            return bodies.decode_image_status(
-                await self._ask(client, Command.IMAGE_STATUS, timeout=timeout)
-            )
-
-        return await self._run(ieee, timeout, work)
+        return await self._query(
+            ieee, Command.IMAGE_STATUS, bodies.decode_image_status, timeout=timeout
+        )
 
     async def read_held_image(self, ieee: str, *, timeout: float = 10.0) -> HeldImage | None:
         return (await self.read_image_status(ieee, timeout=timeout)).held_image()
@@ -241,50 +240,31 @@ class SerialRig:
         """Run the held image now or at ``at``; with ``expected_sha256`` the device checks the
         manufacturer-image hash first (DUIS FirmwareHash)."""
         body = bodies.encode_activate(bodies.ActivateRequest(at, expected_sha256))
-
-        async def work(client: TestPortClient) -> ActivationResult:
-            return bodies.decode_activation(
-                await self._ask(client, Command.ACTIVATE, body, timeout=timeout)
-            )
-
-        return await self._run(ieee, timeout, work)
+        return await self._query(
+            ieee, Command.ACTIVATE, bodies.decode_activation, body, timeout=timeout
+        )
 
     async def cancel_activation(self, ieee: str, *, timeout: float = 10.0) -> ActivationResult:
-        async def work(client: TestPortClient) -> ActivationResult:
-            return bodies.decode_activation(
-                await self._ask(client, Command.CANCEL_ACTIVATION, timeout=timeout)
-            )
-
-        return await self._run(ieee, timeout, work)
+        return await self._query(
+            ieee, Command.CANCEL_ACTIVATION, bodies.decode_activation, timeout=timeout
+        )
 
     async def read_site_id(self, ieee: str, *, timeout: float = 10.0) -> str:
-        async def work(client: TestPortClient) -> str:
-            return bodies.decode_site_id(
-                await self._ask(client, Command.READ_SITE_ID, timeout=timeout)
-            )
-
-        return await self._run(ieee, timeout, work)
+        return await self._query(ieee, Command.READ_SITE_ID, bodies.decode_site_id, timeout=timeout)
 
     async def verify_pin(self, ieee: str, pin: str, *, timeout: float = 10.0) -> PinVerification:
         try:
             body = bodies.encode_pin(pin)
         except (ValueError, UnicodeEncodeError):
             raise RigError("a PIN has 1 to 16 ASCII characters", device=ieee) from None
-
-        async def work(client: TestPortClient) -> PinVerification:
-            return bodies.decode_pin_reply(
-                await self._ask(client, Command.VERIFY_PIN, body, timeout=timeout)
-            )
-
-        return await self._run(ieee, timeout, work)
+        return await self._query(
+            ieee, Command.VERIFY_PIN, bodies.decode_pin_reply, body, timeout=timeout
+        )
 
     async def read_pin_status(self, ieee: str, *, timeout: float = 10.0) -> PinStatus:
-        async def work(client: TestPortClient) -> PinStatus:
-            return bodies.decode_pin_status(
-                await self._ask(client, Command.PIN_STATUS, timeout=timeout)
-            )
-
-        return await self._run(ieee, timeout, work)
+        return await self._query(
+            ieee, Command.PIN_STATUS, bodies.decode_pin_status, timeout=timeout
+        )
 
     async def pin_is_default(self, ieee: str, *, timeout: float = 10.0) -> bool:
         # The test port's PIN status always carries the default flag.
@@ -318,11 +298,14 @@ async def _within(timeout: float, client: TestPortClient, work: Awaitable[T]) ->
     try:
         return await asyncio.wait_for(work, timeout + BACKSTOP_S)
     except TimeoutError:
-        raise TestPortTimeout(
-            f"no answer within {timeout:g} s",
-            device=client.name,
-            recent_frames=client.recent_frames,
-        ) from None
+        raise client.timed_out(f"no answer within {timeout:g} s") from None
+
+
+async def _discard(client: TestPortClient) -> None:
+    """Close a client and the trace the rig opened for it."""
+    await client.close()
+    if client.trace is not None:
+        client.trace.close()
 
 
 def _label_of(url: str) -> str:

@@ -352,10 +352,8 @@ class ImageSender:
         if oldest is None or state.deadline(self.rto.value) > time.monotonic():
             return
         if self._tries[oldest.offset] >= MAX_TRIES_PER_BLOCK:
-            raise TestPortTimeout(
-                f"IMAGE_BLOCK at {oldest.offset}: no answer after {self._tries[oldest.offset]} tries",
-                device=self.client.name,
-                recent_frames=self.client.recent_frames,
+            raise self.client.timed_out(
+                f"IMAGE_BLOCK at {oldest.offset}: no answer after {self._tries[oldest.offset]} tries"
             )
         self.rto.back_off()
         state.last_answer = time.monotonic()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import struct
 from typing import Any
 
 import zigpy.application
@@ -27,15 +26,17 @@ import zigpy.zdo.types as zdo_t
 from rigs.emulator import radio_protocol as rp
 from rigs.emulator.radio_protocol import PacketType as P
 from rigs.link import LinkClosed, TraceWriter, open_link
-from rigs.zigbee.engineering_cluster import ENGINEERING_CLUSTER_ID
+from rigs.zigbee.engineering_cluster import ENGINEERING_CLUSTER_ID, Smets1EngineeringCluster
 from rigs.zigbee.radio_client import RadioLinkClient, RadioLinkError
 from rigs.zigbee.smart_energy import SmartEnergyApplicationMixin
 
 LOGGER = logging.getLogger(__name__)
 
 SEND_CONFIRM_TIMEOUT = 10.0
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-PIN_COMMANDS = (0x00, 0x01)  # engineering cluster verify_pin, set_pin (client -> server)
+PIN_COMMANDS = (
+    Smets1EngineeringCluster.ServerCommandDefs.verify_pin.id,
+    Smets1EngineeringCluster.ServerCommandDefs.set_pin.id,
+)
 
 
 def redact_radio_packet(payload: bytes) -> bytes:
@@ -296,21 +297,25 @@ class EmulatedRadioApplication(
     # emulator-only control ----------------------------------------------------------------
 
     async def clock_now(self) -> dt.datetime:
-        return _micros_to_datetime(await self.client.request(P.CLOCK_GET, expect=P.CLOCK))
+        return await self._clock_request(P.CLOCK_GET)
 
     async def clock_set(self, moment: dt.datetime) -> dt.datetime:
         if moment.tzinfo is None:
             raise ValueError("the device clock needs a timezone-aware time")
-        micros = (moment - EPOCH) // dt.timedelta(microseconds=1)
-        return _micros_to_datetime(
-            await self.client.request(P.CLOCK_SET, struct.pack("<q", micros), expect=P.CLOCK)
-        )
+        return await self._clock_request(P.CLOCK_SET, rp.encode_time(moment))
 
     async def clock_advance(self, seconds: float) -> dt.datetime:
-        micros = int(seconds * 1e6)
-        return _micros_to_datetime(
-            await self.client.request(P.CLOCK_ADVANCE, struct.pack("<q", micros), expect=P.CLOCK)
+        return await self._clock_request(
+            P.CLOCK_ADVANCE, rp.encode_microseconds(int(seconds * 1e6))
         )
+
+    async def _clock_request(self, ptype: P, body: bytes = b"") -> dt.datetime:
+        """A clock packet; the device clock it answers with."""
+        answer = await self.client.request(ptype, body, expect=P.CLOCK)
+        try:
+            return rp.decode_time(answer)
+        except rp.ProtocolError:
+            raise RadioLinkError("malformed CLOCK answer") from None
 
     async def device_state(self, ieee: t.EUI64) -> dict[str, Any]:
         body = await self.client.request(
@@ -323,10 +328,3 @@ class EmulatedRadioApplication(
         body = await self.client.request(P.LINK_STATS, expect=P.CONTROL_REPLY)
         stats: dict[str, Any] = json.loads(body)
         return stats
-
-
-def _micros_to_datetime(body: bytes) -> dt.datetime:
-    if len(body) != 8:
-        raise RadioLinkError("malformed CLOCK answer")
-    (micros,) = struct.unpack("<q", body)
-    return EPOCH + dt.timedelta(microseconds=micros)

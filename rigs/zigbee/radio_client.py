@@ -12,13 +12,12 @@ from collections.abc import Callable
 
 from fastpath import ash
 from rigs.emulator import radio_protocol as rp
+from rigs.emulator.radio_protocol import MAX_PACKET as MAX_DATA
 from rigs.emulator.radio_protocol import PacketType as P
 from rigs.link import Link, LinkClosed, TraceWriter
 from rigs.operations import RigError
 
 LOGGER = logging.getLogger(__name__)
-
-from rigs.emulator.radio_protocol import MAX_PACKET as MAX_DATA
 
 RESET_TIMEOUT = 5.0
 

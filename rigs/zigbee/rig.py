@@ -30,7 +30,7 @@ from zigpy.zcl import foundation
 from zigpy.zcl.clusters.general import Basic, Ota
 from zigpy.zcl.clusters.smartenergy import Metering
 
-from rigs.eui64 import canonical_eui64
+from rigs.emulator.radio_protocol import ieee_to_bytes, ieee_to_text
 from rigs.link import LinkOpenError, TraceWriter, describe_open_error
 from rigs.operations import (
     ActivationResult,
@@ -49,7 +49,13 @@ from rigs.operations import (
 )
 from rigs.zigbee.emulated_radio import EmulatedRadioApplication
 from rigs.zigbee.engineering_cluster import ENGINEERING_CLUSTER_ID, Smets1EngineeringCluster
-from rigs.zigbee.ota_server import HOLD, OtaDistribution, OtaSettings, send_upgrade_time
+from rigs.zigbee.ota_server import (
+    HOLD,
+    OtaDistribution,
+    OtaSettings,
+    ota_client_cluster,
+    send_upgrade_time,
+)
 from rigs.zigbee.smart_energy import SmartEnergyApplicationMixin
 
 LOGGER = logging.getLogger(__name__)
@@ -61,6 +67,7 @@ RADIO_LIBRARIES = {
 }
 PIN_RESULTS = {0: PinCheck.CORRECT, 1: PinCheck.WRONG, 2: PinCheck.LOCKED}
 PPMID_DEVICE_TYPE = 0x0507
+ENGINEERING = Smets1EngineeringCluster.ServerCommandDefs
 
 
 class RadioUnavailable(RigError):
@@ -110,13 +117,13 @@ def application_class(radio: str) -> type[zigpy.application.ControllerApplicatio
 
 def eui64(ieee: str) -> t.EUI64:
     try:
-        return t.EUI64(bytes.fromhex(canonical_eui64(ieee))[::-1])
+        return t.EUI64(ieee_to_bytes(ieee))
     except ValueError:
         raise RigError(f"not an EUI-64: {ieee!r}") from None
 
 
 def ieee_text(ieee: t.EUI64) -> str:
-    return bytes(ieee.serialize())[::-1].hex().upper()
+    return ieee_to_text(bytes(ieee.serialize()))
 
 
 def zigbee_time(moment: dt.datetime) -> int:
@@ -216,32 +223,11 @@ class ZigbeeRig:
         watch = _Initialized()
         app.add_listener(watch)
         try:
-            async with asyncio.timeout(timeout):
-                await app.startup(auto_form=True)
-        except LinkOpenError:
+            await _start(app, config.path, timeout)
+        except BaseException:
             if trace is not None:
                 trace.close()
             raise
-        except TimeoutError:
-            await _quiet_shutdown(app)
-            if trace is not None:
-                trace.close()
-            raise DeviceTimeout(
-                f"radio at {config.path} did not start within {timeout:g} s"
-            ) from None
-        except RigError:
-            if trace is not None:
-                trace.close()
-            raise
-        except Exception as exc:  # noqa: BLE001  (radio libraries raise anything)
-            if trace is not None:
-                trace.close()
-            cause = _root_cause(exc)
-            if isinstance(cause, LinkOpenError):
-                raise LinkOpenError(str(cause)) from None
-            if isinstance(cause, OSError):
-                raise LinkOpenError(describe_open_error(config.path, cause)) from None
-            raise RigError(f"radio at {config.path} could not start: {cause}") from None
         return cls(app, config, trace, watch)
 
     async def close(self) -> None:
@@ -329,19 +315,22 @@ class ZigbeeRig:
         return dict(success)
 
     async def _engineering(
-        self, device: zigpy.device.ZigbeeDevice, command: int, payload: bytes = b""
+        self,
+        device: zigpy.device.ZigbeeDevice,
+        command: foundation.ZCLCommandDef,
+        payload: bytes = b"",
     ) -> Any:
         """Send an engineering-cluster command as a pre-built frame; return zigpy's parsed answer."""
         cluster = self._endpoint_cluster(device, ENGINEERING_CLUSTER_ID)
         assert isinstance(cluster, Smets1EngineeringCluster)
         tsn = device.get_sequence()
         manufacturer = device.manufacturer_id or 0
-        header = foundation.ZCLHeader.cluster(tsn, command, manufacturer=manufacturer)
+        header = foundation.ZCLHeader.cluster(tsn, command.id, manufacturer=manufacturer)
         result = await cluster.endpoint.request(
             ENGINEERING_CLUSTER_ID,
             tsn,
             header.serialize() + payload,
-            command_id=command,
+            command_id=command.id,
             expect_reply=True,
         )
         if isinstance(
@@ -374,8 +363,6 @@ class ZigbeeRig:
             )
 
     def _ota_client(self, device: zigpy.device.ZigbeeDevice) -> Ota:
-        from rigs.zigbee.ota_server import ota_client_cluster
-
         try:
             return ota_client_cluster(device)
         except RigError as exc:
@@ -427,7 +414,7 @@ class ZigbeeRig:
             )
 
     async def _held(self, device: zigpy.device.ZigbeeDevice) -> tuple[HeldImage | None, int]:
-        result = await self._engineering(device, 0x03)
+        result = await self._engineering(device, ENGINEERING.held_image)
         data = bytes(result.data)
         if not data or data[0] != 0:
             return None, HOLD
@@ -511,7 +498,7 @@ class ZigbeeRig:
     async def verify_pin(self, ieee: str, pin: str, *, timeout: float = 10.0) -> PinVerification:
         async with self._operation(ieee, "verify PIN", timeout):
             device = self._device(ieee)
-            result = await self._engineering(device, 0x00, _char_string(pin))
+            result = await self._engineering(device, ENGINEERING.verify_pin, _char_string(pin))
             check = PIN_RESULTS.get(int(result.result))
             if check is None:
                 raise RigError("unknown PIN verification result", device=ieee)
@@ -523,7 +510,7 @@ class ZigbeeRig:
 
     async def read_pin_status(self, ieee: str, *, timeout: float = 10.0) -> PinStatus:
         async with self._operation(ieee, "read PIN status", timeout):
-            result = await self._engineering(self._device(ieee), 0x02)
+            result = await self._engineering(self._device(ieee), ENGINEERING.pin_status)
             return PinStatus(
                 is_default=bool(result.is_default),
                 locked=bool(result.locked),
@@ -532,7 +519,9 @@ class ZigbeeRig:
 
     async def set_pin(self, ieee: str, new_pin: str, *, timeout: float = 10.0) -> None:
         async with self._operation(ieee, "set PIN", timeout):
-            result = await self._engineering(self._device(ieee), 0x01, _char_string(new_pin))
+            result = await self._engineering(
+                self._device(ieee), ENGINEERING.set_pin, _char_string(new_pin)
+            )
             if int(result.status) != 0:
                 raise RigError(
                     "the device refused the new PIN (a PIN is 4 to 8 digits)", device=ieee
@@ -546,6 +535,25 @@ class ZigbeeRig:
             raise RigError("device state is only available from the emulator")
         async with self._operation(ieee, "emulator device state", 5.0):
             return await self.app.device_state(eui64(ieee))
+
+
+async def _start(app: zigpy.application.ControllerApplication, path: str, timeout: float) -> None:
+    """Start the radio (forming the network if needed); failures become RigErrors."""
+    try:
+        async with asyncio.timeout(timeout):
+            await app.startup(auto_form=True)
+    except TimeoutError:
+        await _quiet_shutdown(app)
+        raise DeviceTimeout(f"radio at {path} did not start within {timeout:g} s") from None
+    except RigError:  # LinkOpenError included
+        raise
+    except Exception as exc:  # noqa: BLE001  (radio libraries raise anything)
+        cause = _root_cause(exc)
+        if isinstance(cause, LinkOpenError):
+            raise LinkOpenError(str(cause)) from None
+        if isinstance(cause, OSError):
+            raise LinkOpenError(describe_open_error(path, cause)) from None
+        raise RigError(f"radio at {path} could not start: {cause}") from None
 
 
 def _root_cause(exc: BaseException) -> BaseException:

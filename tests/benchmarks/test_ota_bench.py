@@ -11,20 +11,16 @@ import asyncio
 import contextlib
 import itertools
 import statistics
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from emulated_device_images import image_for
 
 import fastpath
 from rigs.operations import DeviceRole, TransferStatus
 from rigs.zigbee import EmbeddedRig, embedded_rig
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "zigbee"))
-from zigbee_test_images import image_for
 
 IMAGE_SIZE = 256 * 1024
 TARGET_BYTES_PER_MIN = 3_000_000

@@ -3,36 +3,21 @@ radio link, and both ports reach the same device state (images, running version,
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from emulated_device_images import NEW_VERSION, digests, image_for
 
 from rigs.emulator import EmulatorProcess
-from rigs.emulator.ota_image import build_image, manufacturer_image
 from rigs.emulator.process import serial_port_address
 from rigs.operations import ActivationStatus, DeviceRole, PinCheck
 from rigs.serial import SerialRig
 from rigs.zigbee import embedded_rig
 
 pytestmark = pytest.mark.slow
-
-NEW_VERSION = 0x01020304
-IMAGE_TYPES = {DeviceRole.PPMID: 0x0084, DeviceRole.ESME: 0x0000, DeviceRole.GSME: 0x0001}
-
-
-def image_for(role: DeviceRole, size: int = 8 * 1024, version: int = NEW_VERSION) -> bytes:
-    payload = (hashlib.sha256(role.value.encode()).digest() * (size // 32 + 1))[: size - 56 - 66]
-    return build_image(
-        manufacturer_code=0x121D,
-        image_type=IMAGE_TYPES[role],
-        file_version=version,
-        payload=payload,
-        signature=b"\x5a" * 64,
-    )
 
 
 def serial_of(devices: list[dict[str, object]], ieee: str) -> str:
@@ -55,14 +40,13 @@ async def test_an_image_sent_over_serial_is_held_on_the_zigbee_side_and_runs_on_
     async with embedded_rig(["--ppmids", "0", "--gsmes", "0"]) as er, SerialRig() as serial:
         esme = er.by_role(DeviceRole.ESME)[0]
         await serial.attach(serial_of(er.devices, esme))
-        image = image_for(DeviceRole.ESME)
+        image = image_for(DeviceRole.ESME, 8 * 1024)
         sent = await serial.distribute_image(esme, image)
         assert sent.ok, sent.reason
         held = await er.rig.read_held_image(esme)
         assert held is not None
         assert (held.file_version, held.size) == (NEW_VERSION, len(image))
-        assert held.sha256 == hashlib.sha256(image).digest()
-        assert held.manufacturer_image_sha256 == hashlib.sha256(manufacturer_image(image)).digest()
+        assert (held.sha256, held.manufacturer_image_sha256) == digests(image)
         assert (await serial.read_firmware_version(esme)).file_version == 0x01000000
 
         activated = await er.rig.activate(esme)
@@ -83,7 +67,7 @@ async def test_an_image_sent_over_zigbee_is_held_on_the_test_port() -> None:
         assert (await er.rig.distribute_image(ppmid, image)).ok
         held = await serial.read_held_image(ppmid)
         assert held is not None and held == await er.rig.read_held_image(ppmid)
-        assert held.sha256 == hashlib.sha256(image).digest()
+        assert held.sha256 == digests(image)[0]
         # ... and activated over the test port, it runs for the ZigBee side too
         assert (await serial.activate(ppmid)).status is ActivationStatus.ACTIVATED
         assert (await er.rig.read_firmware_version(ppmid)).file_version == NEW_VERSION

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.working_days import DEFAULT_CALENDAR, WorkingDayCalendar, deadline
+from harness.cli import cmd_pin_report
+from harness.working_days import DEFAULT_CALENDAR, ENGLAND_AND_WALES, WorkingDayCalendar, deadline
 
 D = dt.date
 
@@ -50,6 +51,11 @@ def test_bank_holidays_are_england_and_wales() -> None:
         eng = holidays.country_holidays("GB", subdiv="ENG", years=year)
         wls = holidays.country_holidays("GB", subdiv="WLS", years=year)
         assert set(eng) == set(wls), year
+
+
+def test_command_line_default_is_the_calendar_default() -> None:
+    # The pin-report command names the default without importing this module (and holidays).
+    assert cmd_pin_report.ENGLAND_AND_WALES == ENGLAND_AND_WALES == DEFAULT_CALENDAR.subdivision
 
 
 def test_extra_non_working_dates_are_a_setting() -> None:

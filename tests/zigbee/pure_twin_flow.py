@@ -10,13 +10,13 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from zigbee_test_images import NEW_VERSION, digests, image_for
-
 import fastpath
 from rigs.operations import ActivationStatus, DeviceRole
 from rigs.zigbee import embedded_rig
+
+# tests/, as pytest has it on sys.path (for the shared test-support modules)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+from emulated_device_images import NEW_VERSION, digests, image_for
 
 
 async def flow() -> dict[str, object]:

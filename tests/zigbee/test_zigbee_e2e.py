@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from zigbee_test_images import NEW_VERSION, digests, image_for
+from emulated_device_images import NEW_VERSION, digests, image_for
 
 from rigs.emulator import EmulatorProcess
 from rigs.link import LinkOpenError

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from harness.dcc import AlertKind
-from harness.duis import ActivationStatus, Smets1Reply
+from harness.duis import ActivationStatus
 from harness.evidence import ScenarioEvidence
 from harness.plugin.rig import HilDevice
 from harness.plugin.service_requests import ServiceRequests
@@ -61,11 +61,7 @@ def test_read_firmware_version_of_meter(
     evidence.duis_exchange("11.2", exchange.request_xml, exchange.response_xml)
     evidence.firmware_versions(device.ieee, running, running)
     evidence.measure("response_code", exchange.response_code, equals="I0")
-    body = exchange.result.response.body
-    reported = (
-        getattr(body.payload, "firmware_version", None) if isinstance(body, Smets1Reply) else None
-    )
-    evidence.measure("reported_version", reported, equals=running.build_id)
+    evidence.measure("reported_version", exchange.reported_version, equals=running.build_id)
 
 
 @pytest.mark.requirement("BASE-FW-METER")
@@ -84,6 +80,7 @@ def test_activate_firmware_on_meter(
     after = device.firmware()
     evidence.firmware_versions(device.ieee, before, after)
     evidence.measure("response_code", exchange.response_code, equals="I0")
-    status = exchange.result.activation.value if exchange.result.activation else None
-    evidence.measure("activation_status", status, equals=ActivationStatus.SUCCESS.value)
+    evidence.measure(
+        "activation_status", exchange.activation_status, equals=ActivationStatus.SUCCESS.value
+    )
     evidence.measure("running_version", after.file_version, equals=image.file_version)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from harness.dcc import AlertKind
-from harness.duis import ActivationStatus, Smets1Reply
+from harness.duis import ActivationStatus
 from harness.evidence import ScenarioEvidence
 from harness.plugin.rig import HilDevice
 from harness.plugin.service_requests import Exchange, ServiceRequests
@@ -84,11 +84,7 @@ def test_read_firmware_version_of_ppmid(
     record_exchange(evidence, exchange)
     evidence.firmware_versions(ppmid.ieee, running, running)
     evidence.measure("response_code", exchange.response_code, equals="I0")
-    body = exchange.result.response.body
-    reported = (
-        getattr(body.payload, "firmware_version", None) if isinstance(body, Smets1Reply) else None
-    )
-    evidence.measure("reported_version", reported, equals=running.build_id)
+    evidence.measure("reported_version", exchange.reported_version, equals=running.build_id)
 
 
 def _held_new_image(ppmid: HilDevice, evidence: ScenarioEvidence) -> FirmwareUnderTest:
@@ -114,8 +110,9 @@ def test_activate_firmware_on_ppmid_with_matching_hash(
     after = ppmid.firmware()
     evidence.firmware_versions(ppmid.ieee, before, after)
     evidence.measure("response_code", exchange.response_code, equals="I0")
-    status = exchange.result.activation.value if exchange.result.activation else None
-    evidence.measure("activation_status", status, equals=ActivationStatus.SUCCESS.value)
+    evidence.measure(
+        "activation_status", exchange.activation_status, equals=ActivationStatus.SUCCESS.value
+    )
     evidence.measure("running_version", after.file_version, equals=image.file_version)
 
 
@@ -163,8 +160,9 @@ def test_activate_firmware_on_ppmid_refused_on_hash_mismatch(
     evidence.firmware_versions(ppmid.ieee, before, after)
     evidence.measure("running_version_unchanged", after.file_version, equals=before.file_version)
     evidence.measure("response_code", exchange.response_code, equals="I0")
-    status = exchange.result.activation.value if exchange.result.activation else None
-    evidence.measure("activation_status", status, equals=ActivationStatus.HASH_MISMATCH.value)
+    evidence.measure(
+        "activation_status", exchange.activation_status, equals=ActivationStatus.HASH_MISMATCH.value
+    )
     held = ppmid.held_image()
     evidence.measure(
         "image_still_held",

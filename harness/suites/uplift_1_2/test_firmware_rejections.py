@@ -58,8 +58,9 @@ def test_meter_activation_refused_on_hash_mismatch(
     evidence.measure("precondition_image_held", device.distribute(image.data).ok, equals=True)
     exchange = dcc.activate_firmware(device, other_hash(image))
     evidence.duis_exchange("11.3", exchange.request_xml, exchange.response_xml)
-    status = exchange.result.activation.value if exchange.result.activation else None
-    evidence.measure("activation_status", status, equals=ActivationStatus.HASH_MISMATCH.value)
+    evidence.measure(
+        "activation_status", exchange.activation_status, equals=ActivationStatus.HASH_MISMATCH.value
+    )
     after = device.firmware()
     evidence.firmware_versions(device.ieee, before, after)
     evidence.measure("running_version_unchanged", after.file_version, equals=before.file_version)

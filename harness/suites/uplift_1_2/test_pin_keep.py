@@ -13,11 +13,6 @@ DEVICE_DEFAULT_PIN = "1234"  # the emulated models' factory PIN, on the tool's d
 METERS = ["esme", "gsme"]
 
 
-def meter_with_pin(request: pytest.FixtureRequest, name: str) -> HilDevice:
-    device: HilDevice = request.getfixturevalue(name)
-    return device
-
-
 @pytest.mark.requirement("U12-PIN-KEEP")
 @pytest.mark.parametrize("meter", METERS)
 def test_non_default_pin_is_left_untouched(
@@ -27,7 +22,7 @@ def test_non_default_pin_is_left_untouched(
     meter: str,
 ) -> None:
     """A PIN the installing engineer set (not a default) survives the configuration tool."""
-    device = meter_with_pin(request, meter)
+    device: HilDevice = request.getfixturevalue(meter)
     evidence.device(device.identity, installation_id=device.spec.installation_id)
     evidence.secret(ENGINEER_PIN)
     device.set_pin(ENGINEER_PIN)
@@ -49,7 +44,7 @@ def test_default_pin_never_survives(
     meter: str,
 ) -> None:
     """A default PIN is replaced by a new, non-default PIN that the device then accepts."""
-    device = meter_with_pin(request, meter)
+    device: HilDevice = request.getfixturevalue(meter)
     evidence.device(device.identity, installation_id=device.spec.installation_id)
     evidence.secret(DEVICE_DEFAULT_PIN)
     device.set_pin(DEVICE_DEFAULT_PIN)

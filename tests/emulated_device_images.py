@@ -1,4 +1,4 @@
-"""OTA files for the emulated device models, as the tests need them."""
+"""OTA files for the emulated device models (built-in profiles), as the tests need them."""
 
 from __future__ import annotations
 
