@@ -29,7 +29,7 @@ from rigs.operations import (
 from rigs.serial import bodies
 from rigs.serial.client import TestPortClient
 from rigs.serial.device import DeviceEvent
-from rigs.serial.protocol import MAX_EVENTS_PER_READ, TRACE_DECODER, Command
+from rigs.serial.protocol import MAX_EVENTS_PER_READ, TRACE_DECODER, Command, redact_payload
 from rigs.serial.transfer import ImageSender
 from rigs.trace import TraceWriter
 
@@ -109,7 +109,7 @@ class SerialRig:
         trace = None
         if self.trace_dir is not None:
             path = Path(self.trace_dir) / f"test-port-{label}.jsonl"
-            trace = TraceWriter(path, decoder_name=TRACE_DECODER)
+            trace = TraceWriter(path, decoder_name=TRACE_DECODER, redact=redact_payload)
             self.traces[label] = path
         try:
             link = await open_link(url, baudrate=self.baudrate, timeout=self.open_timeout)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -323,3 +324,5 @@ async def test_pin_never_reaches_a_trace(clock: DeviceClock, tmp_path: Path) -> 
                 bytes([len(secret)]) + secret.encode(),
             ):
                 assert form not in data, f"{secret} found in {path.name}"  # ... the PINs are not
+    rig_trace = files[1].read_text().splitlines()
+    assert json.loads(rig_trace[0])["redacted"] is True  # the header says so from the start
