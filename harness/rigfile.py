@@ -9,6 +9,7 @@ key, e.g. ``rig.toml: devices[2].role: must be one of PPMID, ESME, GSME``.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
 import tomllib
@@ -59,7 +60,7 @@ class DeviceSpec:
     role: str  # PPMID, ESME or GSME
     ieee: str  # 16 upper-case hex digits
     model: str  # model profile name
-    serial_port: str | None = None  # pyserial URL of the device's local test port
+    serial_port: str | None = None  # pyserial URL of the device's serial test port
     group_id: str = "AA"  # SMSO GroupID of the installation's cohort
     site_id: str | None = None  # MPAN (ESME) or MPRN (GSME) as the SMSO holds it
     installing_supplier: str = ""
@@ -82,6 +83,17 @@ class RigSpec:
             if device.role == role:
                 return device
         return None
+
+    def with_serial_ports(self, ports: Mapping[str, str]) -> RigSpec:
+        """This rig with ``ports`` (IEEE address -> URL) as the test ports of the devices the rig
+        file gives none; a ``serial_port`` the rig file gives is kept as it is."""
+        devices = tuple(
+            device
+            if device.serial_port is not None or device.ieee not in ports
+            else dataclasses.replace(device, serial_port=ports[device.ieee])
+            for device in self.devices
+        )
+        return dataclasses.replace(self, devices=devices)
 
 
 @dataclass(frozen=True)
@@ -192,6 +204,38 @@ _DEVICE_KEYS = (
 _BAUD_RATES = (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
 
 
+def url_schemes() -> tuple[str, ...]:
+    """The URL schemes pyserial opens (``socket``, ``rfc2217``, ``loop``, ...)."""
+    import pkgutil
+
+    import serial.urlhandler
+
+    prefix = "protocol_"
+    return tuple(
+        sorted(
+            module.name.removeprefix(prefix)
+            for module in pkgutil.iter_modules(serial.urlhandler.__path__)
+            if module.name.startswith(prefix)
+        )
+    )
+
+
+def serial_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a test port (a device path or a pyserial URL), or None."""
+    if not url.strip():
+        return "must not be empty"
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    schemes = url_schemes()
+    if scheme.lower() not in schemes:
+        known = ", ".join(schemes)
+        return f"unknown URL scheme {scheme!r} (pyserial opens {known} URLs and device paths)"
+    if not rest:
+        return f"{scheme}:// names no port"
+    return None
+
+
 def _radio(reader: _Reader, data: Any, prefix: str) -> RadioSpec:
     table = reader.table(data, prefix)
     reader.check_keys(table, prefix, _RADIO_KEYS)
@@ -227,8 +271,10 @@ def _device(reader: _Reader, data: Any, prefix: str) -> DeviceSpec:
         ) from None
     model = reader.string(table, prefix, "model", required=True) or ""
     serial_port = reader.string(table, prefix, "serial_port")
-    if serial_port is not None and not serial_port.strip():
-        raise reader.fail(_join(prefix, "serial_port"), "must not be empty")
+    if serial_port is not None:
+        problem = serial_url_problem(serial_port)
+        if problem:
+            raise reader.fail(_join(prefix, "serial_port"), problem)
     group_id = reader.string(table, prefix, "group_id") or "AA"
     if not GROUP_ID.match(group_id):
         raise reader.fail(_join(prefix, "group_id"), "must be two upper-case letters (e.g. AA)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,9 +104,14 @@ class Measurement:
 class MeasurementFailed(AssertionError):
     """A measurement fell outside its limits; the scenario fails with it."""
 
-    def __init__(self, measurement: Measurement) -> None:
+    def __init__(
+        self, measurement: Measurement, *, scrub: Callable[[str], str] = lambda text: text
+    ) -> None:
         units = f" {measurement.units}" if measurement.units else ""
         super().__init__(
-            f"measurement {measurement.name} = {measurement.value!r}{units} outside {measurement.validator}"
+            scrub(
+                f"measurement {measurement.name} = {measurement.value!r}{units}"
+                f" outside {measurement.validator}"
+            )
         )
         self.measurement = measurement

@@ -119,12 +119,12 @@ class ScenarioEvidence:
             validator = Equals(equals)
         elif low is not None or high is not None:
             validator = InRange(low, high)
-        if isinstance(value, str):
-            value = self._secrets.scrub(value)
+        # Compared as measured; registered secrets are scrubbed from what leaves the recorder:
+        # its record (as_dict) and the failure message (pytest prints it).
         measurement = Measurement(name, value, units, validator, description)
         self.measurements.append(measurement)
         if measurement.validator is not None and not measurement.validator(measurement.value):
-            raise MeasurementFailed(measurement)
+            raise MeasurementFailed(measurement, scrub=self._secrets.scrub)
         return measurement
 
     def trace(self, name: str, data: bytes | str) -> Path | None:
@@ -143,7 +143,7 @@ class ScenarioEvidence:
             "devices": self.devices,
             "firmware": self.firmware,
             "duis": self.duis,
-            "measurements": [m.to_dict() for m in self.measurements],
+            "measurements": self._secrets.scrub_tree([m.to_dict() for m in self.measurements]),
             "traces": self.traces,
             "notes": self.notes,
             "details": self.details,

@@ -75,6 +75,11 @@ REQUIREMENTS: dict[str, Requirement] = {
             "S1SR 13.1",
             "A default engineering menu PIN never survives configuration",
         ),
+        Requirement(
+            "BASE-TEST-PORT",
+            "Device serial test port, protocol version 1",
+            "A device's serial test port reports the same firmware, held image and PIN lockout state as its ZigBee side",
+        ),
     )
 }
 

@@ -4,6 +4,10 @@ A rig with an embedded radio starts the emulator process (hosting exactly the ri
 and reaches it over the pty the emulator prints; any other rig is reached at the radio path the rig
 file gives (a device path, or a ``socket://`` / ``rfc2217://`` URL, used exactly like a local port).
 Then the ZigBee rig starts the network, lets the devices join and identifies each of them.
+
+Each device's serial test port is the rig file's ``serial_port``; for the embedded emulator, a
+device the rig file gives none is reached at the port the emulator serves it on. The ports are
+opened only when a scenario first uses one.
 """
 
 from __future__ import annotations
@@ -64,7 +68,19 @@ class StartedRig:
             raise RigBringUpError(f"rig teardown: {errors[0]}")
 
 
-def bring_up(spec: RigSpec, trace: Path | None = None) -> StartedRig:
+def emulator_serial_ports(devices: list[dict[str, Any]]) -> dict[str, str]:
+    """IEEE address -> test port URL, from the devices the emulator announced."""
+    return {
+        str(entry["ieee"]).upper(): str(entry["serial"]) for entry in devices if entry.get("serial")
+    }
+
+
+def bring_up(
+    spec: RigSpec, trace: Path | None = None, test_port_traces: Path | None = None
+) -> StartedRig:
+    """Bring the rig up; ``trace`` is the radio trace file, ``test_port_traces`` the directory
+    for the test ports' traces (none are written without it)."""
+    from harness.plugin.serial_side import TestPorts
     from rigs.zigbee.rig import ZigbeeRig, ZigbeeRigConfig
 
     loop = LoopThread(name=f"rig-{spec.name}")
@@ -85,6 +101,7 @@ def bring_up(spec: RigSpec, trace: Path | None = None) -> StartedRig:
             started._closers.append(lambda: _stop_emulator(emulator, workdir))
             radio_path = emulator.radio
             where.update(radio=radio_path, emulator_pid=emulator.pid)
+            spec = spec.with_serial_ports(emulator_serial_ports(emulator.devices))
         else:
             assert spec.radio.path is not None
             radio_path = spec.radio.path
@@ -106,7 +123,17 @@ def bring_up(spec: RigSpec, trace: Path | None = None) -> StartedRig:
                 )
         if trace is not None:
             where["trace"] = trace
-        started.rig = HilRig(spec=spec, ops=zigbee, loop=loop, identities=identities, where=where)
+        ports = {d.ieee: d.serial_port for d in spec.devices if d.serial_port is not None}
+        test_ports = TestPorts(loop, ports, trace_dir=test_port_traces)
+        started._closers.append(lambda: loop.run(test_ports.close(), 30))
+        started.rig = HilRig(
+            spec=spec,
+            ops=zigbee,
+            loop=loop,
+            identities=identities,
+            where=where,
+            test_ports=test_ports,
+        )
         return started
     except BaseException:
         try:

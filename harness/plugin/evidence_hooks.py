@@ -55,6 +55,24 @@ class RecordWriter:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         item.stash[TRACE_FROM] = self._trace_position()
+        if self.state.test_ports is not None:
+            self.state.test_ports.used.clear()
+
+    def _test_port_traces(self) -> list[dict[str, Any]]:
+        """The test ports the scenario used, each with its trace (its records carry wall times
+        within the scenario's started..finished)."""
+        ports = self.state.test_ports
+        bundle = self.state.bundle
+        if ports is None or bundle is None:
+            return []
+        entries = []
+        for ieee in sorted(ports.used):
+            path = ports.trace_file(ieee)
+            file = None
+            if path is not None and path.is_relative_to(bundle.root):
+                file = path.relative_to(bundle.root).as_posix()
+            entries.append({"device": ieee, "port": ports.urls.get(ieee), "file": file})
+        return entries
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -95,6 +113,9 @@ class RecordWriter:
                 "first_record": item.stash.get(TRACE_FROM, 0) + 1,
                 "last_record": self._trace_position(),
             }
+        test_port_traces = self._test_port_traces()
+        if test_port_traces:
+            record["test_port_traces"] = test_port_traces
         evidence = item.stash.get(EVIDENCE_STASH, None)
         if evidence is not None:
             record.update(evidence.as_dict())

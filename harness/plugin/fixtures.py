@@ -75,20 +75,23 @@ def rig_spec(hil_run: RunState) -> Iterator[RigSpec]:
 def rig(rig_spec: RigSpec, hil_run: RunState) -> Iterator[HilRig]:
     """The rig, brought up once per session (per worker) and taken down at the end whatever happens.
 
-    With no rig file this starts the embedded emulator process with one PPMID, ESME and GSME.
+    With no rig file this starts the embedded emulator process with one PPMID, ESME and GSME,
+    whose serial test ports the rig then offers (``device.serial``).
     """
     from harness.plugin.bringup import RigBringUpError, bring_up
 
-    trace = None
+    trace = test_port_traces = None
     if hil_run.bundle is not None:
         trace = hil_run.bundle.traces_dir / f"radio-{safe_name(rig_spec.name)}.jsonl"
+        test_port_traces = hil_run.bundle.traces_dir / safe_name(rig_spec.name)
     from rigs.operations import RigError
 
     try:
-        started = bring_up(rig_spec, trace=trace)
+        started = bring_up(rig_spec, trace=trace, test_port_traces=test_port_traces)
     except (RigError, RigBringUpError, OSError, TimeoutError) as exc:
         pytest.fail(f"rig {rig_spec.name} could not be brought up: {exc}", pytrace=False)
     hil_run.rig_identity = started.rig.identity_record()
+    hil_run.test_ports = started.rig.test_ports
     if trace is not None:
         hil_run.radio_trace = getattr(started.rig.ops, "trace", None)
         hil_run.radio_trace_file = f"traces/{trace.name}"

@@ -1,7 +1,9 @@
 """The rig as scenarios see it: its description, its operations, and a synchronous way to run them.
 
 Scenarios are plain functions; the rig's async operations run on the rig's own event loop thread
-(:class:`~harness.plugin.loop_thread.LoopThread`) through :meth:`HilRig.run`.
+(:class:`~harness.plugin.loop_thread.LoopThread`) through :meth:`HilRig.run`. A device is reached
+over ZigBee (:class:`HilDevice`) and, where the rig gives it one, on its serial test port
+(:attr:`HilDevice.serial`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from harness.plugin.loop_thread import LoopThread
 from harness.rigfile import DeviceSpec, RigSpec
@@ -18,10 +20,14 @@ from rigs.operations import (
     DeviceIdentity,
     FirmwareVersion,
     HeldImage,
+    PinStatus,
     PinVerification,
     RigOperations,
     TransferResult,
 )
+
+if TYPE_CHECKING:
+    from harness.plugin.serial_side import TestPort, TestPorts
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT = 120.0
@@ -34,6 +40,7 @@ class HilRig:
     loop: LoopThread
     identities: dict[str, DeviceIdentity] = field(default_factory=dict)
     where: dict[str, Any] = field(default_factory=dict)  # how the rig was reached (radio URL, pid)
+    test_ports: TestPorts | None = None  # the devices' serial test ports
 
     def run(self, awaitable: Awaitable[T], timeout: float = DEFAULT_TIMEOUT) -> T:
         return self.loop.run(awaitable, timeout)
@@ -120,6 +127,26 @@ class HilDevice:
 
     def pin_is_default(self) -> bool:
         return self.rig.run(self.rig.ops.pin_is_default(self.ieee))
+
+    def pin_status(self) -> PinStatus:
+        return self.rig.run(self.rig.ops.read_pin_status(self.ieee))
+
+    @property
+    def serial_port(self) -> str | None:
+        """The URL of the device's serial test port, None when the rig gives it none."""
+        return self.spec.serial_port
+
+    @property
+    def serial(self) -> TestPort:
+        """The device on its serial test port (opened on first use, closed with the rig).
+
+        Raises :class:`~harness.plugin.serial_side.NoTestPort` when the rig gives it none.
+        """
+        from harness.plugin.serial_side import NoTestPort
+
+        if self.rig.test_ports is None:
+            raise NoTestPort("the rig gives this device no serial test port", device=self.ieee)
+        return self.rig.test_ports.port(self.ieee)
 
     def __repr__(self) -> str:
         return f"HilDevice({self.role} {self.ieee})"

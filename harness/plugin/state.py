@@ -26,6 +26,7 @@ class RunState:
     rig_identity: dict[str, object] | None = None  # set once a rig is up in this process
     radio_trace: Any = None  # the rig's TraceWriter when the bundle holds its radio trace
     radio_trace_file: str | None = None  # that trace, relative to the bundle
+    test_ports: Any = None  # the rig's TestPorts, once a rig is up in this process
 
     @property
     def controller(self) -> bool:

@@ -108,7 +108,7 @@ class SerialRig:
     async def _open(self, url: str, *, label: str) -> TestPortClient:
         trace = None
         if self.trace_dir is not None:
-            path = Path(self.trace_dir) / f"test-port-{label}.jsonl"
+            path = _unused_path(Path(self.trace_dir), f"test-port-{label}")
             trace = TraceWriter(path, decoder_name=TRACE_DECODER, redact=redact_payload)
             self.traces[label] = path
         try:
@@ -310,3 +310,13 @@ async def _discard(client: TestPortClient) -> None:
 
 def _label_of(url: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", url).strip("_") or "port"
+
+
+def _unused_path(directory: Path, stem: str) -> Path:
+    """``stem.jsonl``, or ``stem-2.jsonl``, ... : a reopened port never overwrites its earlier trace."""
+    path = directory / f"{stem}.jsonl"
+    number = 1
+    while path.exists():
+        number += 1
+        path = directory / f"{stem}-{number}.jsonl"
+    return path

@@ -51,3 +51,21 @@ def test_scrub_tree_keeps_numbers_and_structure() -> None:
         "failure": f"PIN {MASK} wrong",
         "list": [MASK, 5],
     }
+
+
+def test_measurement_compares_raw_values_and_shows_none(tmp_path: Path) -> None:
+    """A value equal to a registered secret still compares as measured; neither the record nor the
+    failure message shows the secret."""
+    import pytest
+
+    from harness.evidence.measurement import MeasurementFailed
+
+    evidence = ScenarioEvidence(SecretFilter(), tmp_path, "scenario")
+    evidence.secret("0000")
+    evidence.measure("image_type", "0000", equals="0000")  # passes: compared before scrubbing
+    with pytest.raises(MeasurementFailed) as failed:
+        evidence.measure("pin_state", "0000", equals="1111")
+    assert "0000" not in str(failed.value)
+    measurements = evidence.as_dict()["measurements"]
+    assert [m["outcome"] for m in measurements] == ["pass", "fail"]
+    assert "0000" not in str(measurements)

@@ -81,6 +81,28 @@ def test_default_rig_has_one_of_each_device() -> None:
 
 
 @pytest.mark.parametrize(
+    "url", ["/dev/ttyUSB1", "/dev/pts/7", "socket://lab-3.example:7001", "RFC2217://lab:7002"]
+)
+def test_serial_port_takes_a_device_path_or_pyserial_url(tmp_path: Path, url: str) -> None:
+    text = GOOD.replace("socket://lab-3.example:7001", url)
+    (rig,) = load_rigfile(write(tmp_path, text)).rigs
+    assert [d.serial_port for d in rig.devices] == [None, url]
+
+
+def test_serial_ports_fill_only_devices_the_rig_file_gives_none(tmp_path: Path) -> None:
+    (rig,) = load_rigfile(write(tmp_path, GOOD)).rigs
+    ppmid, gsme = (d.ieee for d in rig.devices)
+    filled = rig.with_serial_ports({ppmid: "/dev/pts/3", gsme: "/dev/pts/4"})
+    assert [d.serial_port for d in filled.devices] == ["/dev/pts/3", "socket://lab-3.example:7001"]
+    assert [d.serial_port for d in rig.devices] == [None, "socket://lab-3.example:7001"]
+    assert filled.with_serial_ports({}) == filled
+    embedded = default_rig()
+    assert all(d.serial_port is None for d in embedded.devices)
+    ports = {d.ieee: f"/dev/pts/{n}" for n, d in enumerate(embedded.devices)}
+    assert {d.ieee: d.serial_port for d in embedded.with_serial_ports(ports).devices} == ports
+
+
+@pytest.mark.parametrize(
     ("edit", "message"),
     [
         (
@@ -121,6 +143,18 @@ def test_default_rig_has_one_of_each_device() -> None:
         (
             ('ieee = "00124B0001A2B3C5"', 'ieee = "00124B0001A2B3C4"'),
             "rig.toml: devices[1].ieee: 00124B0001A2B3C4 repeats devices[0]",
+        ),
+        (
+            ('serial_port = "socket://lab-3.example:7001"', 'serial_port = "sockt://lab-3:7001"'),
+            "rig.toml: devices[1].serial_port: unknown URL scheme 'sockt' (pyserial opens ",
+        ),
+        (
+            ('serial_port = "socket://lab-3.example:7001"', 'serial_port = "rfc2217://"'),
+            "rig.toml: devices[1].serial_port: rfc2217:// names no port",
+        ),
+        (
+            ('serial_port = "socket://lab-3.example:7001"', 'serial_port = " "'),
+            "rig.toml: devices[1].serial_port: must not be empty",
         ),
     ],
 )

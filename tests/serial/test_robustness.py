@@ -218,13 +218,12 @@ async def test_port_disappearing_mid_transfer_fails_clearly(device: DeviceTestPo
             await rig.read_site_id(IEEE)
 
 
-async def test_a_port_that_comes_back_is_reopened(device: DeviceTestPort) -> None:
+async def test_a_port_that_comes_back_is_reopened(device: DeviceTestPort, tmp_path: Path) -> None:
     from rigs.serial import serve_on_tcp
 
     first = await serve_on_tcp(device)
     port = int(first.url.rsplit(":", 1)[1])
-    async with SerialRig() as rig:
-        await rig.attach(first.url)
+    async with SerialRig({IEEE: first.url}, trace_dir=tmp_path) as rig:
         assert await rig.read_site_id(IEEE) == SITE_ID
         await first.close()
         with pytest.raises(RigError, match="connection"):
@@ -234,6 +233,11 @@ async def test_a_port_that_comes_back_is_reopened(device: DeviceTestPort) -> Non
             assert await rig.read_site_id(IEEE) == SITE_ID
         finally:
             await second.close()
+    # each opening traces into a file of its own: the first session's frames are kept
+    sessions = [
+        t for t in tmp_path.glob(f"test-port-{IEEE}*.jsonl") if "READ_SITE_ID" in t.read_text()
+    ]
+    assert len(sessions) == 2
 
 
 async def test_port_disappearing_between_requests(device: DeviceTestPort) -> None:

@@ -20,7 +20,9 @@ import pytest
 
 from harness.evidence.manifest import verify_bundle
 from harness.evidence.requirements import REQUIREMENTS, UPLIFT_IDS
-from harness.suites.uplift_1_2 import test_pin_keep, test_pin_report
+from harness.suites.uplift_1_2 import test_pin_keep, test_pin_report, test_serial_test_port
+from rigs.serial.protocol import REDACTED_BODY
+from rigs.trace import read_trace
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_S = 240
@@ -122,8 +124,16 @@ def test_two_workers_lease_two_embedded_rigs_into_one_bundle(runs: dict[str, Run
     assert rig_of_worker == {("gw0", "embedded-gw0"), ("gw1", "embedded-gw1")}
     radios = {r["rig"]["radio"]["path"] for r in records if r.get("rig")}
     assert len(radios) == 2, "each worker started its own emulator"
-    traces = sorted(p.name for p in (run.bundle / "traces").iterdir())
-    assert traces == ["radio-embedded-gw0.jsonl", "radio-embedded-gw1.jsonl"]
+    traces = sorted(
+        p.relative_to(run.bundle).as_posix() for p in run.bundle.rglob("traces/*.jsonl")
+    )
+    assert traces == ["traces/radio-embedded-gw0.jsonl", "traces/radio-embedded-gw1.jsonl"]
+    test_port_traces = {
+        p.relative_to(run.bundle).as_posix() for p in run.bundle.rglob("traces/*/*.jsonl")
+    }
+    used = {t["file"] for r in records for t in r.get("test_port_traces", [])}
+    assert used == test_port_traces, "each worker's test ports have their own traces"
+    assert {f.split("/")[1] for f in used} == {"embedded-gw0", "embedded-gw1"}
 
 
 @pytest.mark.parametrize("name", ["uplift", "baseline"])
@@ -162,6 +172,11 @@ def strings_of(value: Any) -> Iterator[str]:
             yield from strings_of(item)
 
 
+# A test-port frame's description names its sequence number, a random 16-bit start counted up:
+# a number of the protocol, not a PIN, even when it has a PIN's digits.
+SEQUENCE_NUMBER = re.compile(r"\bseq=[0-9]+")
+
+
 def texts_of(path: Path) -> Iterator[str]:
     """The text a reader of ``path`` sees: the strings of JSON documents (numbers such as a trace
     record index are not PINs even when they share the digits), the whole text otherwise."""
@@ -170,7 +185,8 @@ def texts_of(path: Path) -> Iterator[str]:
         yield from strings_of(json.loads(text))
     elif path.suffix == ".jsonl":
         for line in text.splitlines():
-            yield from strings_of(json.loads(line))
+            for string in strings_of(json.loads(line)):
+                yield SEQUENCE_NUMBER.sub("seq=N", string)
     else:
         yield text
 
@@ -181,6 +197,8 @@ def test_no_pin_appears_anywhere_in_the_bundles(runs: dict[str, Run]) -> None:
         test_pin_keep.ENGINEER_PIN,
         test_pin_keep.DEVICE_DEFAULT_PIN,
         test_pin_report.ENGINEER_PIN,
+        test_serial_test_port.ENGINEER_PIN,
+        test_serial_test_port.WRONG_PIN,
     }
     patterns = [re.compile(rf"(?<![0-9A-Za-z]){p}(?![0-9A-Za-z])") for p in pins]
     hex_forms = [p.encode().hex() for p in pins]
@@ -194,6 +212,41 @@ def test_no_pin_appears_anywhere_in_the_bundles(runs: dict[str, Run]) -> None:
                 lowered = text.lower()
                 for hex_form in hex_forms:
                     assert hex_form not in lowered, f"{path}: PIN bytes"
+
+
+@pytest.mark.parametrize("name", ["uplift", "baseline"])
+def test_test_port_scenarios_leave_their_traces(runs: dict[str, Run], name: str) -> None:
+    """The embedded rig offers the emulator's test ports; each test-port scenario's record names
+    the ports it used and their traces, which hold its frames with every PIN masked."""
+    run = runs[name]
+    records = [r for r in run.records() if "test_serial_test_port.py" in r["scenario"]]
+    assert len(records) == 11 and {r["verdict"] for r in records} == {"pass"}
+    for record in records:
+        assert record["requirements"] == ["BASE-TEST-PORT"]
+        ports = {d["ieee"]: d["serial_port"] for d in record["rig"]["devices"]}
+        assert all(ports.values()), "every embedded device has its emulator's test port"
+        (used,) = record["test_port_traces"]
+        assert used["port"] == ports[used["device"]]
+        assert [d["serial_port"] for d in record["devices"]] == [used["port"]]
+        lines = read_trace(run.bundle / used["file"])
+        assert lines[0]["redacted"] is True
+        during = [
+            line
+            for line in lines[1:]
+            if record["started"] <= str(line["wall"])[:23] + "Z" <= record["finished"]
+        ]
+        assert any(line["dir"] == "tx" for line in during), record["scenario"]
+        assert any(line["dir"] == "rx" for line in during), record["scenario"]
+    lockout = [r for r in records if "test_pin_lockout_state" in r["scenario"]]
+    assert len(lockout) == 2
+    for record in lockout:
+        lines = read_trace(run.bundle / record["test_port_traces"][0]["file"])
+        verify = [line for line in lines if str(line.get("frame", "")).startswith("VERIFY_PIN seq")]
+        requests = [line for line in verify if line["dir"] == "tx"]
+        assert requests, "the wrong PIN was tried on the test port"
+        for line in requests:
+            assert str(line["frame"]).endswith("pin=<redacted>")
+            assert bytes.fromhex(str(line["hex"]))[4:] == REDACTED_BODY
 
 
 def test_run_reports_progress_and_a_requirement_table(runs: dict[str, Run]) -> None:
