@@ -4,6 +4,9 @@ The implementation is chosen once, at import: the compiled extensions, unless th
 variable SMETS1_HIL_PURE is set to a value other than "" or "0", which selects the pure twin.
 A missing compiled extension is an ImportError, never a silent fall-back. ``IMPLEMENTATION``
 says which one is in use.
+
+PYTEST_DONT_REWRITE: the pytest plugin's distribution marks this package for assertion rewriting,
+but ``smets1-hil run`` has imported it before pytest starts; it holds library code, not tests.
 """
 
 from typing import TYPE_CHECKING

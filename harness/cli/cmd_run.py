@@ -7,7 +7,7 @@ requirement passed. An evidence bundle is always written (default ``./evidence/<
 from __future__ import annotations
 
 import argparse
-import contextlib
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -15,8 +15,6 @@ from typing import Any
 
 from harness.errors import UserError
 from harness.migration import PROFILES, UPLIFT_1_2
-
-PER_SCENARIO_TIMEOUT_S = 300
 
 
 def register(subparsers: Any) -> None:
@@ -52,7 +50,19 @@ def register(subparsers: Any) -> None:
         help="spread the suite over N rigs (pytest-xdist); one rig per worker",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="one character per scenario")
+    parser.add_argument(
+        "pytest_args",
+        nargs="*",
+        metavar="-- PYTEST_ARGS",
+        help="options passed on to pytest after a '--' (e.g. -- -x --lf --junitxml=out.xml)",
+    )
     parser.set_defaults(func=run)
+
+
+def cache_dir() -> Path:
+    """pytest's cache for the suite (last failures): ``$XDG_CACHE_HOME/smets1-hil/pytest``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "smets1-hil" / "pytest"
 
 
 def build_pytest_args(args: argparse.Namespace, evidence_dir: Path) -> list[str]:
@@ -64,32 +74,29 @@ def build_pytest_args(args: argparse.Namespace, evidence_dir: Path) -> list[str]
         "--rootdir",
         str(SUITE_DIR),
         "-c",
-        os.devnull,  # the suite brings its own settings; ignore any project's pytest config
-        "-p",
-        "no:cacheprovider",
+        str(SUITE_DIR / "pytest.ini"),  # the suite's own settings, never a project's
+        "-o",
+        f"cache_dir={cache_dir()}",  # --lf / --ff work across runs, nothing written into the suite
         "-p",
         "no:benchmark",  # test-only plugins of this project have no part in the suite
         "-p",
         "no:asyncio",
         *plugin_args(),
-        "--profile",
+        "--hil-profile",
         args.profile,
-        "--evidence",
+        "--hil-evidence",
         str(evidence_dir),
-        f"--timeout={PER_SCENARIO_TIMEOUT_S}",
-        "-o",
-        "console_output_style=count",
         "-rfE",
         "--tb=short",
         "-q" if args.quiet else "-v",
     ]
     if args.rig:
-        pytest_args += ["--rig", str(Path(args.rig).resolve())]
+        pytest_args += ["--hil-rig", str(Path(args.rig).resolve())]
     if args.keyword:
         pytest_args += ["-k", args.keyword]
     if args.workers:
         pytest_args += ["-n", str(args.workers)]
-    return pytest_args
+    return pytest_args + list(args.pytest_args)
 
 
 def _check(args: argparse.Namespace) -> Path:
@@ -111,6 +118,21 @@ def _check(args: argparse.Namespace) -> Path:
     return evidence_dir.resolve()
 
 
+class SuiteRelativeNames:
+    """Show scenarios relative to the suite (``test_mprn.py::...``), not to the current directory.
+
+    pytest names a test relative to the directory it was invoked from; the run stays in the user's
+    directory (so relative paths in the options mean what the user meant) and only the names
+    shown are made relative to the suite's root.
+    """
+
+    @staticmethod
+    def pytest_configure(config: Any) -> None:
+        config.invocation_params = dataclasses.replace(
+            config.invocation_params, dir=config.rootpath
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     import pytest
 
@@ -122,11 +144,7 @@ def run(args: argparse.Namespace) -> int:
     # to be the current directory (which Python would otherwise put first on their path).
     os.environ["PYTHONSAFEPATH"] = "1"
     pytest_args = build_pytest_args(args, evidence_dir)
-    # Scenario names are shown relative to the current directory: run from the suite's own.
-    from harness.suites.uplift_1_2 import SUITE_DIR
-
-    with contextlib.chdir(SUITE_DIR):
-        code = pytest.main(pytest_args)
+    code = pytest.main(pytest_args, plugins=[SuiteRelativeNames()])
     sys.stdout.flush()
     if code == pytest.ExitCode.USAGE_ERROR:
         return 2

@@ -3,7 +3,7 @@
 Loaded by every pytest run in an environment where smets1-hil is installed, so it does nothing
 unless asked: its options default to off, its fixtures are lazy (the embedded emulated rig starts
 only when a test requests the ``rig`` fixture or a device), and evidence is written only with
-``--evidence DIR``.
+``--hil-evidence DIR``.
 """
 
 pytest_plugins = [

@@ -1,4 +1,4 @@
-"""Hooks that write the evidence bundle; registered only when a run has ``--evidence``."""
+"""Hooks that write the evidence bundle; registered only when a run has ``--hil-evidence``."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Run-level hooks: read the options, load the rig file, open the evidence bundle.
 
 The evidence hooks themselves (:mod:`harness.plugin.evidence_hooks`) are registered only when
-``--evidence`` is given, so a run without it pays for nothing.
+``--hil-evidence`` is given, so a run without it pays for nothing.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from harness.rigfile import RigFile, load_rigfile
 def pytest_configure(config: pytest.Config) -> None:
     workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
     rigfile: RigFile | None = None
-    if config.getoption("rig"):
+    if config.getoption("hil_rig"):
         try:
-            rigfile = load_rigfile(config.getoption("rig"))
+            rigfile = load_rigfile(config.getoption("hil_rig"))
         except UserError as exc:
             raise pytest.UsageError(str(exc)) from None
     workers = 0
@@ -42,13 +42,13 @@ def pytest_configure(config: pytest.Config) -> None:
         evidence_dir = workerinput.get("smets1_hil_evidence")
         bundle = EvidenceBundle(Path(evidence_dir)) if evidence_dir else None
         started = str(workerinput.get("smets1_hil_started", started))
-    elif config.getoption("evidence"):
+    elif config.getoption("hil_evidence"):
         try:
-            bundle = EvidenceBundle.create(Path(config.getoption("evidence")).resolve())
+            bundle = EvidenceBundle.create(Path(config.getoption("hil_evidence")).resolve())
         except UserError as exc:
             raise pytest.UsageError(str(exc)) from None
     state = RunState(
-        profile=str(config.getoption("profile")),
+        profile=str(config.getoption("hil_profile")),
         rigfile=rigfile,
         bundle=bundle,
         started=started,

@@ -1,4 +1,9 @@
-"""Command-line options of the plugin: the rig file, the behaviour profile, the evidence directory."""
+"""Command-line options of the plugin: the rig file, the behaviour profile, the evidence directory.
+
+Every option carries the ``--hil-`` prefix: the plugin loads in every pytest run of an environment
+where smets1-hil is installed, so a generic name (``--profile``) would collide with other plugins
+(pytest-profiling has one). ``smets1-hil run`` keeps its short flags and translates them.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +13,30 @@ from harness.migration import PROFILES, UPLIFT_1_2
 
 DEFAULT_PROFILE = UPLIFT_1_2
 
+RIG = "--hil-rig"
+PROFILE = "--hil-profile"
+EVIDENCE = "--hil-evidence"
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("smets1-hil", "smets1-hil hardware-in-the-loop suite")
     group.addoption(
-        "--rig",
+        RIG,
+        dest="hil_rig",
         metavar="FILE",
         default=None,
         help="rig file (TOML) describing the radio and devices; default: start the embedded emulated rig",
     )
     group.addoption(
-        "--profile",
+        PROFILE,
+        dest="hil_profile",
         choices=PROFILES,
         default=DEFAULT_PROFILE,
         help=f"behaviour profile of the DCC-side model (default {DEFAULT_PROFILE})",
     )
     group.addoption(
-        "--evidence",
+        EVIDENCE,
+        dest="hil_evidence",
         metavar="DIR",
         default=None,
         help="write an evidence bundle into DIR (a new or empty directory); default: no evidence",

@@ -103,7 +103,6 @@ def test_run_from_a_source_checkout_uses_the_install(
         [
             str(installed / "bin" / "smets1-hil"),
             "run",
-            "-q",
             "-k",
             "ppmid and IOC",
             "--evidence",
@@ -117,5 +116,8 @@ def test_run_from_a_source_checkout_uses_the_install(
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    # an honest header: the suite's own settings file, and no assertion-rewrite warnings
+    assert "configfile: pytest.ini" in result.stdout
+    assert "PytestAssertRewriteWarning" not in result.stdout + result.stderr
     summary = json.loads((evidence / "summary.json").read_text())
     assert summary["requirements"]["U12-FW-11.1"]["verdict"] == "pass"

@@ -54,7 +54,7 @@ def test_sigkill_mid_run_leaves_an_interrupted_bundle(
     process = start_pytest(
         tmp_path,
         "-q",
-        "--evidence",
+        "--hil-evidence",
         str(bundle),
         "-p",
         "no:timeout",

@@ -48,8 +48,8 @@ def test_without_options_the_plugin_writes_nothing(tmp_path: Path) -> None:
 
 def test_profile_option_reaches_the_fixture(tmp_path: Path) -> None:
     (tmp_path / "test_x.py").write_text("def test_ok(profile):\n    assert profile == 'baseline'\n")
-    assert run_pytest(tmp_path, "-q", "--profile", "baseline").returncode == 0
-    result = run_pytest(tmp_path, "-q", "--profile", "uplift-1.3")
+    assert run_pytest(tmp_path, "-q", "--hil-profile", "baseline").returncode == 0
+    result = run_pytest(tmp_path, "-q", "--hil-profile", "uplift-1.3")
     assert result.returncode == 4 and "invalid choice: 'uplift-1.3'" in result.stderr
 
 
@@ -65,7 +65,7 @@ def test_unknown_requirement_id_is_a_usage_error(tmp_path: Path) -> None:
 def test_bad_rig_file_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "rig.toml").write_text('[radio]\nkind = "emulated"\n[[devices]]\nrole = "WAN"\n')
     (tmp_path / "test_x.py").write_text("def test_a():\n    pass\n")
-    result = run_pytest(tmp_path, "-q", "--rig", "rig.toml")
+    result = run_pytest(tmp_path, "-q", "--hil-rig", "rig.toml")
     assert result.returncode == 4
     assert "rig.toml: devices[0].role: must be one of PPMID, ESME, GSME" in result.stderr
     assert "Traceback" not in result.stderr
@@ -74,7 +74,7 @@ def test_bad_rig_file_is_one_line(tmp_path: Path) -> None:
 def test_evidence_bundle_of_a_run(tmp_path: Path) -> None:
     (tmp_path / "test_scenarios.py").write_text(textwrap.dedent(SCENARIOS))
     bundle = tmp_path / "bundle"
-    result = run_pytest(tmp_path, "-q", "--evidence", str(bundle))
+    result = run_pytest(tmp_path, "-q", "--hil-evidence", str(bundle))
     assert result.returncode == 1, result.stdout + result.stderr
     summary = json.loads((bundle / "summary.json").read_text())
     assert summary["interrupted"] is False and summary["finished"]
@@ -119,6 +119,14 @@ def test_evidence_directory_must_be_fresh(tmp_path: Path) -> None:
     (tmp_path / "test_x.py").write_text("def test_a():\n    pass\n")
     (tmp_path / "bundle").mkdir()
     (tmp_path / "bundle" / "old.txt").write_text("x")
-    result = run_pytest(tmp_path, "-q", "--evidence", "bundle")
+    result = run_pytest(tmp_path, "-q", "--hil-evidence", "bundle")
     assert result.returncode == 4
     assert "not empty (each run needs a fresh evidence directory)" in result.stderr
+
+
+def test_options_are_prefixed_and_live_beside_pytest_profiling(tmp_path: Path) -> None:
+    """pytest-profiling (a test dependency) also loads here; its ``--profile`` no longer collides."""
+    result = run_pytest(tmp_path, "--help")
+    assert result.returncode == 0, result.stderr
+    for option in ("--hil-rig", "--hil-profile", "--hil-evidence", "--profile-svg"):
+        assert option in result.stdout

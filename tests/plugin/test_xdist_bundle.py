@@ -60,7 +60,9 @@ def test_two_workers_two_rigs_one_bundle(tmp_path: Path) -> None:
     (tmp_path / "rig.toml").write_text(POOL.format(lock_dir=tmp_path / "locks"))
     (tmp_path / "test_scenarios.py").write_text(textwrap.dedent(SCENARIOS))
     bundle = tmp_path / "bundle"
-    result = run_pytest(tmp_path, "-q", "-n", "2", "--rig", "rig.toml", "--evidence", str(bundle))
+    result = run_pytest(
+        tmp_path, "-q", "-n", "2", "--hil-rig", "rig.toml", "--hil-evidence", str(bundle)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     records = [json.loads(p.read_text()) for p in (bundle / "records").glob("*.json")]
     assert len(records) == 6
@@ -81,6 +83,6 @@ def test_two_workers_two_rigs_one_bundle(tmp_path: Path) -> None:
 def test_more_workers_than_rigs_is_refused(tmp_path: Path) -> None:
     (tmp_path / "rig.toml").write_text(POOL.format(lock_dir=tmp_path / "locks"))
     (tmp_path / "test_a.py").write_text("def test_a():\n    pass\n")
-    result = run_pytest(tmp_path, "-q", "-n", "3", "--rig", "rig.toml")
+    result = run_pytest(tmp_path, "-q", "-n", "3", "--hil-rig", "rig.toml")
     assert result.returncode == 4
     assert "rig.toml lists 2 rig(s); -n 3 needs one rig per worker" in result.stderr
