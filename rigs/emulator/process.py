@@ -96,6 +96,7 @@ async def serve(
     serial_tcp_base: int | None = None,
     impairment: Impairment | None = None,
     parent_pid: int | None = None,
+    coprocessor_kind: str = "emulated",
 ) -> None:
     """Run the emulator until SIGINT/SIGTERM; ``announce`` gets the JSON-able start record.
 
@@ -114,7 +115,7 @@ async def serve(
     clock = DeviceClock(config.clock_start)
     devices = [EmulatedDevice(spec, clock) for spec in config.devices]
     coprocessor = CoProcessor(devices, clock)
-    server = RadioLinkServer(coprocessor)
+    server = _front_end(coprocessor_kind, coprocessor)
     tasks: list[asyncio.Task[None]] = []
     tcp_server: asyncio.Server | None = None
     current: list[asyncio.Task[None]] = []
@@ -125,7 +126,7 @@ async def serve(
         if tcp is None:
             link, path = open_pty_pair()
             radio = path
-            tasks.append(asyncio.create_task(server.serve(link)))
+            tasks.append(asyncio.create_task(server.serve(link)))  # type: ignore[attr-defined]
         else:
 
             async def _client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -137,7 +138,10 @@ async def serve(
                 assert task is not None
                 current[:] = [task]
                 try:
-                    await server.serve(client_link)
+                    if coprocessor_kind == "ezsp":
+                        await server.serve(client_link, power_on=True)  # type: ignore[attr-defined]
+                    else:
+                        await server.serve(client_link)  # type: ignore[attr-defined]
                 finally:
                     await client_link.close()
 
@@ -158,6 +162,7 @@ async def serve(
                 entry["serial"] = served.url
         record = {
             "radio": radio,
+            "coprocessor": coprocessor_kind,
             "devices": summary,
             "pid": os.getpid(),
             "fastpath": fastpath.IMPLEMENTATION,
@@ -176,6 +181,18 @@ async def serve(
         coprocessor.close()
 
 
+COPROCESSOR_KINDS = ("emulated", "ezsp")
+
+
+def _front_end(kind: str, coprocessor: CoProcessor) -> object:
+    """The protocol the radio port speaks: the emulated radio link, or EZSP over ASH."""
+    if kind == "ezsp":
+        from rigs.emulator.coprocessors.ezsp.server import EzspServer
+
+        return EzspServer(coprocessor)
+    return RadioLinkServer(coprocessor)
+
+
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     if parser is None:
         parser = argparse.ArgumentParser(prog="smets1-hil emulate")
@@ -188,6 +205,13 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         metavar="HOST:PORT",
         help="serve the radio link on a TCP port instead of a pty, and each device's test port "
         "on the TCP ports after it (PORT+1, PORT+2, ...; ephemeral ports when PORT is 0)",
+    )
+    parser.add_argument(
+        "--coprocessor",
+        default="emulated",
+        choices=COPROCESSOR_KINDS,
+        help="what the radio port speaks: the emulated radio link (default) or EZSP over ASH "
+        "(an EmberZNet co-processor, for bellows)",
     )
     parser.add_argument(
         "--serial-tcp-base",
@@ -257,6 +281,7 @@ def serve_options(args: argparse.Namespace) -> dict[str, Any]:
         "serial_tcp_base": args.serial_tcp_base,
         "impairment": impairment,
         "parent_pid": args.exit_with_parent,
+        "coprocessor_kind": args.coprocessor,
     }
 
 

@@ -1,0 +1,94 @@
+"""Serve the emulated EmberZNet co-processor on one byte stream: ASH around EZSP."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from rigs.emulator.coprocessor import CoProcessor
+from rigs.emulator.coprocessors.ezsp.ash import RESET_POWER_ON, AshNcp
+from rigs.emulator.coprocessors.ezsp.ncp import EzspNcp
+from rigs.link import Link, LinkClosed
+
+LOGGER = logging.getLogger(__name__)
+
+
+class EzspServer:
+    """One NCP (its tokens survive host sessions) served to one host at a time."""
+
+    def __init__(self, coprocessor: CoProcessor) -> None:
+        self.coprocessor = coprocessor
+        self._ash: AshNcp | None = None
+        self._pending: list[bytes] = []
+        self._wake = asyncio.Event()
+        self.sessions = 0
+        self.ncp = EzspNcp(coprocessor, self._to_host)
+        coprocessor.link_stats = self.stats
+
+    def stats(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"coprocessor": "ezsp", "sessions": self.sessions}
+        if self._ash is not None:
+            out["ash"] = self._ash.stats()
+        out["ezsp"] = self.ncp.stats()
+        return out
+
+    def close(self) -> None:
+        self.ncp.close()
+
+    def _to_host(self, frame: bytes) -> None:
+        if self._ash is None:
+            return
+        self._ash.send(frame)
+        if not self._feeding:
+            self._ash.flush()
+
+    def _write(self, data: bytes) -> None:
+        self._pending.append(data)
+        self._wake.set()
+
+    async def _writer(self, link: Link) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            if self._pending:
+                data = b"".join(self._pending)
+                self._pending.clear()
+                await link.write(data)
+
+    _feeding = False
+
+    async def serve(self, link: Link, *, power_on: bool = False) -> None:
+        """Serve one host over ``link`` until the link ends.
+
+        With ``power_on`` the NCP announces itself with RSTACK (reset code power-on) as a stick
+        does when it starts, and a host that waits for that need not reset it.
+        """
+        self.sessions += 1
+        self._pending.clear()
+        ash = AshNcp(self.ncp.handle, self._write, on_reset=self.ncp.reset)
+        self._ash = ash
+        writer = asyncio.create_task(self._writer(link))
+        try:
+            if power_on:
+                ash.reset_link(RESET_POWER_ON)
+            while True:
+                chunk = await link.read(65536)
+                self._feeding = True
+                try:
+                    ash.feed(chunk)
+                finally:
+                    self._feeding = False
+                if writer.done():
+                    writer.result()
+        except LinkClosed as exc:
+            LOGGER.info("EZSP host link ended: %s", exc)
+        finally:
+            ash.close()
+            if self._ash is ash:
+                self._ash = None
+            writer.cancel()
+            try:
+                await writer
+            except (asyncio.CancelledError, LinkClosed):
+                pass
