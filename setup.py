@@ -8,6 +8,7 @@ EXTENSIONS = [
     Extension("fastpath._ash_c", ["fastpath/_ash_c.pyx"]),
     Extension("fastpath._hdlc_c", ["fastpath/_hdlc_c.pyx"]),
     Extension("fastpath._mt_c", ["fastpath/_mt_c.pyx"]),
+    Extension("fastpath._ota_c", ["fastpath/_ota_c.pyx"]),
 ]
 
 setup(

@@ -1,4 +1,4 @@
-"""The compiled hot path: checksums and framing codecs (ASH, HDLC, MT), with pure-Python twins.
+"""The compiled hot path: checksums, framing codecs (ASH, HDLC, MT) and ZCL OTA frames, with pure twins.
 
 The implementation is chosen once, at import: the compiled extensions, unless the environment
 variable SMETS1_HIL_PURE is set to a value other than "" or "0", which selects the pure twin.
@@ -31,7 +31,7 @@ else:
     crc16_x25 = _CHOSEN.crc16_x25
     xor8 = _CHOSEN.xor8
 
-from fastpath import ash, hdlc, mt  # they read the choice made above
+from fastpath import ash, hdlc, mt, ota  # they read the choice made above
 
 __all__ = [
     "IMPLEMENTATION",
@@ -46,6 +46,7 @@ __all__ = [
     "implementations",
     "load_implementation",
     "mt",
+    "ota",
     "pure_requested",
     "xor8",
 ]

@@ -18,6 +18,16 @@ _OWN_NAMES: dict[str, tuple[str, ...]] = {
     "ash": ("encode", "encode_many", "Decoder", "randomise", "RANDOM_SEQUENCE"),
     "hdlc": ("encode", "encode_many", "Decoder"),
     "mt": ("encode", "encode_many", "Decoder"),
+    "ota": (
+        "decode_request",
+        "default_response",
+        "image_block_response",
+        "image_block_wait",
+        "image_notify",
+        "query_next_image_response",
+        "status_response",
+        "upgrade_end_response",
+    ),
 }
 
 
@@ -39,6 +49,7 @@ class Implementation:
     ash: SimpleNamespace
     hdlc: SimpleNamespace
     mt: SimpleNamespace
+    ota: SimpleNamespace
 
 
 def pure_requested() -> bool:
@@ -52,9 +63,9 @@ def load_implementation(name: ImplementationName) -> Implementation:
         raise ValueError(f"implementation must be 'compiled' or 'pure', not {name!r}")
     suffix = _SUFFIX[name]
     try:
-        crc, ash, hdlc, mt = (
+        crc, ash, hdlc, mt, ota = (
             importlib.import_module(f"fastpath._{part}{suffix}")
-            for part in ("crc", "ash", "hdlc", "mt")
+            for part in ("crc", "ash", "hdlc", "mt", "ota")
         )
     except ImportError as exc:
         if name == "pure":
@@ -72,6 +83,7 @@ def load_implementation(name: ImplementationName) -> Implementation:
         _codec_namespace("ash", ash),
         _codec_namespace("hdlc", hdlc),
         _codec_namespace("mt", mt),
+        _codec_namespace("ota", ota),
     )
 
 

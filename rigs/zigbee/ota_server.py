@@ -1,18 +1,24 @@
 # zigpy's types (uint8_t, NWK, command schemas built from dicts) are not typed for strict mypy.
-# mypy: disable-error-code="no-untyped-call,attr-defined"
+# mypy: disable-error-code="no-untyped-call,attr-defined,arg-type"
 """OTA Upgrade server that distributes an image, has the device hold it, and activates it separately.
 
 zigpy 2.4.0's own OTA handling does not fit SMETS1 firmware management: its ``OTAManager`` answers
-Upgrade End with upgrade time 0 ("upgrade now"), and, when no zigpy update is running, the ``Ota``
-cluster answers every Query Next Image with NO_IMAGE_AVAILABLE and every Image Block Request with
-ABORT. :class:`OtaDistribution` therefore marks the device ``ota_in_progress`` (which silences the
-cluster's own answers), listens for the device's OTA requests through zigpy's public
-``callback_for_response``, and answers them itself:
+Upgrade End with upgrade time 0 ("upgrade now"), and its ``Ota`` cluster decodes every request
+through its generic command machinery (``Cluster.reply``, signature binding per field), which
+costs about 1 ms of CPU per image block. :class:`OtaDistribution` therefore takes the device's OTA
+frames before zigpy does (a packet tap, :mod:`rigs.zigbee.packet_tap`), decodes them and builds its
+answers with the compiled ``fastpath.ota``, and sends them with the radio library's
+``send_packet``. What it answers is what the ZigBee OTA Upgrade cluster (ZCL section 11.13) says:
 
 * Query Next Image -> SUCCESS with the image's manufacturer, type, version and size;
 * Image Block Request -> the block at the requested offset, at most ``block_cap`` bytes (and never
-  more than the device asked for);
-* Upgrade End (SUCCESS) -> Upgrade End Response with upgrade time 0xFFFFFFFF: **hold, wait**.
+  more than the device asked for); ABORT for a block of another image or past its end;
+* Image Page Request -> the page as a run of Image Block Responses, each at most the device's
+  maximum data size (and ``block_cap``), ``response_spacing`` milliseconds apart;
+* with ``min_block_period`` set (milliseconds), a device that asks faster, or has not been told
+  the period yet, is answered WAIT_FOR_DATA with the period (request time = now: ask again then);
+* Upgrade End (SUCCESS) -> Upgrade End Response with upgrade time 0xFFFFFFFF: **hold, wait**;
+* a request too short for its command -> Default Response MALFORMED_COMMAND (counted).
 
 Activation is a separate Upgrade End Response with the upgrade time (0 = now, or a UTC time):
 :func:`send_upgrade_time`.
@@ -25,7 +31,6 @@ Nothing happening for ``stall_timeout`` seconds ends the transfer as FAILED.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import struct
 import time
@@ -34,26 +39,32 @@ from dataclasses import dataclass
 
 import zigpy.device
 import zigpy.exceptions
+import zigpy.types as t
 from zigpy.zcl import ClusterType, foundation
 from zigpy.zcl.clusters.general import Ota
 
+from fastpath import ota as frames
 from rigs.operations import ProgressCallback, RigError, TransferResult, TransferStatus
+from rigs.zigbee.packet_tap import supports_taps
 
 LOGGER = logging.getLogger(__name__)
 
 HOLD = 0xFFFFFFFF
+ZIGBEE_EPOCH_UNIX = 946684800  # 2000-01-01T00:00:00Z, the origin of ZigBee UTC time
 UPGRADE_END_REASONS = {
-    foundation.Status.INVALID_IMAGE: "the device rejected the image (INVALID_IMAGE)",
-    foundation.Status.ABORT: "the device aborted the transfer (ABORT)",
-    foundation.Status.REQUIRE_MORE_IMAGE: "the device wants more image files (REQUIRE_MORE_IMAGE)",
+    frames.INVALID_IMAGE: "the device rejected the image (INVALID_IMAGE)",
+    frames.ABORT: "the device aborted the transfer (ABORT)",
+    frames.REQUIRE_MORE_IMAGE: "the device wants more image files (REQUIRE_MORE_IMAGE)",
 }
 
 
 @dataclass(frozen=True)
 class OtaSettings:
-    block_cap: int = 64
+    block_cap: int = 64  # largest block sent, bytes (never more than the device asks for)
     stall_timeout: float = 30.0
     nudge_interval: float = 1.0
+    min_block_period: int = 0  # milliseconds between block requests the server asks for
+    timeline: bool = False  # record (time, offset, length, retry) per block served
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,17 @@ class ImageFields:
         return cls(manufacturer, image_type, version, len(image))
 
 
+@dataclass(frozen=True)
+class BlockRecord:
+    """One block served: when its request arrived (perf_counter seconds), where, how long."""
+
+    at: float
+    offset: int
+    length: int
+    retry: bool
+    page: bool
+
+
 def ota_client_cluster(device: zigpy.device.ZigbeeDevice) -> Ota:
     try:
         cluster = device.find_cluster(Ota.cluster_id, ClusterType.Client)
@@ -84,6 +106,11 @@ def ota_client_cluster(device: zigpy.device.ZigbeeDevice) -> Ota:
         raise RigError("the device has no OTA Upgrade client cluster") from None
     assert isinstance(cluster, Ota)
     return cluster
+
+
+def zigbee_now() -> int:
+    """Seconds since 2000-01-01 UTC (ZCL UTCTime)."""
+    return max(0, int(time.time()) - ZIGBEE_EPOCH_UNIX)
 
 
 class OtaDistribution:
@@ -99,192 +126,321 @@ class OtaDistribution:
         link_lost: Callable[[], Exception | None] = lambda: None,
     ) -> None:
         self.device = device
-        self.image = image
-        self.fields = ImageFields.of(image)
+        self.image = bytes(image)
+        self.fields = ImageFields.of(self.image)
         self.settings = settings
         self.progress = progress
         self.link_lost = link_lost
-        self.cluster = ota_client_cluster(device)
-        self._queue: asyncio.Queue[tuple[str, foundation.ZCLHeader, foundation.CommandSchema]] = (
-            asyncio.Queue()
-        )
+        cluster = ota_client_cluster(device)
+        self.app = device.application
+        if not supports_taps(self.app):
+            raise RigError(
+                f"{type(self.app).__name__} cannot route OTA frames to the server "
+                "(it lacks rigs.zigbee.packet_tap.PacketTapMixin)"
+            )
+        self._endpoint = int(cluster.endpoint.endpoint_id)
+        self._profile = int(cluster.endpoint.profile_id or 0x0104)
         self.blocks = 0
         self.retries = 0
         self.resumes = 0
+        self.pages = 0
+        self.waits = 0
+        self.malformed = 0
+        self.undelivered = 0
         self.high_water = 0
-        self.device_query: foundation.CommandSchema | None = None
+        self.device_query: frames.OtaRequest | None = None
+        self.timeline: list[BlockRecord] = []
+        self._queried = False
+        self._last_activity = 0.0
+        self._last_block = -1.0e9
+        self._period_told = False
+        self._done: asyncio.Future[TransferResult] | None = None
+        self._started = 0.0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._page_task: asyncio.Task[None] | None = None
+        self._tsn = 0
 
-    def _listener(self, kind: str):  # type: ignore[no-untyped-def]
-        def _put(hdr: foundation.ZCLHeader, command: foundation.CommandSchema) -> None:
-            self._queue.put_nowait((kind, hdr, command))
-
-        return _put
+    # running --------------------------------------------------------------------------------
 
     async def run(self, timeout: float) -> TransferResult:
-        app = self.device.application
-        started = time.monotonic()
-        if self.device.ota_in_progress:
-            return self._result(
-                TransferStatus.FAILED, started, "another transfer to this device is running"
-            )
-        self.device.ota_in_progress = True
+        loop = asyncio.get_running_loop()
+        self._started = time.monotonic()
+        device = self.device
+        if device.ota_in_progress:
+            return self._result(TransferStatus.FAILED, "another transfer to this device is running")
+        device.ota_in_progress = True
+        self._done = loop.create_future()
         try:
-            with contextlib.ExitStack() as stack:
-                for kind, schema in (
-                    ("query", Ota.ServerCommandDefs.query_next_image.schema),
-                    ("block", Ota.ServerCommandDefs.image_block.schema),
-                    ("end", Ota.ServerCommandDefs.upgrade_end.schema),
-                ):
-                    stack.enter_context(
-                        app.callback_for_response(
-                            src=self.device, filters=[schema()], callback=self._listener(kind)
-                        )
-                    )
+            with self.app.packet_tap(device.nwk, Ota.cluster_id, self._on_packet):
                 try:
                     async with asyncio.timeout(timeout):
-                        return await self._serve(started)
+                        return await self._watch(loop)
                 except TimeoutError:
                     return self._result(
                         TransferStatus.TIMEOUT,
-                        started,
                         f"not finished within {timeout:g} s "
                         f"(reached offset {self.high_water} of {self.fields.size})",
                     )
         finally:
-            self.device.ota_in_progress = False
+            device.ota_in_progress = False
+            self._cancel_page()
+            for task in list(self._tasks):
+                task.cancel()
 
-    def _result(self, status: TransferStatus, started: float, reason: str = "") -> TransferResult:
+    async def _watch(self, loop: asyncio.AbstractEventLoop) -> TransferResult:
+        """Nudge a silent device, give up on a stalled one; the tap does the serving."""
+        assert self._done is not None
+        settings = self.settings
+        self._last_activity = loop.time()
+        last_progress = loop.time()
+        seen = -1
+        self._send(frames.image_notify(self._next_tsn(), 0, 100))
+        while True:
+            try:
+                return await asyncio.wait_for(asyncio.shield(self._done), settings.nudge_interval)
+            except TimeoutError:
+                pass
+            now = loop.time()
+            if self.high_water != seen or self._last_activity > last_progress:
+                seen = self.high_water
+                last_progress = max(last_progress, self._last_activity)
+            if self.link_lost() is not None:
+                return self._result(
+                    TransferStatus.FAILED, f"the radio link is lost at offset {self.high_water}"
+                )
+            if now - last_progress > settings.stall_timeout:
+                return self._result(
+                    TransferStatus.FAILED,
+                    f"the device stopped asking for blocks at offset "
+                    f"{self.high_water} of {self.fields.size}",
+                )
+            if now - self._last_activity >= settings.nudge_interval:
+                self._send(frames.image_notify(self._next_tsn(), 0, 100))
+
+    def _result(self, status: TransferStatus, reason: str = "") -> TransferResult:
         return TransferResult(
             status=status,
             bytes_sent=self.high_water,
             blocks=self.blocks,
-            seconds=time.monotonic() - started,
+            seconds=time.monotonic() - self._started,
             retries=self.retries,
             resumes=self.resumes,
             reason=reason,
         )
 
-    async def _notify(self) -> None:
-        try:
-            await self.cluster.image_notify(
-                payload_type=Ota.ImageNotifyCommand.PayloadType.QueryJitter, query_jitter=100
-            )
-        except (zigpy.exceptions.ZigbeeException, TimeoutError) as exc:
-            LOGGER.debug("image notify to %s not delivered: %s", self.device.ieee, exc)
+    def _finish(self, result: TransferResult) -> None:
+        if self._done is not None and not self._done.done():
+            self._done.set_result(result)
 
-    async def _serve(self, started: float) -> TransferResult:
-        settings = self.settings
-        last_progress = time.monotonic()
-        queried = False
-        await self._notify()
-        while True:
-            try:
-                kind, hdr, command = await asyncio.wait_for(
-                    self._queue.get(), settings.nudge_interval
-                )
-            except TimeoutError:
-                lost = self.link_lost()
-                if lost is not None:
-                    return self._result(
-                        TransferStatus.FAILED,
-                        started,
-                        f"the radio link is lost at offset {self.high_water}",
-                    )
-                if time.monotonic() - last_progress > settings.stall_timeout:
-                    return self._result(
-                        TransferStatus.FAILED,
-                        started,
-                        f"the device stopped asking for blocks at offset "
-                        f"{self.high_water} of {self.fields.size}",
-                    )
-                await self._notify()
-                continue
-            last_progress = time.monotonic()
-            try:
-                if kind == "query":
-                    if queried and self.high_water > 0:
-                        self.resumes += 1
-                    queried = True
-                    self.device_query = command
-                    await self._answer_query(hdr)
-                elif kind == "block":
-                    await self._answer_block(hdr, command)
-                else:
-                    return await self._upgrade_end(hdr, command, started)
-            except (zigpy.exceptions.ZigbeeException, TimeoutError) as exc:
-                # the device will ask again (or be nudged); the stall timer bounds the wait
-                LOGGER.debug("OTA answer to %s not delivered: %s", self.device.ieee, exc)
+    # sending --------------------------------------------------------------------------------
 
-    async def _answer_query(self, hdr: foundation.ZCLHeader) -> None:
-        f = self.fields
-        await self.cluster.query_next_image_response(
-            status=foundation.Status.SUCCESS,
-            manufacturer_code=f.manufacturer_code,
-            image_type=f.image_type,
-            file_version=f.file_version,
-            image_size=f.size,
-            tsn=hdr.tsn,
+    def _next_tsn(self) -> int:
+        self._tsn = (self._tsn + 1) & 0xFF
+        return self._tsn
+
+    def _send(
+        self, data: bytes, src_ep: int | None = None, dst_ep: int | None = None
+    ) -> asyncio.Task[bool]:
+        task = asyncio.get_running_loop().create_task(
+            self._deliver(self._packet(data, src_ep, dst_ep))
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _packet(self, data: bytes, src_ep: int | None, dst_ep: int | None) -> t.ZigbeePacket:
+        device = self.device
+        return t.ZigbeePacket(
+            src=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(0x0000)),
+            src_ep=self._endpoint if src_ep is None else src_ep,
+            dst=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=device.nwk),
+            dst_ep=self._endpoint if dst_ep is None else dst_ep,
+            tsn=data[1],
+            profile_id=self._profile,
+            cluster_id=Ota.cluster_id,
+            data=t.SerializableBytes(data),
         )
 
-    async def _answer_block(
-        self, hdr: foundation.ZCLHeader, command: foundation.CommandSchema
-    ) -> None:
+    async def _deliver(self, packet: t.ZigbeePacket) -> bool:
+        try:
+            await self.app.send_packet(packet)
+        except (zigpy.exceptions.ZigbeeException, TimeoutError, OSError) as exc:
+            # the device will ask again (or be nudged); the stall timer bounds the wait
+            self.undelivered += 1
+            LOGGER.debug("OTA answer to %s not delivered: %s", self.device.ieee, exc)
+            return False
+        return True
+
+    # serving --------------------------------------------------------------------------------
+
+    def _on_packet(self, packet: t.ZigbeePacket) -> bool:
+        data = packet.data.value
+        try:
+            request = frames.decode_request(data)
+        except frames.MalformedOtaFrame as exc:
+            self.malformed += 1
+            LOGGER.debug("malformed OTA request from %s: %s", self.device.ieee, exc)
+            if not data[0] & 0x10:
+                self._reply(
+                    packet, frames.default_response(exc.tsn, exc.command, frames.MALFORMED_COMMAND)
+                )
+            return True
+        except ValueError:
+            self.malformed += 1
+            return True
+        if request is None:
+            return False  # general commands (Default Response, ...) go to zigpy
+        self._last_activity = asyncio.get_running_loop().time()
+        command = request.command
+        if command == frames.IMAGE_BLOCK:
+            self._answer_block(packet, request)
+        elif command == frames.QUERY_NEXT_IMAGE:
+            self._answer_query(packet, request)
+        elif command == frames.IMAGE_PAGE:
+            self._answer_page(packet, request)
+        else:
+            self._upgrade_end(packet, request)
+        return True
+
+    def _reply(self, packet: t.ZigbeePacket, data: bytes) -> asyncio.Task[bool]:
+        return self._send(data, src_ep=packet.dst_ep, dst_ep=packet.src_ep)
+
+    def _answer_query(self, packet: t.ZigbeePacket, request: frames.OtaRequest) -> None:
+        if self._queried and self.high_water > 0:
+            self.resumes += 1
+        self._queried = True
+        self.device_query = request
         f = self.fields
-        offset = int(command.file_offset)
-        size = min(int(command.maximum_data_size), self.settings.block_cap)
-        block = self.image[offset : offset + size]
-        if (
-            not block
-            or int(command.file_version) != f.file_version
-            or int(command.image_type) != f.image_type
-        ):
-            await self.cluster.image_block_response(status=foundation.Status.ABORT, tsn=hdr.tsn)
+        self._reply(
+            packet,
+            frames.query_next_image_response(
+                request.tsn,
+                frames.SUCCESS,
+                f.manufacturer_code,
+                f.image_type,
+                f.file_version,
+                f.size,
+            ),
+        )
+
+    def _wrong_image(self, request: frames.OtaRequest) -> bool:
+        f = self.fields
+        return (
+            request.file_version != f.file_version
+            or request.image_type != f.image_type
+            or request.manufacturer_code != f.manufacturer_code
+            or request.file_offset >= f.size
+        )
+
+    def _must_wait(self, request: frames.OtaRequest) -> bool:
+        """True if the block request comes too soon for the minimum block period."""
+        period = self.settings.min_block_period
+        if period <= 0:
+            return False
+        if request.min_block_period < period and not self._period_told:
+            return True
+        return (time.perf_counter() - self._last_block) * 1000.0 < period
+
+    def _answer_block(self, packet: t.ZigbeePacket, request: frames.OtaRequest) -> None:
+        tsn = request.tsn
+        if self._wrong_image(request):
+            self._reply(
+                packet, frames.status_response(tsn, frames.IMAGE_BLOCK_RESPONSE, frames.ABORT)
+            )
             return
+        if self._must_wait(request):
+            self.waits += 1
+            self._period_told = True
+            now = zigbee_now()
+            self._reply(
+                packet, frames.image_block_wait(tsn, now, now, self.settings.min_block_period)
+            )
+            return
+        self._last_block = time.perf_counter()
+        self._reply(packet, self._block(tsn, request.file_offset, request.max_data_size, False))
+
+    def _block(self, tsn: int, offset: int, max_size: int, page: bool) -> bytes:
+        f = self.fields
+        size = min(max_size, self.settings.block_cap)
+        block = self.image[offset : offset + size]
         if offset < self.high_water:
             self.retries += 1
-        await self.cluster.image_block_response(
-            status=foundation.Status.SUCCESS,
-            manufacturer_code=f.manufacturer_code,
-            image_type=f.image_type,
-            file_version=f.file_version,
-            file_offset=offset,
-            image_data=block,
-            tsn=hdr.tsn,
-        )
+        if self.settings.timeline:
+            self.timeline.append(
+                BlockRecord(time.perf_counter(), offset, len(block), offset < self.high_water, page)
+            )
         self.blocks += 1
         end = offset + len(block)
         if end > self.high_water:
             self.high_water = end
             if self.progress is not None:
                 self.progress(end, f.size)
+        return frames.image_block_response(
+            tsn, f.manufacturer_code, f.image_type, f.file_version, offset, block
+        )
 
-    async def _upgrade_end(
-        self, hdr: foundation.ZCLHeader, command: foundation.CommandSchema, started: float
-    ) -> TransferResult:
-        status = command.status
-        if status != foundation.Status.SUCCESS:
+    def _answer_page(self, packet: t.ZigbeePacket, request: frames.OtaRequest) -> None:
+        if self._wrong_image(request) or request.max_data_size == 0:
+            self._reply(
+                packet,
+                frames.status_response(request.tsn, frames.IMAGE_BLOCK_RESPONSE, frames.ABORT),
+            )
+            return
+        self.pages += 1
+        self._cancel_page()
+        self._page_task = asyncio.get_running_loop().create_task(self._serve_page(packet, request))
+
+    def _cancel_page(self) -> None:
+        if self._page_task is not None and not self._page_task.done():
+            self._page_task.cancel()
+        self._page_task = None
+
+    async def _serve_page(self, packet: t.ZigbeePacket, request: frames.OtaRequest) -> None:
+        """Image Block Responses covering the page, each with the page request's sequence number
+        (our setting), ``response_spacing`` milliseconds apart."""
+        offset = request.file_offset
+        end = min(offset + request.page_size, self.fields.size)
+        spacing = request.response_spacing / 1000.0
+        loop = asyncio.get_running_loop()
+        while offset < end:
+            frame = self._block(request.tsn, offset, min(request.max_data_size, end - offset), True)
+            offset += min(request.max_data_size, self.settings.block_cap, end - offset)
+            self._last_activity = loop.time()
+            await self._deliver(self._packet(frame, packet.dst_ep, packet.src_ep))
+            if spacing > 0 and offset < end:
+                await asyncio.sleep(spacing)
+
+    def _upgrade_end(self, packet: t.ZigbeePacket, request: frames.OtaRequest) -> None:
+        self._cancel_page()
+        status = request.status
+        f = self.fields
+        if status != frames.SUCCESS:
             reason = UPGRADE_END_REASONS.get(
-                status, f"the device ended the transfer with {status!r}"
+                status, f"the device ended the transfer with status 0x{status:02X}"
             )
             query = self.device_query
             if query is not None:
                 reason += (
-                    f"; image manufacturer 0x{self.fields.manufacturer_code:04X} type "
-                    f"0x{self.fields.image_type:04X}, device manufacturer "
-                    f"0x{int(query.manufacturer_code):04X} type 0x{int(query.image_type):04X}"
+                    f"; image manufacturer 0x{f.manufacturer_code:04X} type "
+                    f"0x{f.image_type:04X}, device manufacturer "
+                    f"0x{query.manufacturer_code:04X} type 0x{query.image_type:04X}"
                 )
-            return self._result(TransferStatus.REJECTED, started, reason)
-        f = self.fields
-        await self.cluster.upgrade_end_response(
-            manufacturer_code=f.manufacturer_code,
-            image_type=f.image_type,
-            file_version=f.file_version,
-            current_time=0,
-            upgrade_time=HOLD,
-            tsn=hdr.tsn,
+            self._finish(self._result(TransferStatus.REJECTED, reason))
+            return
+        answer = self._reply(
+            packet,
+            frames.upgrade_end_response(
+                request.tsn, f.manufacturer_code, f.image_type, f.file_version, 0, HOLD
+            ),
         )
-        self.high_water = f.size
-        return self._result(TransferStatus.OK, started)
+
+        def delivered(task: asyncio.Task[bool]) -> None:
+            # an undelivered answer: the device repeats its Upgrade End Request
+            if not task.cancelled() and task.result():
+                self.high_water = f.size
+                self._finish(self._result(TransferStatus.OK))
+
+        answer.add_done_callback(delivered)
 
 
 async def send_upgrade_time(

@@ -26,6 +26,8 @@ import zigpy.device
 import zigpy.profiles.zha
 import zigpy.types as t
 
+from rigs.zigbee.packet_tap import PacketTapMixin
+
 SE_PROFILE = 0x0109
 
 
@@ -60,8 +62,11 @@ class SmartEnergyDevice(zigpy.device.ZigbeeDevice):
         return future is not None and not future.done()
 
 
-class SmartEnergyApplicationMixin:
-    """Put in front of a ``ControllerApplication`` class: new devices are SmartEnergyDevices."""
+class SmartEnergyApplicationMixin(PacketTapMixin):
+    """Put in front of a ``ControllerApplication`` class: new devices are SmartEnergyDevices.
+
+    It also carries the packet taps of :mod:`rigs.zigbee.packet_tap`.
+    """
 
     devices: dict[t.EUI64, Any]
 
