@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Self
 
@@ -61,6 +62,24 @@ class Link(abc.ABC):
     @abc.abstractmethod
     def closed(self) -> bool: ...
 
+    def write_nowait(self, data: bytes) -> int:
+        """Write what the transport takes at once, without waiting; the number of bytes taken.
+
+        0 when the link cannot write without waiting (the default). A caller sends the rest with
+        :meth:`write`, after anything it already queued there.
+        """
+        return 0
+
+    def set_receiver(
+        self, on_data: Callable[[bytes], None], on_end: Callable[[LinkClosed], None]
+    ) -> bool:
+        """Hand received bytes to ``on_data`` as they arrive, instead of to :meth:`read`.
+
+        For protocol decoders on the hot path: no task switch per chunk. ``on_end`` is called once
+        when the link ends. False if this link only supports :meth:`read` (the default).
+        """
+        return False
+
     async def read_exactly(self, count: int, *, timeout: float) -> bytes:
         """Read exactly ``count`` bytes or raise :class:`asyncio.TimeoutError`."""
         out = bytearray()
@@ -107,6 +126,8 @@ class BufferedLink(Link):
         self._readable = asyncio.Event()
         self._end: str | None = None
         self._closed = False
+        self._on_data: Callable[[bytes], None] | None = None
+        self._on_end: Callable[[LinkClosed], None] | None = None
 
     @property
     def closed(self) -> bool:
@@ -116,6 +137,9 @@ class BufferedLink(Link):
         if self._closed:
             return
         self._traced_in(data)
+        if self._on_data is not None:
+            self._on_data(data)
+            return
         self._buffer.extend(data)
         self._readable.set()
 
@@ -124,7 +148,23 @@ class BufferedLink(Link):
             self._end = reason
             if self.trace is not None:
                 self.trace.note(f"link ended: {reason}")
+            if self._on_end is not None:
+                self._on_end(LinkClosed(f"{self.url}: {reason}"))
         self._readable.set()
+
+    def set_receiver(
+        self, on_data: Callable[[bytes], None], on_end: Callable[[LinkClosed], None]
+    ) -> bool:
+        self._on_data = on_data
+        self._on_end = on_end
+        if self._buffer:
+            data = bytes(self._buffer)
+            self._buffer.clear()
+            on_data(data)
+        if self._end is not None:
+            on_end(LinkClosed(f"{self.url}: {self._end}"))
+        self._resume_reading()
+        return True
 
     def _paused_reading(self) -> bool:
         return len(self._buffer) >= self.high_water

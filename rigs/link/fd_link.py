@@ -84,6 +84,18 @@ class FdLink(BufferedLink):
         if not self._reading and self._end is None and not self._paused_reading():
             self._start_reading()
 
+    def write_nowait(self, data: bytes) -> int:
+        if self._write_lock.locked() or self.closed or not data:
+            return 0
+        try:
+            written = os.write(self._fd, data)
+        except (BlockingIOError, InterruptedError):
+            return 0
+        except OSError:
+            return 0  # write() meets the error again and reports it
+        self._traced_out(data[:written] if written < len(data) else data)
+        return written
+
     async def write(self, data: bytes) -> None:
         if not data:
             return

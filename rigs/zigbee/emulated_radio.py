@@ -85,6 +85,7 @@ class EmulatedRadioApplication(
         self._client: RadioLinkClient | None = None
         self._ieee = t.EUI64.UNKNOWN
         self.trace: TraceWriter | None = None
+        self._addresses: dict[tuple[t.AddrMode, int], t.AddrModeAddress] = {}
 
     @property
     def client(self) -> RadioLinkClient:
@@ -269,14 +270,22 @@ class EmulatedRadioApplication(
                 f"emulated radio could not deliver: {status.name}", status=status
             )
 
+    def _address(self, mode: t.AddrMode, address: int) -> t.AddrModeAddress:
+        """One shared AddrModeAddress per address (zigpy treats packet addresses as values)."""
+        key = (mode, address)
+        found = self._addresses.get(key)
+        if found is None:
+            found = self._addresses[key] = t.AddrModeAddress(addr_mode=mode, address=address)
+        return found
+
     def _on_received(self, received: rp.Received) -> None:
         if received.dst_mode is rp.AddrMode.BROADCAST:
-            dst = t.AddrModeAddress(addr_mode=t.AddrMode.Broadcast, address=received.dst)
+            dst = self._address(t.AddrMode.Broadcast, received.dst)
         else:
-            dst = t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=received.dst)
+            dst = self._address(t.AddrMode.NWK, received.dst)
         self.packet_received(
             t.ZigbeePacket(
-                src=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(received.src_nwk)),
+                src=self._address(t.AddrMode.NWK, received.src_nwk),
                 src_ep=received.src_ep,
                 dst=dst,
                 dst_ep=received.dst_ep,

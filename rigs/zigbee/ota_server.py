@@ -140,6 +140,8 @@ class OtaDistribution:
             )
         self._endpoint = int(cluster.endpoint.endpoint_id)
         self._profile = int(cluster.endpoint.profile_id or 0x0104)
+        self._src = t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(0x0000))
+        self._dst = t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=device.nwk)
         self.blocks = 0
         self.retries = 0
         self.resumes = 0
@@ -249,11 +251,10 @@ class OtaDistribution:
         return task
 
     def _packet(self, data: bytes, src_ep: int | None, dst_ep: int | None) -> t.ZigbeePacket:
-        device = self.device
         return t.ZigbeePacket(
-            src=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(0x0000)),
+            src=self._src,
             src_ep=self._endpoint if src_ep is None else src_ep,
-            dst=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=device.nwk),
+            dst=self._dst,
             dst_ep=self._endpoint if dst_ep is None else dst_ep,
             tsn=data[1],
             profile_id=self._profile,

@@ -22,6 +22,11 @@ LOGGER = logging.getLogger(__name__)
 RESET_TIMEOUT = 5.0
 
 
+def _expire(future: asyncio.Future[tuple[int, bytes]]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
+
+
 class RadioLinkError(RigError):
     """The co-processor did not answer as the radio link protocol says."""
 
@@ -50,6 +55,7 @@ class RadioLinkClient:
         self._out: list[bytes] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._writing = False
         self.protocol_errors = 0
         self.trace: TraceWriter | None = None
 
@@ -58,11 +64,12 @@ class RadioLinkClient:
         return self._decoder.stats.crc_errors
 
     async def start(self) -> None:
-        self._reader = asyncio.create_task(self._read_loop())
+        if not self.link.set_receiver(self._on_bytes, self._on_link_end):
+            self._reader = asyncio.create_task(self._read_loop())
         self._writer = asyncio.create_task(self._write_loop())
         loop = asyncio.get_running_loop()
         self._reset_done = loop.create_future()
-        await self.link.write(bytes((ash.CANCEL,)) + ash.encode(ash.RST))
+        self._write(bytes((ash.CANCEL,)) + ash.encode(ash.RST))
         try:
             await asyncio.wait_for(self._reset_done, RESET_TIMEOUT)
         except TimeoutError:
@@ -97,24 +104,53 @@ class RadioLinkClient:
                 if self._out:
                     data = b"".join(self._out)
                     self._out.clear()
-                    await self.link.write(data)
+                    self._writing = True
+                    try:
+                        await self.link.write(data)
+                    finally:
+                        self._writing = False
         except LinkClosed as exc:
             if self.lost is None:
                 self._lose(exc)
 
+    def _write(self, frame: bytes) -> None:
+        """Write at once when nothing is queued (no task switch), else queue for the writer."""
+        if not self._out and not self._writing:
+            written = self.link.write_nowait(frame)
+            if written == len(frame):
+                return
+            frame = frame[written:]
+        self._out.append(frame)
+        self._wake.set()
+
+    def _on_bytes(self, chunk: bytes) -> None:
+        """Received bytes, straight from the link (see :meth:`Link.set_receiver`)."""
+        try:
+            self._take(chunk)
+        except Exception as exc:
+            LOGGER.exception("radio link reader failed")
+            if self.lost is None:
+                self._lose(LinkClosed(f"{self.link.url}: reader failed ({type(exc).__name__})"))
+
+    def _on_link_end(self, exc: LinkClosed) -> None:
+        if self.lost is None:
+            self._lose(exc)
+
+    def _take(self, chunk: bytes) -> None:
+        for control, data in self._decoder.feed(chunk):
+            if control & 0x80 == 0:
+                self._dispatch(data)
+            elif (
+                control == ash.RSTACK
+                and self._reset_done is not None
+                and not self._reset_done.done()
+            ):
+                self._reset_done.set_result(data)
+
     async def _read_loop(self) -> None:
         try:
             while True:
-                chunk = await self.link.read(65536)
-                for control, data in self._decoder.feed(chunk):
-                    if control & 0x80 == 0:
-                        self._dispatch(data)
-                    elif (
-                        control == ash.RSTACK
-                        and self._reset_done is not None
-                        and not self._reset_done.done()
-                    ):
-                        self._reset_done.set_result(data)
+                self._take(await self.link.read(65536))
         except LinkClosed as exc:
             self._lose(exc)
         except Exception as exc:
@@ -178,19 +214,21 @@ class RadioLinkClient:
         payload = rp.packet(ptype, self._tag, body)
         if self.trace is not None:
             self._record("tx", payload)
-        self._out.append(ash.encode(self._frm << 4, payload, max_data=MAX_DATA))
+        self._write(ash.encode(self._frm << 4, payload, max_data=MAX_DATA))
         self._frm = (self._frm + 1) & 7
-        self._wake.set()
         return future
 
     async def request(
         self, ptype: P, body: bytes = b"", *, expect: P | None = None, timeout: float = 5.0
     ) -> bytes:
         future = self.send_nowait(ptype, body)
+        timer = asyncio.get_running_loop().call_later(timeout, _expire, future)
         try:
-            rtype, rbody = await asyncio.wait_for(future, timeout)
+            rtype, rbody = await future
         except TimeoutError:
             raise RadioLinkError(f"no answer to {ptype.name} within {timeout:g} s") from None
+        finally:
+            timer.cancel()
         if rtype == P.ERROR:
             raise RadioLinkError(f"{ptype.name} refused: {rbody[1:].decode(errors='replace')}")
         if expect is not None and rtype != expect:

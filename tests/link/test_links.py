@@ -160,3 +160,38 @@ async def test_open_timeout_is_enforced() -> None:
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_receiver_gets_bytes_without_read_and_hears_the_end() -> None:
+    master, path = open_pty_pair()
+    client = await open_link(path)
+    chunks: list[bytes] = []
+    ends: list[LinkClosed] = []
+    try:
+        assert master.write_nowait(b"early") == 5  # taken at once: nothing was queued
+        async with asyncio.timeout(5):
+            assert await client.read(5) == b"early"
+        assert client.set_receiver(chunks.append, ends.append)
+        await master.write(b"later")
+        async with asyncio.timeout(5):
+            while b"".join(chunks) != b"later":
+                await asyncio.sleep(0.01)
+        await master.close()  # the pty disappears: the client's link ends
+        async with asyncio.timeout(5):
+            while not ends:
+                await asyncio.sleep(0.01)
+        assert len(ends) == 1 and isinstance(ends[0], LinkClosed)
+    finally:
+        await master.close()
+        await client.close()
+
+
+async def test_write_nowait_is_zero_where_a_link_cannot_write_at_once() -> None:
+    link = await open_link("loop://")
+    try:
+        assert link.write_nowait(b"abc") == 0  # a threaded port: the caller uses write()
+        await link.write(b"abc")
+        async with asyncio.timeout(5):
+            assert await link.read(3) == b"abc"
+    finally:
+        await link.close()
