@@ -35,7 +35,8 @@ from rigs.emulator.device_file import EmulatorConfig, default_config, load_devic
 from rigs.emulator.device_test_port import DeviceTestPort
 from rigs.emulator.parent_watch import arm, watch_parent
 from rigs.emulator.radio_link_server import RadioLinkServer
-from rigs.impair import Impairment
+from rigs.impair import ImpairedLink, Impairment
+from rigs.link import Link
 from rigs.operations import RigError
 
 LOGGER = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ async def serve(
     test_ports: bool = True,
     serial_tcp_base: int | None = None,
     impairment: Impairment | None = None,
+    radio_impairment: Impairment | None = None,
     parent_pid: int | None = None,
     coprocessor_kind: str = "emulated",
 ) -> None:
@@ -124,7 +126,8 @@ async def serve(
         tasks.append(asyncio.create_task(watch_parent(parent_pid, stop.set)))
     try:
         if tcp is None:
-            link, path = open_pty_pair()
+            pty_link, path = open_pty_pair()
+            link = _impaired(pty_link, radio_impairment, server)
             radio = path
             tasks.append(asyncio.create_task(server.serve(link)))  # type: ignore[attr-defined]
         else:
@@ -133,7 +136,11 @@ async def serve(
                 for old in current:
                     old.cancel()
                 peer = writer.get_extra_info("peername")
-                client_link = link_from_streams(reader, writer, url=f"tcp-client:{peer}")
+                client_link = _impaired(
+                    link_from_streams(reader, writer, url=f"tcp-client:{peer}"),
+                    radio_impairment,
+                    server,
+                )
                 task = asyncio.current_task()
                 assert task is not None
                 current[:] = [task]
@@ -178,10 +185,30 @@ async def serve(
         await asyncio.gather(*tasks, return_exceptions=True)
         for served in served_ports:
             await served.close()
+        LOGGER.info("radio port statistics: %s", json.dumps(coprocessor.link_stats()))
         coprocessor.close()
 
 
 COPROCESSOR_KINDS = ("emulated", "ezsp")
+
+
+def _impaired(link: Link, impairment: Impairment | None, server: object) -> Link:
+    """``link`` behind ``impairment`` (when given); the server's link statistics count the
+    bytes the impaired line lost or corrupted in each direction."""
+    if impairment is None or impairment.is_clear:
+        return link
+    impaired = ImpairedLink(link, impairment)
+    setter = getattr(server, "set_line_stats", None)
+    if setter is not None:
+        setter(
+            lambda: {
+                "to_host_lost": impaired.tx.lost,
+                "to_host_corrupted": impaired.tx.corrupted,
+                "from_host_lost": impaired.rx.lost,
+                "from_host_corrupted": impaired.rx.corrupted,
+            }
+        )
+    return impaired
 
 
 def _front_end(kind: str, coprocessor: CoProcessor) -> object:
@@ -232,6 +259,12 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         "the device file's settings; see docs/device-file.md)",
     )
     parser.add_argument(
+        "--impair-radio",
+        metavar="SETTINGS",
+        help='impair the radio port, both directions, e.g. "loss=0.01" or "corrupt=0.001,seed=7" '
+        "(same settings as --impair)",
+    )
+    parser.add_argument(
         "--exit-with-parent",
         metavar="PID",
         type=int,
@@ -275,11 +308,13 @@ def serve_options(args: argparse.Namespace) -> dict[str, Any]:
         if not 1 <= args.serial_tcp_base <= 65535:
             raise ValueError("--serial-tcp-base must be a TCP port, 1..65535")
     impairment = Impairment.parse(args.impair) if args.impair else None
+    radio_impairment = Impairment.parse(args.impair_radio) if args.impair_radio else None
     return {
         "tcp": tcp,
         "test_ports": args.test_ports,
         "serial_tcp_base": args.serial_tcp_base,
         "impairment": impairment,
+        "radio_impairment": radio_impairment,
         "parent_pid": args.exit_with_parent,
         "coprocessor_kind": args.coprocessor,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from rigs.emulator.coprocessor import CoProcessor
@@ -19,18 +20,26 @@ class EzspServer:
 
     def __init__(self, coprocessor: CoProcessor) -> None:
         self.coprocessor = coprocessor
-        self._ash: AshNcp | None = None
+        self._ash: AshNcp | None = None  # the current host's link
+        self._last_ash: AshNcp | None = None  # the latest link, kept for its counters
         self._pending: list[bytes] = []
         self._wake = asyncio.Event()
         self.sessions = 0
+        self._line_stats: Callable[[], dict[str, int]] | None = None
         self.ncp = EzspNcp(coprocessor, self._to_host)
         coprocessor.link_stats = self.stats
 
+    def set_line_stats(self, line_stats: Callable[[], dict[str, int]]) -> None:
+        """What the impaired line in front of the radio port did (lost and corrupted bytes)."""
+        self._line_stats = line_stats
+
     def stats(self) -> dict[str, Any]:
         out: dict[str, Any] = {"coprocessor": "ezsp", "sessions": self.sessions}
-        if self._ash is not None:
-            out["ash"] = self._ash.stats()
+        if self._last_ash is not None:
+            out["ash"] = self._last_ash.stats()
         out["ezsp"] = self.ncp.stats()
+        if self._line_stats is not None:
+            out["line"] = self._line_stats()
         return out
 
     def close(self) -> None:
@@ -67,7 +76,7 @@ class EzspServer:
         self.sessions += 1
         self._pending.clear()
         ash = AshNcp(self.ncp.handle, self._write, on_reset=self.ncp.reset)
-        self._ash = ash
+        self._ash = self._last_ash = ash
         writer = asyncio.create_task(self._writer(link))
         try:
             if power_on:
