@@ -53,6 +53,17 @@ class BlockRequest:
 
 
 @dataclass(frozen=True)
+class PageRequest:
+    manufacturer_code: int
+    image_type: int
+    file_version: int
+    offset: int
+    max_size: int
+    page_size: int
+    response_spacing: int  # milliseconds
+
+
+@dataclass(frozen=True)
 class UpgradeEnd:
     status: int
     manufacturer_code: int
@@ -60,7 +71,7 @@ class UpgradeEnd:
     file_version: int
 
 
-Request = QueryNextImage | BlockRequest | UpgradeEnd
+Request = QueryNextImage | BlockRequest | PageRequest | UpgradeEnd
 
 
 @dataclass
@@ -89,6 +100,8 @@ class OtaClient:
         self.downloading = False
         self.last_refusal = ""
         self.resumes = 0
+        self.page_end = 0  # with Image Page Requests: where the page asked for ends
+        self.min_block_period = 0  # milliseconds, as the server last said (WAIT_FOR_DATA)
 
     @property
     def offset(self) -> int:
@@ -100,15 +113,30 @@ class OtaClient:
             p.manufacturer_code, p.image_type, self.device.running_version, p.hardware_version
         )
 
-    def _next_block(self) -> BlockRequest:
-        assert self.partial is not None
-        remaining = self.partial.size - len(self.partial.data)
+    def _next_block(self) -> BlockRequest | PageRequest:
+        partial = self.partial
+        assert partial is not None
+        offset = len(partial.data)
+        remaining = partial.size - offset
+        profile = self.device.profile
+        if profile.page_size > 0:
+            page = min(profile.page_size, remaining)
+            self.page_end = offset + page
+            return PageRequest(
+                partial.manufacturer_code,
+                partial.image_type,
+                partial.file_version,
+                offset,
+                min(profile.max_block, remaining),
+                page,
+                profile.response_spacing,
+            )
         return BlockRequest(
-            self.partial.manufacturer_code,
-            self.partial.image_type,
-            self.partial.file_version,
-            len(self.partial.data),
-            min(self.device.profile.max_block, remaining),
+            partial.manufacturer_code,
+            partial.image_type,
+            partial.file_version,
+            offset,
+            min(profile.max_block, remaining),
         )
 
     def _refuse(self, reason: str) -> UpgradeEnd:
@@ -198,6 +226,8 @@ class OtaClient:
                     return self._refuse(reason)
                 partial.header = header
         if len(partial.data) < partial.size:
+            if self.device.profile.page_size > 0 and len(partial.data) < self.page_end:
+                return None  # the rest of the page is on its way
             return self._next_block()
         if partial.header is None:
             return self._refuse("image ends inside its header")
@@ -236,6 +266,11 @@ class OtaClient:
             ActivationOutcome.WAITING: UpgradeStatus.WAITING_TO_UPGRADE,
         }.get(outcome, self.status)
         return outcome
+
+    def on_wait_for_data(self, current_time: int, request_time: int, period: int) -> float:
+        """WAIT_FOR_DATA: adopt the minimum block period; seconds to wait before asking again."""
+        self.min_block_period = period
+        return max(0, request_time - current_time) or period / 1000.0
 
     def on_block_timeout(self) -> Request | None:
         """The block response did not come: ask again (the caller counts retries)."""

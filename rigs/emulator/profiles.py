@@ -38,6 +38,8 @@ class DeviceProfile:
     engineering_pin: bool = False
     block_timeout: float = 0.5  # seconds before a block request is repeated
     block_retries: int = 8
+    page_size: int = 0  # > 0: fetch with Image Page Requests of this many bytes, else Image Blocks
+    response_spacing: int = 0  # milliseconds between the blocks of a page (Image Page Request)
     quirks: frozenset[str] = field(default_factory=frozenset)
 
     @property
@@ -69,6 +71,9 @@ def profile_from_table(name: str, table: dict[str, Any]) -> DeviceProfile:
             raise ProfileError(f"profile {name}: {key} must fit 16 bits")
     if not 1 <= profile.max_block <= 255:
         raise ProfileError(f"profile {name}: max_block must be 1..255")
+    for key in ("page_size", "response_spacing"):
+        if not 0 <= getattr(profile, key) <= 0xFFFF:
+            raise ProfileError(f"profile {name}: {key} must be 0..65535")
     return profile
 
 

@@ -14,7 +14,14 @@ from typing import Any
 
 from rigs.emulator import zcl_frames as zcl
 from rigs.emulator.device import ActivationOutcome, EmulatedDevice
-from rigs.emulator.ota_client import BlockRequest, OtaClient, QueryNextImage, Request, UpgradeEnd
+from rigs.emulator.ota_client import (
+    BlockRequest,
+    OtaClient,
+    PageRequest,
+    QueryNextImage,
+    Request,
+    UpgradeEnd,
+)
 from rigs.emulator.radio_protocol import ieee_to_bytes
 from rigs.operations import DeviceRole, PinCheck
 
@@ -40,6 +47,7 @@ OTA_IMAGE_NOTIFY = 0x00
 OTA_QUERY_NEXT_IMAGE = 0x01
 OTA_QUERY_NEXT_IMAGE_RESPONSE = 0x02
 OTA_IMAGE_BLOCK = 0x03
+OTA_IMAGE_PAGE = 0x04
 OTA_IMAGE_BLOCK_RESPONSE = 0x05
 OTA_UPGRADE_END = 0x06
 OTA_UPGRADE_END_RESPONSE = 0x07
@@ -75,6 +83,7 @@ class ZigbeeNode:
         self._tsn = 0
         self._timer: asyncio.TimerHandle | None = None
         self._retries = 0
+        self._last_block_request = -1.0e9
         self._blocks_received = 0
         self._rebooted = False
         self._loop = asyncio.get_running_loop()
@@ -163,19 +172,52 @@ class ZigbeeNode:
             )
             command = OTA_QUERY_NEXT_IMAGE
         elif isinstance(request, BlockRequest):
+            period = self.ota.min_block_period
+            if period:
+                # the server asked for this spacing (WAIT_FOR_DATA): keep it, and say so
+                wait = self._last_block_request + period / 1000.0 - self._loop.time()
+                if wait > 0:
+                    self._timer = self._loop.call_later(wait, self._send_ota_request, request)
+                    return
+                payload = struct.pack(
+                    "<BHHIIBH",
+                    0x02,
+                    request.manufacturer_code,
+                    request.image_type,
+                    request.file_version,
+                    request.offset,
+                    request.max_size,
+                    period,
+                )
+            else:
+                payload = struct.pack(
+                    "<BHHIIB",
+                    0x00,
+                    request.manufacturer_code,
+                    request.image_type,
+                    request.file_version,
+                    request.offset,
+                    request.max_size,
+                )
+            self._last_block_request = self._loop.time()
+            command = OTA_IMAGE_BLOCK
+            self._timer = self._loop.call_later(
+                self.device.profile.block_timeout, self._block_timeout
+            )
+        elif isinstance(request, PageRequest):
             payload = struct.pack(
-                "<BHHIIB",
+                "<BHHIIBHH",
                 0x00,
                 request.manufacturer_code,
                 request.image_type,
                 request.file_version,
                 request.offset,
                 request.max_size,
+                request.page_size,
+                request.response_spacing,
             )
-            command = OTA_IMAGE_BLOCK
-            self._timer = self._loop.call_later(
-                self.device.profile.block_timeout, self._block_timeout
-            )
+            command = OTA_IMAGE_PAGE
+            self._arm_page_timer()
         else:
             payload = struct.pack(
                 "<BHHI",
@@ -193,6 +235,18 @@ class ZigbeeNode:
             payload=payload,
         )
         self._send(SE_PROFILE, OTA, frame)
+
+    def _arm_page_timer(self) -> None:
+        """A page's blocks come one after another: wait the block timeout after each."""
+        self._cancel_timer()
+        self._timer = self._loop.call_later(self.device.profile.block_timeout, self._block_timeout)
+
+    def _ask_again(self) -> None:
+        """WAIT_FOR_DATA's wait is over: ask for the same block again (not a retry)."""
+        self._timer = None
+        request = self.ota.on_block_timeout()
+        if request is not None:
+            self._send_ota_request(request)
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
@@ -385,7 +439,11 @@ class ZigbeeNode:
             request = self.ota.on_block_response(status)
             if request is not None:
                 self._send_ota_request(request)
-            elif self.ota.downloading:  # WAIT_FOR_DATA: ask again after the block timeout
+            elif status == zcl.WAIT_FOR_DATA and len(payload) >= 11 and self.ota.downloading:
+                current, at, period = struct.unpack_from("<IIH", payload, 1)
+                wait = self.ota.on_wait_for_data(current, at, period)
+                self._timer = self._loop.call_later(wait, self._ask_again)
+            elif self.ota.downloading:  # ask again after the block timeout
                 self._timer = self._loop.call_later(
                     self.device.profile.block_timeout, self._block_timeout
                 )
@@ -407,6 +465,8 @@ class ZigbeeNode:
         if self.ota.offset != before or isinstance(request, UpgradeEnd):
             self._cancel_timer()
             self._retries = 0
+            if request is None and self.ota.downloading:
+                self._arm_page_timer()  # more blocks of this page to come
         elif request is None:
             return  # stale block: keep waiting for the right one
         if (

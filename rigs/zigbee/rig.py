@@ -83,6 +83,7 @@ class ZigbeeRigConfig:
     block_size: int = 64  # OTA block cap in bytes
     stall_timeout: float = 30.0
     nudge_interval: float = 1.0
+    min_block_period: int = 0  # OTA minimum block period asked of devices, milliseconds
     trace: Path | None = None
     zigpy_config: dict[str, Any] = field(default_factory=dict)
 
@@ -195,7 +196,9 @@ class ZigbeeRig:
             block_cap=config.block_size,
             stall_timeout=config.stall_timeout,
             nudge_interval=config.nudge_interval,
+            min_block_period=config.min_block_period,
         )
+        self.last_distribution: OtaDistribution | None = None  # its counters and timeline
         if watch is None:
             watch = _Initialized()
             app.add_listener(watch)
@@ -400,6 +403,7 @@ class ZigbeeRig:
             )
         except RigError as exc:
             raise RigError(str(exc), device=ieee) from None
+        self.last_distribution = distribution
         return await distribution.run(timeout)
 
     async def read_firmware_version(self, ieee: str, *, timeout: float = 10.0) -> FirmwareVersion:

@@ -191,3 +191,48 @@ def test_scheduled_activation_can_be_cancelled(clock: DeviceClock) -> None:
     client.on_upgrade_end_response(0xFFFF, 0xFFFF, 0xFFFFFFFF, 0, 0xFFFFFFFF)
     clock.advance(3600)
     assert not device.tick() and device.held is not None
+
+
+def test_a_page_profile_fetches_with_image_page_requests(clock: DeviceClock) -> None:
+    import dataclasses
+
+    from rigs.emulator.ota_client import PageRequest
+    from rigs.emulator.profiles import builtin_profiles
+
+    profile = dataclasses.replace(builtin_profiles()["PPMID"], page_size=256, response_spacing=5)
+    client = OtaClient(make_device(clock, profile=profile))
+    data = image()
+    request = offer(client, data)
+    pages = 0
+    while isinstance(request, PageRequest):
+        pages += 1
+        assert request.page_size == min(256, len(data) - request.offset)
+        assert request.response_spacing == 5
+        offset, answer = request.offset, None
+        end = offset + request.page_size
+        while offset < end:  # the server's run of blocks for this page
+            block = data[offset : min(offset + request.max_size, end)]
+            answer = client.on_block_response(
+                zcl.SUCCESS,
+                request.manufacturer_code,
+                request.image_type,
+                request.file_version,
+                offset,
+                block,
+            )
+            offset += len(block)
+            if offset < end:
+                assert answer is None  # no new request in the middle of a page
+        request = answer
+    assert isinstance(request, UpgradeEnd) and request.status == zcl.SUCCESS
+    assert pages == -(-len(data) // 256)
+    assert client.device.held is not None
+
+
+def test_wait_for_data_sets_the_block_period_and_the_wait(clock: DeviceClock) -> None:
+    client = OtaClient(make_device(clock))
+    offer(client, image())
+    assert client.on_block_response(zcl.WAIT_FOR_DATA) is None
+    assert client.on_wait_for_data(1000, 1003, 250) == 3
+    assert client.on_wait_for_data(1000, 1000, 250) == 0.25
+    assert client.min_block_period == 250

@@ -350,3 +350,53 @@ async def test_a_second_rig_session_finds_devices_and_their_state() -> None:
                     assert (await rig.activate(ieee)).status is ActivationStatus.ACTIVATED
             finally:
                 await rig.close()
+
+
+async def test_image_pages_and_minimum_block_period(tmp_path: Path) -> None:
+    """A device whose profile fetches with Image Page Requests, and a server that asks for a
+    minimum block period: both images arrive whole and are held."""
+    device_file = tmp_path / "devices.toml"
+    device_file.write_text("""
+[profiles.PAGING-ESME]
+role = "ESME"
+manufacturer = "SMETS1-HIL"
+model = "EMU-ESME-P"
+manufacturer_code = 0x121D
+image_type = 0x0000
+hardware_version = 1
+max_block = 64
+max_image_size = 1048576
+file_version = 0x01000000
+engineering_pin = true
+page_size = 1024
+response_spacing = 2
+
+[[devices]]
+role = "ESME"
+profile = "PAGING-ESME"
+
+[[devices]]
+role = "PPMID"
+""")
+    async with embedded_rig(["--device-file", str(device_file)]) as er:
+        rig = er.rig
+        esme = er.by_role(DeviceRole.ESME)[0]
+        image = image_for(DeviceRole.ESME, 8 * 1024)
+        result = await rig.distribute_image(esme, image, timeout=60)
+        assert result.status is TransferStatus.OK, result.reason
+        paged = rig.last_distribution
+        assert paged is not None and paged.pages == 8 and paged.blocks == 128
+        held = await rig.read_held_image(esme)
+        assert held is not None and (held.sha256, held.manufacturer_image_sha256) == digests(image)
+
+    async with embedded_rig(["--ppmids", "1", "--esmes", "0", "--gsmes", "0"],
+                            min_block_period=15) as er:  # fmt: skip
+        ppmid = er.by_role(DeviceRole.PPMID)[0]
+        image = image_for(DeviceRole.PPMID, 2 * 1024)
+        result = await er.rig.distribute_image(ppmid, image, timeout=60)
+        assert result.status is TransferStatus.OK, result.reason
+        told = er.rig.last_distribution
+        assert told is not None and told.waits >= 1 and told.pages == 0
+        assert result.seconds >= 31 * 0.015  # 32 blocks at least 15 ms apart
+        held = await er.rig.read_held_image(ppmid)
+        assert held is not None and held.sha256 == digests(image)[0]
