@@ -9,8 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from harness.firmware.image import GBCS_TRAILER_LENGTH, build_image, manufacturer_payload
-from harness.firmware.ota_header import FIXED_HEADER_LENGTH
+from harness.firmware.image import build_image, manufacturer_payload
 from rigs.operations import DeviceIdentity, RigOperations, TransferStatus
 
 FIRST_BENCH_VERSION = 0x7E000000
@@ -56,17 +55,31 @@ class TransferFigures:
         return facts
 
 
-def image_for(identity: DeviceIdentity, size: int, version: int) -> bytes:
-    """A signed GBCS-layout image of about ``size`` bytes that ``identity``'s model accepts."""
-    overhead = FIXED_HEADER_LENGTH + GBCS_TRAILER_LENGTH  # the hardware range adds 4 more
-    return build_image(
-        manufacturer_payload(max(1, size - overhead), seed=f"bench-{version:08X}"),
-        manufacturer_code=identity.manufacturer_code,
-        image_type=identity.image_type,
-        file_version=version,
-        hardware_versions=(identity.hardware_version, identity.hardware_version),
-        signed=True,
-    )
+def image_of_size(identity: DeviceIdentity, size: int, version: int) -> bytes:
+    """A signed GBCS-layout image of exactly ``size`` bytes that ``identity``'s model accepts.
+
+    ValueError if ``size`` cannot hold the header and signature trailer.
+    """
+
+    def build(payload_size: int) -> bytes:
+        return build_image(
+            manufacturer_payload(payload_size, seed=f"bench-{version:08X}"),
+            manufacturer_code=identity.manufacturer_code,
+            image_type=identity.image_type,
+            file_version=version,
+            hardware_versions=(identity.hardware_version, identity.hardware_version),
+            signed=True,
+        )
+
+    overhead = len(build(1)) - 1  # header (with the hardware range) and signature trailer
+    if size <= overhead:
+        raise ValueError(f"an image of {size} bytes cannot hold its {overhead}-byte header")
+    image = build(size - overhead)
+    assert len(image) == size, (len(image), size)
+    return image
+
+
+image_for = image_of_size
 
 
 def _progress_printer(label: str) -> Callable[[int, int], None]:

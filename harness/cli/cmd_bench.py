@@ -2,8 +2,8 @@
 
 ``bench codecs`` times the fastpath against its pure twin and the anchors (bellows' ASH where it is
 installed, ``binascii.crc_hqx``). ``bench ota`` sends images over ZigBee through zigpy: to the
-embedded emulated rig by default, or through a radio link served elsewhere by ``smets1-hil
-emulate`` (``--radio``). ``bench serial`` sends images over a device's test port: a given URL
+embedded emulated rig by default, to the rig a rig file names (``--rig``: any radio kind, real or
+emulated), or through a radio link served elsewhere by ``smets1-hil emulate`` (``--radio``). ``bench serial`` sends images over a device's test port: a given URL
 (``--port``), or the embedded emulator's port, impaired to ``--baud``, ``--latency`` and ``--loss``.
 """
 
@@ -13,7 +13,9 @@ import argparse
 import asyncio
 import contextlib
 import json
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
@@ -34,6 +36,25 @@ def register(subparsers: Any) -> None:
     codecs.set_defaults(func=run_codecs)
 
     ota = kinds.add_parser("ota", help="ZigBee OTA image transfer through zigpy")
+    ota.add_argument(
+        "--rig",
+        metavar="FILE",
+        type=Path,
+        help="rig file (docs/rig-file.md): its first rig's radio, any kind (emulated, ezsp, znp)",
+    )
+    ota.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        help="write the per-block timeline (timeline.csv, timeline.json), latency.svg and "
+        "summary.json here",
+    )
+    ota.add_argument(
+        "--target",
+        metavar="MB/MIN",
+        type=float,
+        help="exit 1 if the best round is below this throughput (MB per minute, 1 MB = 10^6 bytes)",
+    )
     ota.add_argument(
         "--radio",
         metavar="URL",
@@ -72,7 +93,9 @@ def register(subparsers: Any) -> None:
 
 def _transfer_options(parser: argparse.ArgumentParser, *, default_block: int) -> None:
     parser.add_argument(
-        "--role", choices=ROLES, default="PPMID", help="which device (default PPMID)"
+        "--role",
+        choices=ROLES,
+        help="which device, by role (default: the rig's first device, the PPMID when embedded)",
     )
     parser.add_argument(
         "--device", metavar="EUI64", help="which device, by IEEE address (overrides --role)"
@@ -85,6 +108,7 @@ def _transfer_options(parser: argparse.ArgumentParser, *, default_block: int) ->
     )
     parser.add_argument(
         "--block-size",
+        "--block",
         type=int,
         default=default_block,
         help=f"block size in bytes (default {default_block})",
@@ -134,7 +158,7 @@ def _pick(devices: list[dict[str, Any]], args: argparse.Namespace) -> str:
             raise UserError(f"--device {args.device}: not among the rig's devices")
         return wanted
     for device in devices:
-        if device["role"] == args.role:
+        if args.role is None or device["role"] == args.role:
             return str(device["ieee"])
     raise UserError(f"--role {args.role}: the rig has no such device")
 
@@ -154,20 +178,38 @@ def _report(figures: Any, as_json: bool) -> None:
 
 def run_ota(args: argparse.Namespace) -> int:
     _check_counts(args)
+    if args.rig is not None and args.radio is not None:
+        raise UserError("give either --rig or --radio, not both")
+    if args.target is not None and args.target <= 0:
+        raise UserError("--target: must be a throughput above 0 MB/min")
+    if args.rig is not None and not args.rig.is_file():
+        raise UserError(f"--rig {args.rig}: no such file")
     return asyncio.run(_ota(args))
 
 
 async def _ota(args: argparse.Namespace) -> int:
-    from harness.bench.transfer import TransferFailed, measure_transfers
+    from harness.bench.ota import (
+        OtaBench,
+        device_limit,
+        format_bench,
+        rig_from_file,
+        run_rounds,
+        write_outputs,
+    )
+    from harness.bench.transfer import TransferFailed
     from rigs.operations import RigError
     from rigs.zigbee import embedded_rig
     from rigs.zigbee.rig import ZigbeeRig, ZigbeeRigConfig
 
     @contextlib.asynccontextmanager
-    async def open_rig() -> AsyncIterator[tuple[Any, list[dict[str, Any]]]]:
+    async def open_rig() -> AsyncIterator[tuple[Any, str, list[dict[str, Any]]]]:
+        if args.rig is not None:
+            async with rig_from_file(args.rig, args.block_size) as opened:
+                yield opened
+            return
         if args.radio is None:
-            async with embedded_rig(block_size=args.block_size) as embedded:
-                yield embedded.rig, embedded.devices
+            async with embedded_rig(["--no-test-ports"], block_size=args.block_size) as embedded:
+                yield embedded.rig, "emulated", embedded.devices
             return
         if not args.device:
             raise UserError("--radio needs --device EUI64 (the device to send to)")
@@ -176,26 +218,51 @@ async def _ota(args: argparse.Namespace) -> int:
         try:
             await rig.permit_join(60)
             await rig.wait_for_devices([ieee], timeout=60)
-            yield rig, [{"ieee": ieee, "role": (await rig.identify(ieee)).role.value}]
+            yield rig, "emulated", [{"ieee": ieee, "role": (await rig.identify(ieee)).role.value}]
         finally:
             await rig.close()
 
     try:
-        async with open_rig() as (rig, devices):
+        async with open_rig() as (rig, radio, devices):
             ieee = _pick(devices, args)
-            figures = await measure_transfers(
-                rig,
-                ieee,
-                transport="zigbee-ota",
-                size=args.size,
-                block_size=args.block_size,
-                rounds=args.rounds,
-                timeout=args.timeout,
-                show_progress=not args.json,
-            )
+            entry = next(d for d in devices if d["ieee"] == ieee)
+            limit = device_limit(entry.get("profile"))
+            if limit is not None and args.size > limit:
+                raise UserError(
+                    f"--size {args.size}: the image would be {args.size} bytes, over the "
+                    f"{limit} bytes device {ieee} ({entry.get('profile')}) accepts"
+                )
+            identity = await rig.identify(ieee)
+            bench = OtaBench(
+                radio, ieee, identity.role.value, args.size, args.block_size,
+                target_mb_per_min=args.target,
+            )  # fmt: skip
+            try:
+                await run_rounds(
+                    rig,
+                    ieee,
+                    identity,
+                    bench,
+                    rounds=args.rounds,
+                    timeout=args.timeout,
+                    show_progress=not args.json,
+                )
+            except ValueError as exc:
+                raise UserError(f"--size {args.size}: {exc}") from None
     except (RigError, TransferFailed) as exc:
         raise UserError(str(exc)) from None
-    _report(figures, args.json)
+    facts = bench.as_dict()
+    print(json.dumps(facts, indent=2) if args.json else format_bench(bench))
+    if args.out is not None:
+        for path in write_outputs(bench, args.out):
+            print(f"wrote {path}", file=sys.stderr)
+    if args.target is not None and not facts["target_met"]:
+        best = facts["best"]["bytes_per_min"] / 1e6
+        print(
+            f"below target: best {best:.2f} MB/min, target {args.target:g} MB/min",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
