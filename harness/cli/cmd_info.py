@@ -26,6 +26,9 @@ def run(args: argparse.Namespace) -> int:
         "fastpath": fastpath.IMPLEMENTATION,
         "python": platform.python_version(),
     }
+    from rigs.zigbee import bellows_fastpath
+
+    facts["bellows"] = bellows_fastpath.status().summary()
     if args.json:
         print(json.dumps(facts))
     else:

@@ -110,6 +110,10 @@ def bring_up(
             path=radio_path, radio=spec.radio.kind, baudrate=spec.radio.baudrate, trace=trace
         )
         zigbee = loop.run(ZigbeeRig.open(config, timeout=START_TIMEOUT_S), START_TIMEOUT_S + 10)
+        if spec.radio.kind == "ezsp":
+            from rigs.zigbee import bellows_fastpath
+
+            where["codec"] = bellows_fastpath.status().describe()
         started._closers.append(lambda: loop.run(zigbee.close(), 30))
         ieees = [d.ieee for d in spec.devices]
         loop.run(zigbee.permit_join(int(JOIN_TIMEOUT_S)), 20)

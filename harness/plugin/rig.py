@@ -78,6 +78,7 @@ class HilRig:
             "radio": {
                 "kind": self.spec.radio.kind,
                 "path": self.where.get("radio", self.spec.radio.path),
+                **({"codec": self.where["codec"]} if "codec" in self.where else {}),
             },
             "devices": devices,
         }

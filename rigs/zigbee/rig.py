@@ -112,6 +112,10 @@ def application_class(radio: str) -> type[zigpy.application.ControllerApplicatio
         module = importlib.import_module(module_name)
     except ImportError:
         raise RadioUnavailable(f"radio {radio!r} needs the {library} library ({hint})") from None
+    if radio == "ezsp":
+        from rigs.zigbee import bellows_fastpath
+
+        bellows_fastpath.install()
     base = module.ControllerApplication
     return type(f"SmartEnergy{base.__name__}", (SmartEnergyApplicationMixin, base), {})
 

@@ -35,6 +35,9 @@ TARGETS: dict[str, Target] = {
     "mt_encode": Target("MT encode, 100-byte data", "compiled", "pure"),
     "mt_decode": Target("MT decode, 100-byte data", "compiled", "pure"),
     "mt_stream": Target("MT stream decode, 1 MiB of 100-byte frames", "compiled", "pure"),
+    "bellows_rx": Target(
+        "bellows ASH receive path, 1 MiB of 100-byte frames", "fastpath", "stock", ratio=20
+    ),
 }
 
 

@@ -113,6 +113,7 @@ def test_suite_through_bellows_passes_and_its_baseline_fails_exactly_the_six(
     assert set(verdicts) == set(REQUIREMENTS) and set(verdicts.values()) == {"pass"}
     record = json.loads(next((uplift.bundle / "records").glob("*.json")).read_text())
     assert record["rig"]["radio"]["kind"] == "ezsp"
+    assert record["rig"]["radio"]["codec"] == "bellows 1.2.1, ASH framed by fastpath.ash (compiled)"
     assert baseline.code == 1, baseline.out[-3000:]
     failed = {rid for rid, e in baseline.summary["requirements"].items() if e["verdict"] == "fail"}
     assert failed == set(UPLIFT_IDS)

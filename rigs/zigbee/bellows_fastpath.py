@@ -1,0 +1,203 @@
+"""``fastpath.ash`` in bellows' ASH receive and transmit path, for the bellows versions tested.
+
+bellows 1.2.1 frames ASH in pure Python: ``AshProtocol.data_received`` scans, unstuffs, checks the
+CRC and de-randomises byte by byte, and ``_write_frame`` randomises and stuffs the same way.
+:class:`FastAshProtocol` keeps bellows' protocol (acknowledgements, reject condition,
+retransmission, timers: everything but the framing) and replaces those two methods with
+``fastpath.ash``'s encoder and stream decoder; an in-sequence DATA frame arriving while none of
+bellows' own frames awaits an acknowledgement takes bellows' ``data_frame_received`` steps inline
+(without building a ``DataFrame`` or a debug line per frame). :func:`install` makes ``bellows.uart`` build it
+instead of ``AshProtocol`` — only for a bellows version in :data:`TESTED_VERSIONS`; any other keeps
+bellows' own codec, and :func:`status` says which is in use (``smets1-hil info``, the evidence).
+
+One difference in behaviour, on damaged input only: bellows answers a damaged frame with a NAK
+when its first byte looks like a DATA frame's control byte; the stream decoder does not keep the
+bytes of a damaged frame, so every damaged frame gets bellows' reject (one NAK, then silence
+until a good frame). A NAK the NCP did not need only makes it resend what it has not had
+acknowledged, which UG101 allows.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import fastpath
+from fastpath import ash
+
+LOGGER = logging.getLogger(__name__)
+
+TESTED_VERSIONS = frozenset({"1.2.1"})
+LIBRARY = "bellows"
+
+
+@dataclass(frozen=True)
+class CodecStatus:
+    library: str
+    version: str | None  # None: not installed
+    codec: str  # what frames ASH in that library
+    tested: bool
+
+    def summary(self) -> str:
+        """The version and the codec, e.g. ``1.2.1, ASH framed by fastpath.ash (compiled)``."""
+        if self.version is None:
+            return "not installed"
+        return f"{self.version}, ASH framed by {self.codec}"
+
+    def describe(self) -> str:
+        return f"{self.library} {self.summary()}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "library": self.library,
+            "version": self.version,
+            "codec": self.codec,
+            "tested": self.tested,
+        }
+
+
+def library_version() -> str | None:
+    try:
+        return importlib.metadata.version(LIBRARY)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def status() -> CodecStatus:
+    """Which ASH codec bellows runs with when :func:`install` has been called."""
+    version = library_version()
+    if version is None:
+        return CodecStatus(LIBRARY, None, "none", False)
+    if version in TESTED_VERSIONS:
+        return CodecStatus(LIBRARY, version, f"fastpath.ash ({fastpath.IMPLEMENTATION})", True)
+    tested = ", ".join(sorted(TESTED_VERSIONS))
+    return CodecStatus(
+        LIBRARY, version, f"bellows' own ASH codec (fastpath tested with bellows {tested})", False
+    )
+
+
+_installed = False
+
+
+def install() -> CodecStatus:
+    """Put ``fastpath.ash`` into bellows' ASH path if this bellows version was tested with it."""
+    global _installed
+    current = status()
+    if not current.tested or _installed:
+        if current.version is not None and not current.tested:
+            LOGGER.info("%s", current.describe())
+        return current
+    import bellows.uart
+
+    bellows.uart.AshProtocol = _fast_protocol_class()
+    _installed = True
+    return current
+
+
+def uninstall() -> None:
+    """Give bellows back its own ASH codec."""
+    global _installed
+    if not _installed:
+        return
+    import bellows.ash
+    import bellows.uart
+
+    bellows.uart.AshProtocol = bellows.ash.AshProtocol
+    _installed = False
+
+
+def _fast_protocol_class() -> type[Any]:
+    import bellows.ash as bash
+    import bellows.types as bt
+
+    reset_codes = {int(code) for code in bt.NcpResetCode}
+
+    class FastAshProtocol(bash.AshProtocol):  # type: ignore[misc]
+        """bellows' ASH protocol with fastpath framing (see the module's docstring)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._decoder = ash.Decoder(max_data=ash.MAX_DATA_LIMIT)
+
+        def data_received(self, data: bytes) -> None:
+            decoder = self._decoder
+            before = decoder.stats
+            frames = decoder.feed(data)
+            after = decoder.stats
+            damaged = (
+                after.crc_errors - before.crc_errors + after.oversized - before.oversized
+            ) + (after.discarded - before.discarded)
+            for control, payload in frames:
+                rx_seq = int(self._rx_seq)  # type: ignore[has-type]
+                if not control & 0x80 and control >> 4 == rx_seq and not self._pending_data_frames:
+                    # the common case, bellows' data_frame_received inlined: an in-sequence
+                    # DATA frame while nothing of ours awaits an acknowledgement
+                    self._rx_seq = (rx_seq + 1) & 7
+                    self._send_ack()
+                    if self._in_reject_condition:
+                        self._clear_reject_condition()
+                    self._ezsp_protocol.data_received(payload)
+                    continue
+                frame = self._frame(control, payload)
+                if frame is None:
+                    damaged += 1
+                else:
+                    self.frame_received(frame)
+            if damaged:
+                self._reject_frame()
+
+        @staticmethod
+        def _frame(control: int, payload: bytes) -> Any:
+            if not control & 0x80:
+                return bash.DataFrame(
+                    frm_num=control >> 4 & 7,
+                    re_tx=control >> 3 & 1,
+                    ack_num=control & 7,
+                    ezsp_frame=payload,
+                )
+            kind = control & 0xE0
+            if kind in (0x80, 0xA0):
+                frame_type = bash.AckFrame if kind == 0x80 else bash.NakFrame
+                return frame_type(
+                    res=control >> 4 & 1, ncp_ready=control >> 3 & 1, ack_num=control & 7
+                )
+            if control == ash.RST and not payload:
+                return bash.RstFrame()
+            if control in (ash.RSTACK, ash.ERROR):
+                if len(payload) != 2 or payload[0] != 2 or payload[1] not in reset_codes:
+                    return None
+                frame_type = bash.RStackFrame if control == ash.RSTACK else bash.ErrorFrame
+                return frame_type(version=payload[0], reset_code=bt.NcpResetCode(payload[1]))
+            return None
+
+        def _write_frame(
+            self,
+            frame: Any,
+            *,
+            prefix: tuple[int, ...] = (),
+            suffix: tuple[int, ...] = (ash.FLAG,),
+        ) -> None:
+            if self._transport is None or self._transport.is_closing():
+                raise bash.NcpFailure("Transport is closed, cannot send frame")
+            if isinstance(frame, bash.DataFrame):
+                wire = ash.encode(
+                    ash.data_control(frame.frm_num, frame.ack_num, bool(frame.re_tx)),
+                    frame.ezsp_frame,
+                    max_data=ash.MAX_DATA_LIMIT,
+                )
+            elif isinstance(frame, bash.AckFrame | bash.NakFrame):
+                base = 0x80 if isinstance(frame, bash.AckFrame) else 0xA0
+                control = base | frame.res << 4 | frame.ncp_ready << 3 | frame.ack_num
+                wire = ash.encode(control)
+            elif isinstance(frame, bash.RstFrame):
+                wire = ash.encode(ash.RST)
+            else:
+                control = ash.RSTACK if isinstance(frame, bash.RStackFrame) else ash.ERROR
+                wire = ash.encode(control, bytes((frame.version, frame.reset_code)))
+            if tuple(suffix) != (ash.FLAG,):
+                wire = wire[:-1] + bytes(suffix)
+            self._transport.write(bytes(prefix) + wire)
+
+    return FastAshProtocol

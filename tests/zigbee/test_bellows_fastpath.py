@@ -1,0 +1,140 @@
+"""fastpath.ash inside bellows: same frames in and out as bellows' own codec, version-guarded."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import bellows.ash as bellows_ash
+import bellows.uart
+import pytest
+
+from rigs.zigbee import bellows_fastpath
+
+
+@pytest.fixture
+def installed() -> Iterator[type[Any]]:
+    status = bellows_fastpath.install()
+    assert status.tested and status.codec.startswith("fastpath.ash")
+    try:
+        yield bellows.uart.AshProtocol
+    finally:
+        bellows_fastpath.uninstall()
+
+
+class Recorder:
+    """Stands in for bellows' EZSP gateway: records what the ASH protocol hands up."""
+
+    def __init__(self) -> None:
+        self.data: list[bytes] = []
+
+    def data_received(self, data: bytes) -> None:
+        self.data.append(data)
+
+    def reset_received(self, code: Any) -> None:
+        self.data.append(b"reset:" + bytes((int(code),)))
+
+    def error_received(self, code: Any) -> None:
+        self.data.append(b"error:" + bytes((int(code),)))
+
+
+class Transport:
+    def __init__(self) -> None:
+        self.written = bytearray()
+
+    def write(self, data: bytes) -> None:
+        self.written += data
+
+    def is_closing(self) -> bool:
+        return False
+
+
+def protocol(cls: type[Any]) -> tuple[Any, Recorder, Transport]:
+    recorder, transport = Recorder(), Transport()
+    proto = cls(recorder)
+    proto._transport = transport
+    return proto, recorder, transport
+
+
+def ncp_stream(seed: int, frames: int = 60) -> bytes:
+    """What an NCP sends: in-sequence DATA frames (some with reserved bytes), ACKs, a RSTACK."""
+    rng = random.Random(seed)
+    out = bytearray(bellows_ash.RStackFrame(version=2, reset_code=0x0B).to_bytes())
+    out = bytearray(bellows_ash.AshProtocol._stuff_bytes(bytes(out))) + b"\x7e"
+    for n in range(frames):
+        payload = bytes(
+            rng.choice((0x7E, 0x7D, 0x11, 0x13, 0x18, 0x1A, rng.randrange(256)))
+            for _ in range(rng.randrange(3, 120))
+        )
+        frame = bellows_ash.DataFrame(frm_num=n % 8, re_tx=False, ack_num=0, ezsp_frame=payload)
+        out += bellows_ash.AshProtocol._stuff_bytes(frame.to_bytes()) + b"\x7e"
+        if n % 7 == 3:
+            ack = bellows_ash.AckFrame(res=0, ncp_ready=0, ack_num=n % 8)
+            out += bellows_ash.AshProtocol._stuff_bytes(ack.to_bytes()) + b"\x7e"
+    return bytes(out)
+
+
+def test_install_swaps_the_codec_and_uninstall_restores_it(installed: type[Any]) -> None:
+    assert installed is not bellows_ash.AshProtocol
+    assert issubclass(installed, bellows_ash.AshProtocol)
+    bellows_fastpath.uninstall()
+    assert bellows.uart.AshProtocol is bellows_ash.AshProtocol
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_receive_path_hands_up_what_bellows_own_codec_does(installed: type[Any], seed: int) -> None:
+    stream = ncp_stream(seed)
+    results = []
+    for cls in (bellows_ash.AshProtocol, installed):
+        proto, recorder, transport = protocol(cls)
+        rng = random.Random(seed)
+        at = 0
+        while at < len(stream):  # as a serial port delivers it: in chunks of any size
+            size = rng.randrange(1, 300)
+            proto.data_received(stream[at : at + size])
+            at += size
+        results.append((recorder.data, bytes(transport.written)))
+    assert results[0] == results[1]
+    assert len(results[0][0]) == 61  # the reset and every DATA frame
+
+
+def test_transmit_path_writes_the_bytes_bellows_own_codec_writes(installed: type[Any]) -> None:
+    frames = [
+        bellows_ash.DataFrame(frm_num=3, re_tx=True, ack_num=5, ezsp_frame=bytes(range(0, 256, 3))),
+        bellows_ash.AckFrame(res=0, ncp_ready=1, ack_num=2),
+        bellows_ash.NakFrame(res=0, ncp_ready=0, ack_num=7),
+        bellows_ash.RstFrame(),
+    ]
+    written = []
+    for cls in (bellows_ash.AshProtocol, installed):
+        proto, _, transport = protocol(cls)
+        for frame in frames:
+            proto._write_frame(frame)
+        proto._write_frame(bellows_ash.RstFrame(), prefix=32 * (bellows_ash.Reserved.CANCEL,))
+        written.append(bytes(transport.written))
+    assert written[0] == written[1]
+
+
+def test_damaged_frame_is_rejected_with_one_nak(installed: type[Any]) -> None:
+    proto, recorder, transport = protocol(installed)
+    good = bellows_ash.DataFrame(frm_num=0, re_tx=False, ack_num=0, ezsp_frame=b"\x01\x02\x03")
+    wire = bytearray(bellows_ash.AshProtocol._stuff_bytes(good.to_bytes()) + b"\x7e")
+    damaged = bytes(wire[:2]) + bytes((wire[2] ^ 0x04,)) + bytes(wire[3:])
+    proto.data_received(damaged + damaged)
+    nak = bellows_ash.NakFrame(res=0, ncp_ready=0, ack_num=0)
+    assert (
+        bytes(transport.written) == bellows_ash.AshProtocol._stuff_bytes(nak.to_bytes()) + b"\x7e"
+    )
+    proto.data_received(bytes(wire))
+    assert recorder.data == [b"\x01\x02\x03"]
+
+
+def test_untested_bellows_keeps_its_own_codec_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bellows_fastpath, "library_version", lambda: "9.9.9")
+    status = bellows_fastpath.install()
+    assert not status.tested
+    assert bellows.uart.AshProtocol is bellows_ash.AshProtocol
+    assert status.describe() == (
+        "bellows 9.9.9, ASH framed by bellows' own ASH codec (fastpath tested with bellows 1.2.1)"
+    )
