@@ -180,6 +180,7 @@ class AshNcp:
         except ValueError:
             self._nak()
             return
+        LOGGER.debug("ASH in: %s %s (%d bytes)", kind.value, fields, len(data))
         if kind is ash.FrameKind.RST:
             self.reset_link(RESET_SOFTWARE)
             return
@@ -281,6 +282,9 @@ class AshNcp:
 
     def _emit(self, control: int, data: bytes = b"") -> None:
         self.counters.frames_sent += 1
+        if LOGGER.isEnabledFor(logging.DEBUG):
+            kind, fields = ash.parse_control(control)
+            LOGGER.debug("ASH out: %s %s (%d bytes)", kind.value, fields, len(data))
         self._write(ash.encode(control, data, max_data=MAX_DATA))
 
     # timers -------------------------------------------------------------------------------
@@ -299,6 +303,7 @@ class AshNcp:
             return
         self.counters.ack_timeouts += 1
         self._timeouts += 1
+        LOGGER.debug("ASH acknowledgement timeout %d after %.2f s", self._timeouts, self.t_rx_ack)
         if self.ack_timeouts and self._timeouts >= self.ack_timeouts:
             LOGGER.warning("no acknowledgement after %d timeouts: ASH ERROR", self._timeouts)
             self._failed = True
