@@ -1,4 +1,5 @@
-"""``smets1-hil duis``: validate, build and show DUIS firmware service requests (11.1-11.4)."""
+"""``smets1-hil duis``: validate, build and show DUIS service requests (those in the registry:
+:mod:`harness.service_requests`)."""
 
 from __future__ import annotations
 
@@ -21,18 +22,31 @@ def register(subparsers: Any) -> None:
     _xsd_option(validate)
     validate.set_defaults(func=run_validate)
 
-    build = actions.add_parser("build", help="write a firmware service request")
-    build.add_argument("service_reference", choices=["11.1", "11.2", "11.3", "11.4"])
+    build = actions.add_parser(
+        "build",
+        help="write a service request",
+        description="Write a DUIS request of a service request the harness implements "
+        "(11.1 Update Firmware, 11.2 Read Firmware Version, 11.3 Activate Firmware, "
+        "11.4 Update PPMID Firmware).",
+    )
+    build.add_argument("service_reference", metavar="SR", help="service reference, e.g. 11.1")
     build.add_argument(
         "--originator",
         help="service user EUI-64 (default: the one of DCC's reference data)",
     )
     build.add_argument(
         "--target",
-        help="target EUI-64: the device for 11.2 / 11.3 (required there); "
-        "for 11.1 / 11.4 the DCC (default: the one of DCC's reference data)",
+        help="RequestID target EUI-64: the device for 11.2 / 11.3 (required there); the DCC "
+        "for 11.1 / 11.4 (default: the DCC's EUI-64 of DCC's reference data, "
+        "90-B3-D5-1F-30-00-00-02)",
     )
-    build.add_argument("--counter", type=int, default=1, help="request counter (default 1)")
+    build.add_argument(
+        "--counter",
+        type=int,
+        default=1,
+        help="originator's counter (default 1; DUIS needs it above every earlier one of the "
+        "originator)",
+    )
     build.add_argument("--command-variant", type=int, help="default: as DCC's reference data")
     build.add_argument(
         "--device",
@@ -117,69 +131,40 @@ def _when(text: str | None) -> dt.datetime | None:
 
 
 def _build_request(args: argparse.Namespace) -> Any:
-    from harness.duis import (
-        CANCELLATION_DATE,
-        REFERENCE_DCC,
-        REFERENCE_SERVICE_USER,
-        ActivateFirmware,
-        ReadFirmwareVersion,
-        RequestId,
-        ServiceReference,
-        ServiceRequest,
-        UpdateFirmware,
-        UpdatePPMIDFirmware,
+    from harness.duis import REFERENCE_DCC, REFERENCE_SERVICE_USER, RequestId, ServiceRequest
+    from harness.service_requests import (
+        BuildOptions,
+        TargetKind,
+        UnknownServiceRequest,
+        definition_for,
     )
-    from harness.firmware import ImageError, parse_image
 
-    reference = ServiceReference(args.service_reference)
-    originator = args.originator or REFERENCE_SERVICE_USER
-    body: Any
-    if reference in (ServiceReference.UPDATE_FIRMWARE, ServiceReference.UPDATE_PPMID_FIRMWARE):
-        if args.image is None:
-            raise UserError(f"SR {reference.value} needs --image")
-        devices = [d for item in args.device for d in item.split(",") if d.strip()]
-        if not devices:
-            raise UserError(f"SR {reference.value} needs at least one --device")
-        image = read_bytes(args.image)
-        version = args.firmware_version
-        if version is None:
-            try:
-                version = f"{parse_image(image).header.file_version:08X}"
-            except ImageError as exc:
-                raise UserError(
-                    f"{args.image}: {exc}; give --firmware-version to send it anyway"
-                ) from None
-        cls = (
-            UpdateFirmware if reference is ServiceReference.UPDATE_FIRMWARE else UpdatePPMIDFirmware
-        )
-        body = cls(image, version, tuple(devices))
-        target = args.target or REFERENCE_DCC
-    else:
+    try:
+        definition = definition_for(args.service_reference)
+    except UnknownServiceRequest as exc:
+        raise UserError(exc.reason) from None
+    code = definition.reference.value
+    image = read_bytes(args.image) if args.image is not None else None
+    options = BuildOptions(
+        devices=tuple(d for item in args.device for d in item.split(",") if d.strip()),
+        image=image,
+        image_name=str(args.image) if args.image is not None else "",
+        firmware_version=args.firmware_version,
+        firmware_hash=args.hash,
+        execution_datetime=_when(args.execution_datetime),
+        cancel=args.cancel,
+        image_path=args.image,
+    )
+    if definition.target is TargetKind.DEVICE:
         if args.target is None:
-            raise UserError(f"SR {reference.value} needs --target (the device's EUI-64)")
+            raise UserError(f"SR {code} needs --target (the device's EUI-64)")
         target = args.target
-        when = _when(args.execution_datetime)
-        if reference is ServiceReference.READ_FIRMWARE_VERSION:
-            body = ReadFirmwareVersion(when)
-        else:
-            if args.cancel:
-                when = dt.datetime.combine(CANCELLATION_DATE, dt.time(), tzinfo=dt.UTC)
-            if (args.hash is None) == (args.image is None):
-                raise UserError("SR 11.3 needs exactly one of --hash and --image")
-            if args.hash is not None:
-                try:
-                    digest = bytes.fromhex(args.hash)
-                except ValueError:
-                    raise UserError(f"--hash {args.hash!r} is not hexadecimal") from None
-            else:
-                try:
-                    digest = parse_image(read_bytes(args.image)).manufacturer_image_sha256
-                except ImageError as exc:
-                    raise UserError(f"{args.image}: {exc}") from None
-            body = ActivateFirmware(digest, when)
+    else:
+        target = args.target or REFERENCE_DCC
+    body = definition.body_from_options(options)
     return ServiceRequest(
-        request_id=RequestId(originator, target, args.counter),
-        service_reference=reference,
+        request_id=RequestId(args.originator or REFERENCE_SERVICE_USER, target, args.counter),
+        service_reference=definition.reference,
         body=body,
         command_variant=args.command_variant,
     )

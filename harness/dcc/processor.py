@@ -1,57 +1,54 @@
-"""The DCC-side processing of the firmware service requests 11.1-11.4 for SMETS1 devices.
+"""The DCC-side processing of service requests for SMETS1 devices.
 
-A request is checked (schema where the XSD is available; target devices known and of a type the
-behaviour profile allows for the request in their installation's cohort; for 11.1 the image header
-against each device model) and executed through :class:`rigs.operations.RigOperations`. The result
-is the DUIS response and the alerts a service user would receive.
+A request is checked (schema where the XSD is available; a service request the harness defines;
+the originator a known service user of an eligible role; its counter above every earlier one of
+that originator; the RequestID target the DCC or a device as the service request needs) and then
+processed by its definition (:mod:`harness.service_requests`) through
+:class:`rigs.operations.RigOperations`. The result is the DUIS response and the alerts a service
+user would receive. Every refusal is a DUIS response with an E code (settings in
+:class:`~harness.dcc.profiles.ProcessorSettings`), never an exception, except for a document that
+is not DUIS at all (:class:`RequestRejected`).
 
 Future-dated 11.3 requests are held here, as the SMETS1 service provider holds them, and executed
 by :meth:`ServiceRequestProcessor.run_due` once the injected clock reaches their ExecutionDateTime.
-An 11.3 whose ExecutionDateTime falls on 3000-12-31 cancels the pending activation of its target.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from harness.dcc.alerts import ALERT_FOR_STATUS, AlertKind, UserAlert
 from harness.dcc.inventory import Inventory, InventoryEntry
-from harness.dcc.profiles import ProcessorSettings
+from harness.dcc.profiles import ProcessorSettings, target_allowed
+from harness.dcc.results import ProcessResult, short_version
 from harness.duis.codes import ActivationStatus, ServiceReference
 from harness.duis.errors import DuisError, SchemaUnavailable
-from harness.duis.requests import (
-    ActivateFirmware,
-    ServiceRequest,
-    UpdateFirmware,
-    request_from_element,
-)
+from harness.duis.requests import ServiceRequest, request_from_element, request_header
 from harness.duis.responses import (
     ActivationAlert,
-    ActivationReport,
     DccAlert,
     DccResponse,
     FirmwareDistributionFailure,
-    FirmwareVersionReport,
-    FirmwareWarnings,
     S1SPAlert,
     ServiceResponse,
     Smets1Reply,
 )
 from harness.duis.schema import load_schema, schema_problems
 from harness.duis.xmlnames import parse_document
-from harness.firmware.errors import ImageError
-from harness.firmware.image import FirmwareImage, parse_image
 from rigs.operations import ActivationStatus as RigActivationStatus
 from rigs.operations import (
+    DeviceRole,
     DeviceTimeout,
     RigError,
     RigOperations,
     TransferResult,
     TransferStatus,
 )
+
+__all__ = ["ProcessResult", "RequestRejected", "ServiceRequestProcessor", "utc_now"]
 
 Clock = Callable[[], dt.datetime]
 
@@ -64,25 +61,12 @@ class RequestRejected(DuisError):
     """The request never reaches DUIS processing (malformed or not valid against the schema)."""
 
 
-@dataclass
-class ProcessResult:
-    request: ServiceRequest
-    response: ServiceResponse
-    alerts: list[UserAlert] = field(default_factory=list)
-    transfers: dict[str, TransferResult] = field(default_factory=dict)
-    activation: ActivationStatus | None = None
-    scheduled_at: dt.datetime | None = None
-    cancelled: bool = False
-    schema_checked: bool = False
-    notes: list[str] = field(default_factory=list)
+class _Unsupported(Exception):
+    """A DUIS request of a service request the harness does not implement, and its refusal."""
 
-    @property
-    def response_code(self) -> str:
-        return self.response.response_code
-
-    @property
-    def response_xml(self) -> bytes:
-        return self.response.to_xml()
+    def __init__(self, result: ProcessResult) -> None:
+        super().__init__(result.notes[0] if result.notes else "unsupported service request")
+        self.result = result
 
 
 @dataclass(frozen=True)
@@ -91,13 +75,6 @@ class PendingActivation:
     entry: InventoryEntry
     at: dt.datetime
     firmware_hash: bytes
-
-
-def _short_version(build_id: str | None) -> str | None:
-    """A DUIS FirmwareVersion (1-8 characters), or None when the device gave none that fits."""
-    if build_id is None or not 1 <= len(build_id) <= 8:
-        return None
-    return build_id
 
 
 class ServiceRequestProcessor:
@@ -127,20 +104,34 @@ class ServiceRequestProcessor:
         self.schema = schema
         self.transfer_timeout = transfer_timeout
         self._pending: dict[str, PendingActivation] = {}
+        self._counters: dict[str, int] = {}  # originator -> last counter accepted
 
     # --- entry points ---------------------------------------------------------------------------
 
     async def process(self, request: ServiceRequest | bytes | str) -> ProcessResult:
         """Check and execute one request. Raises :class:`RequestRejected` for malformed or
-        schema-invalid XML (the DCC refuses such a request before DUIS processing)."""
-        parsed, checked = self._accept(request)
-        reference = parsed.service_reference
-        if reference in (ServiceReference.UPDATE_FIRMWARE, ServiceReference.UPDATE_PPMID_FIRMWARE):
-            result = await self._update_firmware(parsed)
-        elif reference is ServiceReference.READ_FIRMWARE_VERSION:
-            result = await self._read_firmware_version(parsed)
+        schema-invalid XML (the DCC refuses such a request before DUIS processing); every other
+        refusal is a DUIS response."""
+        from harness.service_requests import UnknownServiceRequest, definition_for
+
+        try:
+            parsed, checked = self._accept(request)
+        except _Unsupported as exc:
+            return exc.result
+        definition = definition_for(parsed.service_reference)
+        refusal = self._header_check(parsed)
+        if refusal is not None:
+            code, note = refusal
+            result = ProcessResult(parsed, self.respond(parsed, code), notes=[note])
         else:
-            result = await self._activate_firmware(parsed)
+            try:
+                result = await definition.process(self, parsed)
+            except UnknownServiceRequest as exc:  # a definition dispatching to another
+                result = ProcessResult(
+                    parsed,
+                    self.respond(parsed, self.settings.unsupported_request_code),
+                    notes=[exc.reason],
+                )
         result.schema_checked = checked
         return result
 
@@ -156,7 +147,7 @@ class ServiceRequestProcessor:
             if pending.at > now:
                 continue
             del self._pending[device]
-            status, version = await self._activate_on_device(pending.entry, pending.firmware_hash)
+            status, version = await self.activate_on_device(pending.entry, pending.firmware_hash)
             at = self.clock()
             request = pending.request
             document = ServiceResponse(
@@ -190,7 +181,12 @@ class ServiceRequestProcessor:
     # --- checks ---------------------------------------------------------------------------------
 
     def _accept(self, request: ServiceRequest | bytes | str) -> tuple[ServiceRequest, bool]:
-        """The request, parsed; and whether it was checked against the schema (when there is one)."""
+        """The request, parsed; and whether it was checked against the schema (when there is one).
+
+        A document valid as DUIS whose service request the harness does not implement raises
+        :class:`_Unsupported` holding the DUIS response that refuses it."""
+        from harness.service_requests import UnknownServiceRequest
+
         if isinstance(request, ServiceRequest) and self.schema is None:
             return request, False
         document = request.to_xml() if isinstance(request, ServiceRequest) else request
@@ -202,12 +198,82 @@ class ServiceRequestProcessor:
                     raise DuisError(
                         f"not valid against the DUIS XSD: {problems[0]}", field="schema"
                     )
-            parsed = request if isinstance(request, ServiceRequest) else request_from_element(root)
+            try:
+                parsed = (
+                    request if isinstance(request, ServiceRequest) else request_from_element(root)
+                )
+            except UnknownServiceRequest as exc:
+                request_id, reference, variant = request_header(root)
+                response = ServiceResponse(
+                    response_code=self.settings.unsupported_request_code,
+                    response_datetime=self.clock(),
+                    body=DccResponse(),
+                    request_id=request_id,
+                    service_reference=reference,
+                    service_reference_variant=variant,
+                )
+                raise _Unsupported(ProcessResult(None, response, notes=[exc.reason])) from None
         except DuisError as exc:
             raise RequestRejected(exc.reason, field=exc.field) from None
         return parsed, self.schema is not None
 
-    def _respond(
+    def _header_check(self, request: ServiceRequest) -> tuple[str, str] | None:
+        """The response code and reason refusing the request on its header, or None.
+
+        In order: the originator is a known service user whose role is eligible for the service
+        request; its counter is above every earlier one of that originator; the RequestID target
+        is the DCC (non-device requests) or a device (device requests); a PPMID target of a
+        request listed in ``ppmid_firmware_references`` comes from a role in
+        ``ppmid_firmware_roles``.
+        """
+        from harness.service_requests import TargetKind, definition_for
+
+        settings = self.settings
+        definition = definition_for(request.service_reference)
+        rid = request.request_id
+        code = request.service_reference.value
+        role = settings.role_of(rid.originator)
+        if role is None:
+            return settings.ineligible_role_code, (
+                f"originator {rid.originator} is not a known service user (setting user_roles)"
+            )
+        if role not in definition.eligible_roles:
+            eligible = ", ".join(sorted(r.value for r in definition.eligible_roles))
+            return settings.ineligible_role_code, (
+                f"user role {role.value} ({role.full_name}) of {rid.originator} is not eligible for "
+                f"SR {code} (eligible: {eligible})"
+            )
+        last = self._counters.get(rid.originator)
+        if last is not None and rid.counter <= last:
+            return settings.stale_counter_code, (
+                f"counter {rid.counter} of {rid.originator} is not above its last, {last}"
+            )
+        self._counters[rid.originator] = rid.counter
+        dcc = settings.dcc_id
+        if definition.target is TargetKind.DCC and rid.target != dcc:
+            return settings.wrong_target_code, (
+                f"SR {code} names the DCC ({dcc}) as RequestID target, not {rid.target}"
+            )
+        if definition.target is TargetKind.DEVICE and rid.target == dcc:
+            return settings.wrong_target_code, (
+                f"SR {code} names the device as RequestID target, not the DCC ({dcc})"
+            )
+        if request.service_reference in settings.ppmid_firmware_references:
+            for device_id in definition.devices(request):
+                entry = self.inventory.get(device_id)
+                if (
+                    entry is not None
+                    and entry.role is DeviceRole.PPMID
+                    and role not in settings.ppmid_firmware_roles
+                ):
+                    allowed = ", ".join(sorted(r.value for r in settings.ppmid_firmware_roles))
+                    return settings.ineligible_role_code, (
+                        f"SR {code} to a PPMID is for {allowed} (setting "
+                        f"ppmid_firmware_roles), not {role.value}"
+                    )
+        return None
+
+    def respond(
         self,
         request: ServiceRequest,
         code: str,
@@ -222,95 +288,23 @@ class ServiceRequestProcessor:
             service_reference_variant=request.service_reference_variant,
         )
 
-    def _target_check(self, request: ServiceRequest, device_id: str) -> InventoryEntry | str:
+    def target_check(self, request: ServiceRequest, device_id: str) -> InventoryEntry | str:
         """The inventory entry, or the response code refusing it."""
         entry = self.inventory.get(device_id)
         if entry is None:
             return self.settings.unknown_device_code
-        if not self.settings.profile.allows(request.service_reference, entry.role, entry.cohort):
+        if not target_allowed(
+            self.settings.profile, request.service_reference, entry.role, entry.cohort
+        ):
             return self.settings.rejected_target_code
         return entry
 
-    def _rig_error_code(self, error: RigError) -> str:
+    def rig_error_code(self, error: RigError) -> str:
         if isinstance(error, DeviceTimeout):
             return self.settings.no_response_code
         return self.settings.unreachable_code
 
-    # --- 11.1 / 11.4 ----------------------------------------------------------------------------
-
-    @staticmethod
-    def image_mismatch(image: FirmwareImage, entry: InventoryEntry) -> str | None:
-        """Why the image does not suit the device model, or None when it does."""
-        header, model = image.header, entry.model
-        if header.manufacturer_code != model.manufacturer_code:
-            return (
-                f"manufacturer code 0x{header.manufacturer_code:04X} is not the device's "
-                f"0x{model.manufacturer_code:04X}"
-            )
-        if header.image_type != model.image_type:
-            return (
-                f"image type 0x{header.image_type:04X} is not the device's 0x{model.image_type:04X}"
-            )
-        if not header.accepts_hardware(model.hardware_version):
-            return (
-                f"hardware version 0x{model.hardware_version:04X} is outside the image's range "
-                f"0x{header.minimum_hardware_version or 0:04X}-"
-                f"0x{header.maximum_hardware_version or 0:04X}"
-            )
-        return None
-
-    async def _update_firmware(self, request: ServiceRequest) -> ProcessResult:
-        body = request.body
-        assert isinstance(body, UpdateFirmware)
-        notes: list[str] = []
-        unknown: list[str] = []
-        refused: list[str] = []
-        entries: list[InventoryEntry] = []
-        for device_id in body.device_ids:
-            checked = self._target_check(request, device_id)
-            if isinstance(checked, InventoryEntry):
-                entries.append(checked)
-            elif checked == self.settings.unknown_device_code:
-                unknown.append(device_id)
-            else:
-                refused.append(device_id)
-        if not entries:
-            code = (
-                self.settings.rejected_target_code if refused else self.settings.unknown_device_code
-            )
-            return ProcessResult(request, self._respond(request, code))
-        image: FirmwareImage | None
-        try:
-            image = parse_image(body.image)
-        except ImageError as exc:
-            image = None
-            notes.append(f"image not readable: {exc}")
-        applicable: list[InventoryEntry] = []
-        not_applicable: list[str] = []
-        for entry in entries:
-            why = "unreadable image" if image is None else self.image_mismatch(image, entry)
-            if why is None:
-                applicable.append(entry)
-            else:
-                not_applicable.append(entry.device_id)
-                notes.append(f"{entry.device_id}: {why}")
-        warnings = FirmwareWarnings(
-            invalid=tuple(unknown + refused), not_applicable=tuple(not_applicable)
-        )
-        result = ProcessResult(
-            request,
-            self._respond(request, "I0", DccResponse(warnings if warnings else None)),
-            notes=notes,
-        )
-        for entry in applicable:
-            transfer = await self._distribute(entry, body.image)
-            result.transfers[entry.device_id] = transfer
-            result.alerts.append(
-                self._transfer_alert(request, entry, body.firmware_version, transfer)
-            )
-        return result
-
-    async def _distribute(self, entry: InventoryEntry, image: bytes) -> TransferResult:
+    async def distribute(self, entry: InventoryEntry, image: bytes) -> TransferResult:
         try:
             return await self.rig.distribute_image(entry.ieee, image, timeout=self.transfer_timeout)
         except RigError as exc:
@@ -319,7 +313,7 @@ class ServiceRequestProcessor:
             )
             return TransferResult(status, bytes_sent=0, blocks=0, seconds=0.0, reason=str(exc))
 
-    def _transfer_alert(
+    def transfer_alert(
         self, request: ServiceRequest, entry: InventoryEntry, version: str, transfer: TransferResult
     ) -> UserAlert:
         at = self.clock()
@@ -352,71 +346,18 @@ class ServiceRequestProcessor:
             detail=transfer.reason or transfer.status.value,
         )
 
-    # --- 11.2 -----------------------------------------------------------------------------------
+    # --- pending activations (11.3) ---------------------------------------------------------
 
-    async def _read_firmware_version(self, request: ServiceRequest) -> ProcessResult:
-        checked = self._target_check(request, request.request_id.target)
-        if not isinstance(checked, InventoryEntry):
-            return ProcessResult(request, self._respond(request, checked))
-        try:
-            version = await self.rig.read_firmware_version(checked.ieee)
-        except RigError as exc:
-            return ProcessResult(
-                request, self._respond(request, self._rig_error_code(exc)), notes=[str(exc)]
-            )
-        reply = Smets1Reply(
-            device_id=checked.device_id,
-            user_id=request.request_id.originator,
-            counter=request.request_id.counter,
-            payload=FirmwareVersionReport(_short_version(version.build_id)),
-        )
-        return ProcessResult(request, self._respond(request, "I0", reply))
+    def hold_activation(
+        self, request: ServiceRequest, entry: InventoryEntry, at: dt.datetime, firmware_hash: bytes
+    ) -> None:
+        self._pending[entry.device_id] = PendingActivation(request, entry, at, firmware_hash)
 
-    # --- 11.3 -----------------------------------------------------------------------------------
+    def cancel_activation(self, device_id: str) -> bool:
+        """Drop the pending activation of the device; whether there was one."""
+        return self._pending.pop(device_id, None) is not None
 
-    async def _activate_firmware(self, request: ServiceRequest) -> ProcessResult:
-        body = request.body
-        assert isinstance(body, ActivateFirmware)
-        checked = self._target_check(request, request.request_id.target)
-        if not isinstance(checked, InventoryEntry):
-            return ProcessResult(request, self._respond(request, checked))
-        entry = checked
-
-        def reply(report: ActivationReport) -> Smets1Reply:
-            return Smets1Reply(
-                device_id=entry.device_id,
-                user_id=request.request_id.originator,
-                counter=request.request_id.counter,
-                payload=report,
-            )
-
-        if body.is_cancellation:
-            cancelled = self._pending.pop(entry.device_id, None) is not None
-            result = ProcessResult(
-                request,
-                self._respond(request, "I0", reply(ActivationReport(None, success=cancelled))),
-                cancelled=cancelled,
-            )
-            if not cancelled:
-                result.notes.append("no pending activation to cancel")
-            return result
-        when = body.execution_datetime
-        if when is not None and when > self.clock():
-            self._pending[entry.device_id] = PendingActivation(
-                request, entry, when, body.firmware_hash
-            )
-            return ProcessResult(
-                request,
-                self._respond(request, "I0", reply(ActivationReport(None))),
-                scheduled_at=when,
-            )
-        status, version = await self._activate_on_device(entry, body.firmware_hash)
-        report = ActivationReport(status, version, success=status is ActivationStatus.SUCCESS)
-        return ProcessResult(
-            request, self._respond(request, "I0", reply(report)), activation=status
-        )
-
-    async def _activate_on_device(
+    async def activate_on_device(
         self, entry: InventoryEntry, firmware_hash: bytes
     ) -> tuple[ActivationStatus, str | None]:
         """Check the held image's manufacturer-image hash, then activate. Never raises RigError."""
@@ -431,7 +372,7 @@ class ServiceRequestProcessor:
             return ActivationStatus.ACTIVATION_FAILURE, None
         if outcome.status is RigActivationStatus.ACTIVATED:
             running = outcome.running
-            version = _short_version(running.build_id) if running is not None else None
+            version = short_version(running.build_id) if running is not None else None
             return ActivationStatus.SUCCESS, version or await self._running_version(entry)
         if outcome.status is RigActivationStatus.NO_IMAGE:
             return ActivationStatus.NO_IMAGE_HELD, await self._running_version(entry)
@@ -439,6 +380,6 @@ class ServiceRequestProcessor:
 
     async def _running_version(self, entry: InventoryEntry) -> str | None:
         try:
-            return _short_version((await self.rig.read_firmware_version(entry.ieee)).build_id)
+            return short_version((await self.rig.read_firmware_version(entry.ieee)).build_id)
         except RigError:
             return None

@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from harness.service_requests.definition import ServiceRequestDefinition
 
 MAX_FIRMWARE_IMAGE_BYTES = 10_240_000
 FIRMWARE_HASH_BYTES = 32
@@ -13,8 +17,9 @@ FIRMWARE_VERSION_MAX_CHARS = 8
 # The date DCC reference data uses in ExecutionDateTime to cancel a future-dated request.
 CANCELLATION_DATE = dt.date(3000, 12, 31)
 
-# The EUI-64s used by DCC's reference test data: a service user and the DCC itself (the target of
-# DCC-only requests such as 11.1).
+# The EUI-64s of DCC's reference test data (../shared/duis: the 11.1 template's RequestID is
+# 90-B3-D5-1F-30-01-00-00:90-B3-D5-1F-30-00-00-02:1000): a service user, and the DCC itself, the
+# RequestID target of non-device service requests such as 11.1. Both are defaults of settings.
 REFERENCE_SERVICE_USER = "90-B3-D5-1F-30-01-00-00"
 REFERENCE_DCC = "90-B3-D5-1F-30-00-00-02"
 
@@ -27,41 +32,29 @@ class ServiceReference(str, enum.Enum):
 
     @property
     def body_element(self) -> str:
-        return _BODY_ELEMENTS[self]
+        return self._definition().body_element
 
     @property
     def default_command_variant(self) -> int:
         """The command variant of DCC's reference data for this request (11.4 as 11.1)."""
-        return _DEFAULT_CV[self]
+        return self._definition().default_command_variant
 
     @property
     def description(self) -> str:
-        return _NAMES[self]
+        return self._definition().name
 
+    def _definition(self) -> ServiceRequestDefinition:
+        from harness.service_requests import definition_for
 
-_BODY_ELEMENTS = {
-    ServiceReference.UPDATE_FIRMWARE: "UpdateFirmware",
-    ServiceReference.READ_FIRMWARE_VERSION: "ReadFirmwareVersion",
-    ServiceReference.ACTIVATE_FIRMWARE: "ActivateFirmware",
-    ServiceReference.UPDATE_PPMID_FIRMWARE: "UpdatePPMIDFirmware",
-}
-_DEFAULT_CV = {
-    ServiceReference.UPDATE_FIRMWARE: 8,
-    ServiceReference.READ_FIRMWARE_VERSION: 1,
-    ServiceReference.ACTIVATE_FIRMWARE: 4,
-    ServiceReference.UPDATE_PPMID_FIRMWARE: 8,
-}
-_NAMES = {
-    ServiceReference.UPDATE_FIRMWARE: "Update Firmware",
-    ServiceReference.READ_FIRMWARE_VERSION: "Read Firmware Version",
-    ServiceReference.ACTIVATE_FIRMWARE: "Activate Firmware",
-    ServiceReference.UPDATE_PPMID_FIRMWARE: "Update PPMID Firmware",
-}
+        return definition_for(self)
+
 
 VALID_COMMAND_VARIANTS = frozenset(range(1, 10))
 
 # Response codes have this form; the schema holds the exact list (sr:ResponseCode).
 RESPONSE_CODE_FORM = re.compile(r"[IEW][0-9]{1,6}")
+# The XSD lists the codes (sr:ResponseCode) without meanings; these are the meanings this project
+# uses, and which code answers which refusal is a setting of the DCC model.
 RESPONSE_CODE_MEANINGS = {
     "I0": "Success",
     "I99": "Acknowledgement",

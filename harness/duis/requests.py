@@ -1,9 +1,11 @@
-"""DUIS 5.4 service requests 11.1, 11.2, 11.3 and 11.4: typed, built to XML, parsed from XML."""
+"""DUIS 5.4 service requests: the header (RequestID, variants) and the firmware request bodies.
+
+What is particular to each service request (its body element, how the body is built, parsed and
+summarised, how the DCC model processes it) is its definition in :mod:`harness.service_requests`;
+building and parsing here dispatch through those definitions."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -18,7 +20,6 @@ from harness.duis.codes import (
 )
 from harness.duis.errors import DuisError
 from harness.duis.identifiers import RequestId, normalise_eui64
-from harness.duis.timestamps import format_datetime, parse_datetime
 from harness.duis.xmlnames import (
     SCHEMA_VERSION,
     SR,
@@ -27,7 +28,6 @@ from harness.duis.xmlnames import (
     ds,
     local_name,
     namespace_of,
-    optional_text,
     parse_document,
     sr,
     sub,
@@ -113,13 +113,6 @@ class ActivateFirmware:
 
 RequestBody = UpdateFirmware | UpdatePPMIDFirmware | ReadFirmwareVersion | ActivateFirmware
 
-_BODY_FOR = {
-    ServiceReference.UPDATE_FIRMWARE: UpdateFirmware,
-    ServiceReference.READ_FIRMWARE_VERSION: ReadFirmwareVersion,
-    ServiceReference.ACTIVATE_FIRMWARE: ActivateFirmware,
-    ServiceReference.UPDATE_PPMID_FIRMWARE: UpdatePPMIDFirmware,
-}
-
 
 @dataclass(frozen=True)
 class ServiceRequest:
@@ -131,7 +124,10 @@ class ServiceRequest:
     signed: bool = field(default=False, compare=False)  # parsed documents: a signature was present
 
     def __post_init__(self) -> None:
-        expected = _BODY_FOR[self.service_reference]
+        from harness.service_requests import definition_for
+
+        definition = definition_for(self.service_reference)
+        expected = definition.body_type
         if type(self.body) is not expected:
             raise DuisError(
                 f"SR {self.service_reference.value} needs a {expected.__name__} body, "
@@ -139,9 +135,7 @@ class ServiceRequest:
                 field="Body",
             )
         if self.command_variant is None:
-            object.__setattr__(
-                self, "command_variant", self.service_reference.default_command_variant
-            )
+            object.__setattr__(self, "command_variant", definition.default_command_variant)
         if self.command_variant not in VALID_COMMAND_VARIANTS:
             raise DuisError(f"{self.command_variant} is not 1..9", field="CommandVariant")
         if self.service_reference_variant is None:
@@ -150,15 +144,18 @@ class ServiceRequest:
     @property
     def target_devices(self) -> tuple[str, ...]:
         """The devices the request acts on: the DeviceIDList for 11.1/11.4, else the target."""
-        if isinstance(self.body, UpdateFirmware):
-            return self.body.device_ids
-        return (self.request_id.target,)
+        from harness.service_requests import definition_for
+
+        return definition_for(self.service_reference).devices(self)
 
     def to_xml(self) -> bytes:
         return build_request_xml(self)
 
 
 def build_request_xml(request: ServiceRequest) -> bytes:
+    from harness.service_requests import definition_for
+
+    definition = definition_for(request.service_reference)
     root = ET.Element(sr("Request"), {"schemaVersion": SCHEMA_VERSION})
     header = sub(root, sr("Header"))
     sub(header, sr("RequestID"), str(request.request_id))
@@ -166,44 +163,8 @@ def build_request_xml(request: ServiceRequest) -> bytes:
     sub(header, sr("ServiceReference"), request.service_reference.value)
     sub(header, sr("ServiceReferenceVariant"), request.service_reference_variant)
     body = sub(root, sr("Body"))
-    element = sub(body, sr(request.service_reference.body_element))
-    b = request.body
-    if isinstance(b, UpdateFirmware):
-        sub(element, sr("FirmwareImage"), base64.b64encode(b.image).decode("ascii"))
-        sub(element, sr("FirmwareVersion"), b.firmware_version)
-        sub(element, sr("DeviceIDList"), ",".join(b.device_ids))
-    elif isinstance(b, ReadFirmwareVersion):
-        if b.execution_datetime is not None:
-            sub(element, sr("ExecutionDateTime"), format_datetime(b.execution_datetime))
-    else:
-        if b.execution_datetime is not None:
-            sub(element, sr("ExecutionDateTime"), format_datetime(b.execution_datetime))
-        sub(element, sr("FirmwareHash"), b.firmware_hash.hex().upper())
+    definition.build_body(sub(body, sr(definition.body_element)), request.body)
     return to_bytes(root)
-
-
-def _decode_image(text: str) -> bytes:
-    compact = "".join(text.split())
-    # Size check before decoding: base64 is 4 characters per 3 bytes.
-    if len(compact) // 4 * 3 > MAX_FIRMWARE_IMAGE_BYTES + 2:
-        raise DuisError(
-            f"image is about {len(compact) // 4 * 3} bytes, more than the "
-            f"{MAX_FIRMWARE_IMAGE_BYTES} DUIS allows",
-            field="FirmwareImage",
-        )
-    try:
-        image = base64.b64decode(compact, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise DuisError(f"not valid base64 ({exc})", field="FirmwareImage") from None
-    return check_image_size(image)
-
-
-def _decode_hash(text: str) -> bytes:
-    try:
-        value = bytes.fromhex(text)
-    except ValueError:
-        raise DuisError(f"{text!r} is not hexadecimal", field="FirmwareHash") from None
-    return check_firmware_hash(value)
 
 
 def parse_request(data: bytes | str) -> ServiceRequest:
@@ -212,7 +173,7 @@ def parse_request(data: bytes | str) -> ServiceRequest:
     return request_from_element(root)
 
 
-def request_from_element(root: ET.Element) -> ServiceRequest:
+def _check_root(root: ET.Element) -> None:
     if namespace_of(root.tag) != SR:
         raise DuisError(
             f"root element is in namespace {namespace_of(root.tag) or '(none)'!r}, expected {SR!r}",
@@ -220,43 +181,35 @@ def request_from_element(root: ET.Element) -> ServiceRequest:
         )
     if local_name(root.tag) != "Request":
         raise DuisError(f"root element is {local_name(root.tag)}, not Request", field="Request")
+
+
+def request_header(root: ET.Element) -> tuple[RequestId, str, str]:
+    """RequestID, ServiceReference and ServiceReferenceVariant of a request, as written."""
+    _check_root(root)
     header = child(root, sr("Header"), field="Header")
     request_id = RequestId.parse(child_text(header, sr("RequestID"), field="RequestID"))
+    reference = child_text(header, sr("ServiceReference"), field="ServiceReference")
+    variant = child_text(header, sr("ServiceReferenceVariant"), field="ServiceReferenceVariant")
+    return request_id, reference, variant
+
+
+def request_from_element(root: ET.Element) -> ServiceRequest:
+    """The request; raises ``UnknownServiceRequest`` (a DuisError) for a service reference the
+    harness has no definition for."""
+    from harness.service_requests import definition_for
+
+    request_id, reference_text, variant = request_header(root)
+    header = child(root, sr("Header"), field="Header")
     cv_text = child_text(header, sr("CommandVariant"), field="CommandVariant")
     if not cv_text.isdigit():
         raise DuisError(f"{cv_text!r} is not a number", field="CommandVariant")
-    reference_text = child_text(header, sr("ServiceReference"), field="ServiceReference")
-    try:
-        reference = ServiceReference(reference_text)
-    except ValueError:
-        raise DuisError(
-            f"{reference_text!r} is not a firmware service request (11.1-11.4)",
-            field="ServiceReference",
-        ) from None
-    variant = child_text(header, sr("ServiceReferenceVariant"), field="ServiceReferenceVariant")
+    definition = definition_for(reference_text)
     body = child(root, sr("Body"), field="Body")
-    element = child(body, sr(reference.body_element), field=reference.body_element)
-    parsed: RequestBody
-    if reference in (ServiceReference.UPDATE_FIRMWARE, ServiceReference.UPDATE_PPMID_FIRMWARE):
-        image = _decode_image(child_text(element, sr("FirmwareImage"), field="FirmwareImage"))
-        version = child_text(element, sr("FirmwareVersion"), field="FirmwareVersion")
-        devices = child_text(element, sr("DeviceIDList"), field="DeviceIDList")
-        cls = (
-            UpdateFirmware if reference is ServiceReference.UPDATE_FIRMWARE else UpdatePPMIDFirmware
-        )
-        parsed = cls(image, version, tuple(d for d in devices.split(",")))
-    else:
-        when_text = optional_text(element, sr("ExecutionDateTime"))
-        when = parse_datetime(when_text, field="ExecutionDateTime") if when_text else None
-        if reference is ServiceReference.READ_FIRMWARE_VERSION:
-            parsed = ReadFirmwareVersion(when)
-        else:
-            digest = _decode_hash(child_text(element, sr("FirmwareHash"), field="FirmwareHash"))
-            parsed = ActivateFirmware(digest, when)
+    element = child(body, sr(definition.body_element), field=definition.body_element)
     return ServiceRequest(
         request_id=request_id,
-        service_reference=reference,
-        body=parsed,
+        service_reference=definition.reference,
+        body=definition.parse_body(element),
         command_variant=int(cv_text),
         service_reference_variant=variant,
         signed=root.find(ds("Signature")) is not None,

@@ -156,7 +156,8 @@ class ServiceResponse:
     response_datetime: dt.datetime
     body: ResponseBody
     request_id: RequestId | None = None
-    service_reference: ServiceReference | None = None
+    service_reference: ServiceReference | str | None = None
+    """A ``str`` only for a service request the harness does not implement (its refusal)."""
     service_reference_variant: str | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -164,7 +165,15 @@ class ServiceResponse:
         if not RESPONSE_CODE_FORM.fullmatch(self.response_code):
             raise DuisError(f"{self.response_code!r} is not a response code", field="ResponseCode")
         if self.service_reference is not None and self.service_reference_variant is None:
-            object.__setattr__(self, "service_reference_variant", self.service_reference.value)
+            object.__setattr__(self, "service_reference_variant", self.reference_code)
+
+    @property
+    def reference_code(self) -> str | None:
+        """The service reference as written (``11.1``), or None."""
+        reference = self.service_reference
+        if isinstance(reference, ServiceReference):
+            return reference.value
+        return reference
 
     @property
     def ok(self) -> bool:
@@ -190,7 +199,7 @@ def _build_activation_fields(
 def _build_smets1(body: ET.Element, response: ServiceResponse, reply: Smets1Reply) -> None:
     message = sub(body, sr("SMETS1ResponseMessage"))
     if response.service_reference is not None:
-        sub(message, sr("ServiceReference"), response.service_reference.value)
+        sub(message, sr("ServiceReference"), response.reference_code)
         sub(message, sr("ServiceReferenceVariant"), response.service_reference_variant)
     signed = sub(message, sr("SMETS1SignedResponse"), schemaVersion=SCHEMA_VERSION)
     inner = sub(signed, sr("SMETS1Response"))
@@ -199,7 +208,7 @@ def _build_smets1(body: ET.Element, response: ServiceResponse, reply: Smets1Repl
     sub(header, ra("BusinessTargetID"), normalise_eui64(reply.user_id))
     sub(header, ra("OriginatorCounter"), str(reply.counter))
     if response.service_reference is not None:
-        sub(header, ra("ServiceReference"), response.service_reference.value)
+        sub(header, ra("ServiceReference"), response.reference_code)
         sub(header, ra("ServiceReferenceVariant"), response.service_reference_variant)
     sub(header, ra("Timestamp"), format_datetime(response.response_datetime))
     inner_body = sub(inner, sr("Body"))
@@ -265,7 +274,7 @@ def build_response_xml(response: ServiceResponse) -> bytes:
         if response.service_reference is None:
             raise DuisError("a ResponseMessage needs a service reference", field="ServiceReference")
         message = sub(body, sr("ResponseMessage"))
-        sub(message, sr("ServiceReference"), response.service_reference.value)
+        sub(message, sr("ServiceReference"), response.reference_code)
         sub(message, sr("ServiceReferenceVariant"), response.service_reference_variant)
         if b.warnings:
             name = (
@@ -303,6 +312,15 @@ def _reference(text: str | None) -> ServiceReference | None:
         raise DuisError(
             f"{text!r} is not a firmware service request (11.1-11.4)", field="ServiceReference"
         ) from None
+
+
+def _any_reference(text: str) -> ServiceReference | str:
+    """A ResponseMessage may refuse a service request the harness does not implement: its
+    reference is kept as written."""
+    try:
+        return ServiceReference(text)
+    except ValueError:
+        return text
 
 
 def _activation_fields(element: ET.Element) -> tuple[ActivationStatus | None, str | None]:
@@ -441,14 +459,14 @@ def parse_response(data: bytes | str) -> ServiceResponse:
         field="ResponseDateTime",
     )
     body = child(root, sr("Body"), field="Body")
-    reference: ServiceReference | None = None
+    reference: ServiceReference | str | None = None
     variant: str | None = None
     parsed: ResponseBody
     message = body.find(sr("ResponseMessage"))
     smets1 = body.find(sr("SMETS1ResponseMessage"))
     alert = body.find(sr("DCCAlertMessage"))
     if message is not None:
-        reference = _reference(
+        reference = _any_reference(
             child_text(message, sr("ServiceReference"), field="ServiceReference")
         )
         variant = optional_text(message, sr("ServiceReferenceVariant"))

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from harness.duis.errors import DuisError
 from harness.duis.requests import (
-    ActivateFirmware,
-    ReadFirmwareVersion,
     ServiceRequest,
-    UpdateFirmware,
     request_from_element,
 )
 from harness.duis.responses import (
@@ -36,58 +33,24 @@ def summarise(data: bytes | str) -> list[str]:
 
 
 def summarise_request(request: ServiceRequest) -> list[str]:
-    from harness.firmware import ImageError, parse_image
+    from harness.service_requests import definition_for
 
+    definition = definition_for(request.service_reference)
     rid = request.request_id
     lines = [
         (
-            f"Request SR {request.service_reference.value} "
-            f"{request.service_reference.description} "
+            f"Request SR {request.service_reference.value} {definition.name} "
             f"(variant {request.service_reference_variant}, command variant {request.command_variant})"
         ),
         f"  RequestID: originator {rid.originator}, target {rid.target}, counter {rid.counter}",
         f"  signature: {'present' if request.signed else 'absent'}",
     ]
-    body = request.body
-    if isinstance(body, UpdateFirmware):
-        lines.append(f"  FirmwareVersion: {body.firmware_version}")
-        lines.append(f"  DeviceIDList: {', '.join(body.device_ids)}")
-        lines.append(f"  FirmwareImage: {len(body.image)} bytes")
-        try:
-            image = parse_image(body.image)
-        except ImageError as exc:
-            lines.append(f"    not a readable image: {exc}")
-        else:
-            h = image.header
-            lines.append(
-                f"    layout {image.layout.value}, manufacturer 0x{h.manufacturer_code:04X}, "
-                f"image type 0x{h.image_type:04X}, file version 0x{h.file_version:08X}, "
-                f"{'signed' if image.signed else 'unsigned'}"
-            )
-            if h.minimum_hardware_version is not None:
-                lines.append(
-                    f"    hardware versions 0x{h.minimum_hardware_version:04X}-"
-                    f"0x{h.maximum_hardware_version or 0:04X}"
-                )
-            lines.append(
-                f"    manufacturer image SHA-256 {image.manufacturer_image_sha256.hex().upper()}"
-            )
-    elif isinstance(body, ReadFirmwareVersion):
-        if body.execution_datetime is not None:
-            lines.append(f"  ExecutionDateTime: {format_datetime(body.execution_datetime)}")
-    elif isinstance(body, ActivateFirmware):
-        lines.append(f"  FirmwareHash: {body.firmware_hash.hex().upper()}")
-        if body.is_cancellation:
-            lines.append("  ExecutionDateTime: 3000-12-31 (cancels a pending activation)")
-        elif body.execution_datetime is not None:
-            lines.append(f"  ExecutionDateTime: {format_datetime(body.execution_datetime)}")
-        else:
-            lines.append("  ExecutionDateTime: none (activate now)")
-    return lines
+    return lines + definition.summarise_body(request.body)
 
 
 def summarise_response(response: ServiceResponse) -> list[str]:
-    reference = f" to SR {response.service_reference.value}" if response.service_reference else ""
+    code = response.reference_code
+    reference = f" to SR {code}" if code else ""
     lines = [
         (
             f"Response{reference}: {response.response_code} at "

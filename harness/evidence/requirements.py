@@ -63,7 +63,8 @@ REQUIREMENTS: dict[str, Requirement] = {
         Requirement(
             "BASE-FW-REJECT",
             "DUIS SR 11.1, 11.3",
-            "Invalid firmware requests (wrong image header, wrong FirmwareHash) are rejected and change nothing",
+            "Invalid firmware requests (wrong image header or FirmwareHash, wrong RequestID target, "
+            "ineligible user role) are refused and change nothing",
         ),
         Requirement(
             "BASE-MPRN",

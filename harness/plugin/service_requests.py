@@ -1,10 +1,13 @@
 """The ``dcc`` fixture: DUIS requests built for the rig's devices and processed by the DCC model.
 
-Each call builds a DUIS 5.4 request, hands its XML to the
-:class:`~harness.dcc.ServiceRequestProcessor` of the run's behaviour profile (which checks it and
+Each call builds a DUIS 5.4 request as DUIS has it (RequestID target: the DCC for 11.1 / 11.4,
+the device for 11.2 / 11.3; the originator's counter strictly increasing), hands its XML to the
+:class:`~harness.dcc.ServiceRequestProcessor` with the run's changes in force (which checks it and
 executes it on the rig), and returns the request and response XML with the processing result. The
 inventory the model checks targets against comes from the rig file; a scenario may put a device in
-another installation cohort by naming its GroupID.
+another installation cohort by naming its GroupID, send as another service user
+(:meth:`ServiceRequests.add_user`, ``originator=``) or name another RequestID target
+(``request_target=``) to see the DCC refuse it.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from typing import TYPE_CHECKING
 from harness.plugin.rig import HilDevice, HilRig
 
 if TYPE_CHECKING:
+    from harness.changes import ChangeSet
     from harness.dcc import ProcessResult, ServiceRequestProcessor, UserAlert
     from harness.duis import RequestId, ServiceRequest
 
-ORIGINATOR = "90-B3-D5-1F-30-01-00-00"  # a service user's EUI-64 (DCC reference test data style)
+ORIGINATOR = "90-B3-D5-1F-30-01-00-00"  # the service user of DCC's reference data (Import Supplier)
 
 
 class ManualClock:
@@ -70,19 +74,41 @@ class Exchange:
 
 
 class ServiceRequests:
-    """Builds and processes 11.1 / 11.2 / 11.3 requests against the rig under one profile."""
+    """Builds and processes requests of the registered service requests against the rig, with one
+    set of changes in force."""
 
-    def __init__(self, rig: HilRig, profile: str) -> None:
+    def __init__(self, rig: HilRig, profile: str | ChangeSet) -> None:
+        from harness.changes import ChangeSet
+        from harness.dcc import ProcessorSettings
+
         self.rig = rig
-        self.profile = profile
+        self.changes = ChangeSet.resolve(profile)
+        self.profile = self.changes.name
         self.clock = ManualClock()
         self._counter = itertools.count(int(dt.datetime.now(dt.UTC).timestamp() * 1000))
-        self._processors: dict[tuple[tuple[str, str], ...], ServiceRequestProcessor] = {}
+        self.users = dict(ProcessorSettings().user_roles)
+        self._processors: dict[tuple[object, ...], ServiceRequestProcessor] = {}
+
+    @property
+    def dcc_eui64(self) -> str:
+        """The DCC's EUI-64, target of the RequestID of 11.1 and 11.4 (a model setting)."""
+        from harness.dcc import ProcessorSettings
+
+        return ProcessorSettings().dcc_eui64
+
+    def add_user(self, eui64: str, role: str) -> str:
+        """Make ``eui64`` a service user of ``role`` (``IS``, ``ED``, ...) in the model's user
+        table; returns the EUI-64 in DUIS form."""
+        from harness.duis import normalise_eui64
+        from harness.duis.roles import UserRole
+
+        key = normalise_eui64(eui64)
+        self.users[key] = UserRole.parse(role)
+        return key
 
     def processor(self, groups: dict[str, str] | None = None) -> ServiceRequestProcessor:
         """The model for an inventory where ``groups`` (IEEE -> GroupID) overrides the rig file."""
         from harness.dcc import (
-            BehaviourProfile,
             DeviceModel,
             Inventory,
             ProcessorSettings,
@@ -90,9 +116,9 @@ class ServiceRequests:
         )
 
         overrides = groups or {}
-        key = tuple(sorted(overrides.items()))
+        key = (tuple(sorted(overrides.items())), tuple(sorted(self.users.items())))
         if key not in self._processors:
-            settings = ProcessorSettings(profile=BehaviourProfile(self.profile))
+            settings = ProcessorSettings(profile=self.changes, user_roles=dict(self.users))
             inventory = Inventory(settings.cohorts)
             for device in self.rig.spec.devices:
                 identity = self.rig.identities[device.ieee]
@@ -116,10 +142,11 @@ class ServiceRequests:
 
         return ProcessorSettings().cohorts.example_group(Cohort(cohort_name))
 
-    def _request_id(self, target: str) -> RequestId:
+    def _request_id(self, target: str, originator: str | None, override: str | None) -> RequestId:
+        """``override`` replaces the right target (to see the DCC refuse a wrong one)."""
         from harness.duis import RequestId
 
-        return RequestId(ORIGINATOR, target, next(self._counter))
+        return RequestId(originator or ORIGINATOR, override or target, next(self._counter))
 
     def _process(
         self, label: str, request: ServiceRequest, groups: dict[str, str] | None
@@ -135,13 +162,17 @@ class ServiceRequests:
         firmware_version: str,
         *,
         groups: dict[str, str] | None = None,
+        originator: str | None = None,
+        request_target: str | None = None,
     ) -> Exchange:
-        """SR 11.1 Update Firmware to ``devices`` (the DeviceIDList)."""
+        """SR 11.1 Update Firmware to ``devices`` (the DeviceIDList); RequestID target: the DCC."""
         from harness.duis import ServiceReference, ServiceRequest, UpdateFirmware
 
         body = UpdateFirmware(image, firmware_version, tuple(d.ieee for d in devices))
         request = ServiceRequest(
-            self._request_id(ORIGINATOR), ServiceReference.UPDATE_FIRMWARE, body
+            self._request_id(self.dcc_eui64, originator, request_target),
+            ServiceReference.UPDATE_FIRMWARE,
+            body,
         )
         return self._process("11.1", request, groups)
 
@@ -152,24 +183,33 @@ class ServiceRequests:
         firmware_version: str,
         *,
         groups: dict[str, str] | None = None,
+        originator: str | None = None,
+        request_target: str | None = None,
     ) -> Exchange:
-        """SR 11.4 Update PPMID Firmware (the SMETS2 route) to ``device``."""
+        """SR 11.4 Update PPMID Firmware (the SMETS2 route) to ``device``; target: the DCC."""
         from harness.duis import ServiceReference, ServiceRequest, UpdatePPMIDFirmware
 
         body = UpdatePPMIDFirmware(image, firmware_version, (device.ieee,))
         request = ServiceRequest(
-            self._request_id(ORIGINATOR), ServiceReference.UPDATE_PPMID_FIRMWARE, body
+            self._request_id(self.dcc_eui64, originator, request_target),
+            ServiceReference.UPDATE_PPMID_FIRMWARE,
+            body,
         )
         return self._process("11.4", request, groups)
 
     def read_firmware_version(
-        self, device: HilDevice, *, groups: dict[str, str] | None = None
+        self,
+        device: HilDevice,
+        *,
+        groups: dict[str, str] | None = None,
+        originator: str | None = None,
+        request_target: str | None = None,
     ) -> Exchange:
         """SR 11.2 Read Firmware Version of ``device``."""
         from harness.duis import ReadFirmwareVersion, ServiceReference, ServiceRequest
 
         request = ServiceRequest(
-            self._request_id(device.ieee),
+            self._request_id(device.ieee, originator, request_target),
             ServiceReference.READ_FIRMWARE_VERSION,
             ReadFirmwareVersion(),
         )
@@ -182,12 +222,14 @@ class ServiceRequests:
         *,
         at: dt.datetime | None = None,
         groups: dict[str, str] | None = None,
+        originator: str | None = None,
+        request_target: str | None = None,
     ) -> Exchange:
         """SR 11.3 Activate Firmware on ``device`` (now, or at ``at`` on the model's clock)."""
         from harness.duis import ActivateFirmware, ServiceReference, ServiceRequest
 
         request = ServiceRequest(
-            self._request_id(device.ieee),
+            self._request_id(device.ieee, originator, request_target),
             ServiceReference.ACTIVATE_FIRMWARE,
             ActivateFirmware(firmware_hash, at),
         )

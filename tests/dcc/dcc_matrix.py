@@ -14,6 +14,7 @@ from typing import Any
 
 from dcc_scenario import activate, read_version, update_firmware
 
+from harness.changes import ChangeSet
 from harness.dcc import (
     BehaviourProfile,
     Cohort,
@@ -32,12 +33,13 @@ MATRIX_REFERENCES = (
     ServiceReference.READ_FIRMWARE_VERSION,
     ServiceReference.ACTIVATE_FIRMWARE,
 )
-ROWS = list(itertools.product(MATRIX_REFERENCES, DeviceRole, BehaviourProfile, Cohort))
+NAMED_PROFILES = (BehaviourProfile.UPLIFT_1_2, BehaviourProfile.BASELINE)
+ROWS = list(itertools.product(MATRIX_REFERENCES, DeviceRole, NAMED_PROFILES, Cohort))
 
 
-def row_id(row: tuple[ServiceReference, DeviceRole, BehaviourProfile, Cohort]) -> str:
+def row_id(row: tuple[ServiceReference, DeviceRole, ChangeSet, Cohort]) -> str:
     reference, role, profile, cohort = row
-    return f"{reference.value}-{role.value}-{profile.value}-{cohort.name}"
+    return f"{reference.value}-{role.value}-{profile.name}-{cohort.name}"
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class Outcome:
     running_new: bool = False  # 11.3: the device now runs the new image
 
 
-def expected(reference: ServiceReference, role: DeviceRole, profile: BehaviourProfile) -> Outcome:
+def expected(reference: ServiceReference, role: DeviceRole, profile: ChangeSet) -> Outcome:
     """The Uplift 1.2 requirements U12-FW-11.1/11.2/11.3: PPMIDs only under uplift-1.2."""
     allowed = role is not DeviceRole.PPMID or profile is BehaviourProfile.UPLIFT_1_2
     if not allowed:
@@ -78,7 +80,7 @@ async def run_row(
     rig: RigOperations,
     target_ieee: str,
     reference: ServiceReference,
-    profile: BehaviourProfile,
+    profile: ChangeSet,
     cohort: Cohort,
     *,
     clock: Callable[[], dt.datetime],

@@ -9,7 +9,8 @@ from dcc_matrix import ROWS, Outcome, check_profiles_differ_only_on_ppmid, expec
 from dcc_scenario import MODELS, START, device_id
 from in_process_rig import InProcessRig, SettableClock
 
-from harness.dcc import BehaviourProfile, Cohort
+from harness.changes import ChangeSet
+from harness.dcc import Cohort
 from harness.duis import ServiceReference
 from rigs.operations import DeviceRole, RigOperations
 
@@ -37,7 +38,7 @@ def test_in_process_rig_is_a_rig() -> None:
 
 @pytest.mark.parametrize("row", ROWS, ids=row_id)
 async def test_matrix_row(
-    row: tuple[ServiceReference, DeviceRole, BehaviourProfile, Cohort], duis_schema: Any
+    row: tuple[ServiceReference, DeviceRole, ChangeSet, Cohort], duis_schema: Any
 ) -> None:
     reference, role, profile, cohort = row
     rig, clock = make_rig()

@@ -10,6 +10,10 @@ from harness.plugin.rig import HilDevice
 from harness.plugin.service_requests import ServiceRequests
 from harness.suites.uplift_1_2.images import image_for, other_hash
 
+DISTRIBUTOR = (
+    "90-B3-D5-1F-30-01-00-0D"  # a service user the scenario makes an Electricity Distributor
+)
+
 
 @pytest.mark.requirement("BASE-FW-REJECT")
 def test_image_for_another_model_is_not_delivered(
@@ -64,3 +68,53 @@ def test_meter_activation_refused_on_hash_mismatch(
     after = device.firmware()
     evidence.firmware_versions(device.ieee, before, after)
     evidence.measure("running_version_unchanged", after.file_version, equals=before.file_version)
+
+
+@pytest.mark.requirement("BASE-FW-REJECT")
+def test_update_firmware_naming_a_device_as_request_target_is_refused(
+    dcc: ServiceRequests, gsme: HilDevice, evidence: ScenarioEvidence
+) -> None:
+    """SR 11.1 whose RequestID names the device instead of the DCC as target is refused."""
+    evidence.device(gsme.identity, group_id=gsme.spec.group_id)
+    held_before = gsme.held_image()
+    image = image_for(gsme)
+    exchange = dcc.update_firmware([gsme], image.data, image.duis_version, request_target=gsme.ieee)
+    evidence.duis_exchange("11.1", exchange.request_xml, exchange.response_xml)
+    evidence.detail("dcc_eui64", dcc.dcc_eui64)
+    evidence.detail("refusal", exchange.result.notes)
+    evidence.measure(
+        "response_code",
+        exchange.response_code,
+        equals=dcc.processor().settings.wrong_target_code,
+    )
+    evidence.measure("transfers_started", len(exchange.result.transfers), equals=0)
+    evidence.measure("held_image_unchanged", gsme.held_image() == held_before, equals=True)
+
+
+@pytest.mark.requirement("BASE-FW-REJECT")
+def test_activation_from_an_ineligible_user_role_is_refused(
+    dcc: ServiceRequests, esme: HilDevice, evidence: ScenarioEvidence
+) -> None:
+    """SR 11.3 from an Electricity Distributor (a role DUIS does not list for 11.3) is refused
+    and activates nothing; the same user may read the firmware version (11.2)."""
+    distributor = dcc.add_user(DISTRIBUTOR, "ED")
+    evidence.device(esme.identity, group_id=esme.spec.group_id)
+    evidence.detail("originator", distributor)
+    evidence.detail("originator_role", "ED (Electricity Distributor)")
+    before = esme.firmware()
+    image = image_for(esme)
+    evidence.measure("precondition_image_held", esme.distribute(image.data).ok, equals=True)
+    exchange = dcc.activate_firmware(esme, image.firmware_hash, originator=distributor)
+    evidence.duis_exchange("11.3", exchange.request_xml, exchange.response_xml)
+    evidence.detail("refusal", exchange.result.notes)
+    evidence.measure(
+        "response_code",
+        exchange.response_code,
+        equals=dcc.processor().settings.ineligible_role_code,
+    )
+    after = esme.firmware()
+    evidence.firmware_versions(esme.ieee, before, after)
+    evidence.measure("running_version_unchanged", after.file_version, equals=before.file_version)
+    read = dcc.read_firmware_version(esme, originator=distributor)
+    evidence.duis_exchange("11.2", read.request_xml, read.response_xml)
+    evidence.measure("read_by_same_user", read.response_code, equals="I0")
