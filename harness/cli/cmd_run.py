@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harness.changes import PROFILES, UPLIFT_1_2, Change, ChangeSet
 from harness.errors import UserError
-from harness.migration import PROFILES, UPLIFT_1_2
 
 
 def register(subparsers: Any) -> None:
@@ -27,11 +27,20 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--rig", metavar="FILE", help="rig file (TOML); default: the embedded emulated rig"
     )
-    parser.add_argument(
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
         "--profile",
         choices=PROFILES,
         default=UPLIFT_1_2,
-        help="behaviour profile of the DCC-side model (default uplift-1.2; baseline is the negative control)",
+        help="behaviour profile of the DCC-side model: uplift-1.2 (every change, the default) or "
+        "baseline (none: the negative control)",
+    )
+    which.add_argument(
+        "--changes",
+        metavar="CHANGE,CHANGE",
+        help="run with only these Uplift 1.2 changes in force (any of "
+        + ", ".join(c.value for c in Change)
+        + "); each brings its own requirements",
     )
     parser.add_argument(
         "--evidence",
@@ -90,6 +99,8 @@ def build_pytest_args(args: argparse.Namespace, evidence_dir: Path) -> list[str]
         "--tb=short",
         "-q" if args.quiet else "-v",
     ]
+    if args.changes:
+        pytest_args += ["--hil-changes", args.changes]
     if args.rig:
         pytest_args += ["--hil-rig", str(Path(args.rig).resolve())]
     if args.keyword:
@@ -106,6 +117,11 @@ def _check(args: argparse.Namespace) -> Path:
 
     if args.workers < 0:
         raise UserError("-n: must be 0 or more")
+    if args.changes is not None:
+        try:
+            args.changes = ChangeSet.parse(args.changes).name
+        except ValueError as exc:
+            raise UserError(f"--changes: {exc}") from None
     if args.rig:
         rigfile = load_rigfile(args.rig)
         if args.workers > len(rigfile.rigs):

@@ -16,11 +16,11 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.changes import ChangeSet
 from harness.configtool.pin import Pin
 from harness.configtool.records import ChangeStatus, OldPinDefault, PinAction
 from harness.csv_input import read_csv
 from harness.errors import FileLineError
-from harness.migration import PROFILES
 from rigs.eui64 import canonical_eui64
 
 COLUMNS: tuple[str, ...] = (
@@ -135,8 +135,10 @@ def _parse_row(path: Path, line: int, row: dict[str, str]) -> ChangeRecord:
         recorded_at = parse_timestamp(row["recorded_at"])
     except ValueError:
         raise bad("recorded_at is not an ISO 8601 date-time with a time zone") from None
-    if row["profile"] not in PROFILES:
-        raise bad(f"unknown profile {row['profile'][:40]!r}")
+    try:
+        ChangeSet.parse(row["profile"])
+    except ValueError:
+        raise bad(f"unknown profile {row['profile'][:40]!r}") from None
     try:
         old_default = OldPinDefault(row["old_pin_default"])
         action = PinAction(row["action"])

@@ -27,6 +27,7 @@ class PinAction(str, enum.Enum):
     REPLACED_NON_DEFAULT = "replaced-non-default"
     REPLACED_UNDETERMINED = "replaced-undetermined"
     SKIPPED_UNDETERMINED = "skipped-undetermined"
+    OUT_OF_SCOPE = "out-of-scope"  # not an IOC installation (setting scope_groups): not touched
 
     @property
     def replaces(self) -> bool:

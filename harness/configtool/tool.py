@@ -1,11 +1,14 @@
 """The IOC pre-migration configuration tool, acting on GSMEs through a rig's engineering cluster.
 
-Two behaviour profiles:
+The tool is IOC's: it acts only on installations whose SMSO GroupID is in ``scope_groups`` (default
+IOC: AA, BA, CA; a setting that widens it); any other installation is left untouched
+(``out-of-scope``), neither kept by the fix nor changed. Within scope, the change ``pin-keep``
+decides what it does:
 
-- ``baseline`` (the defect): every engineering menu PIN is replaced with a pseudorandom one. The
-  tool does not know the old PIN; it asks the device's "is default" query only to record what it
-  overwrote.
-- ``uplift-1.2``: the PIN is replaced only where it is a default; a non-default PIN is left
+- without it (``baseline``, the defect): every engineering menu PIN is replaced with a pseudorandom
+  one. The tool does not know the old PIN; it asks the device's "is default" query only to record
+  what it overwrote.
+- with it (``uplift-1.2``): the PIN is replaced only where it is a default; a non-default PIN is left
   untouched; a default PIN never survives. Whether the PIN is a default is asked of the device
   first; where the device cannot answer, it is asked how many PIN attempts are left and the default
   candidates are verified, never spending the device's last wrong attempt; a device that cannot
@@ -21,6 +24,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
+from harness.changes import Change, ChangeSet
 from harness.configtool.audit import AuditLog
 from harness.configtool.changes import ChangeRecord, ChangesFile
 from harness.configtool.pin import DEFAULT_PIN_POLICY, Pin, PinPolicy
@@ -30,14 +34,16 @@ from harness.configtool.records import (
     OldPinDefault,
     PinAction,
 )
-from harness.migration import BASELINE, PROFILES, UPLIFT_1_2
+from harness.migration import IOC_GROUP_IDS
 from rigs.eui64 import canonical_eui64
 from rigs.operations import DeviceTimeout, PinCheck, RigError, RigOperations
 
 log = logging.getLogger(__name__)
 
 DEVICE_LOCKOUT_ATTEMPTS = 5
-"""Wrong verifications after which a SMETS1 device locks its engineering menu."""
+"""Our setting, not a fact from a source: the wrong verifications after which we take a SMETS1
+device to lock its engineering menu (the emulated models' ``pin_lockout_attempts``). The tool's
+``max_wrong_attempts`` defaults to one fewer; set it for a device known to lock sooner."""
 
 MAX_PIN_ROUNDS = 3
 """New PINs tried where the device calls a freshly set PIN one of its own defaults."""
@@ -57,11 +63,15 @@ class ConfigurationTarget:
     installation_id: str
     device: str  # EUI-64
     supplier: str  # the Installing Supplier
+    group_id: str | None = None
+    """SMSO GroupID of the installation; None: not known, taken as within the tool's scope."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "device", canonical_eui64(self.device))
         if not self.installation_id or not self.supplier:
             raise ValueError("installation_id and supplier must not be empty")
+        if self.group_id is not None:
+            object.__setattr__(self, "group_id", self.group_id.strip().upper())
 
 
 @dataclass(frozen=True)
@@ -100,7 +110,7 @@ class ConfigurationTool:
         self,
         rig: RigOperations,
         *,
-        profile: str,
+        profile: str | ChangeSet,
         audit: AuditLog,
         changes: ChangesFile,
         policy: PinPolicy = DEFAULT_PIN_POLICY,
@@ -110,17 +120,23 @@ class ConfigurationTool:
         clock: Callable[[], dt.datetime] = utc_now,
         timeout: float = 10.0,
         register_secret: Callable[[str], None] | None = None,
+        scope_groups: frozenset[str] = IOC_GROUP_IDS,
     ) -> None:
-        """``register_secret`` is told every PIN value before it goes to the device, so that
-        whatever records the link (frame traces, evidence) can scrub it."""
-        if profile not in PROFILES:
-            raise ValueError(f"unknown behaviour profile {profile!r}")
+        """``profile``: the changes in force (or a profile name / change names).
+        ``register_secret`` is told every PIN value before it goes to the device, so that
+        whatever records the link (frame traces, evidence) can scrub it. ``scope_groups``: the
+        SMSO GroupIDs of the installations the tool acts on (default IOC)."""
+        try:
+            self.change_set = ChangeSet.resolve(profile)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"unknown behaviour profile {profile!r}: {exc}") from None
         if on_undetermined not in (REPLACE, SKIP):
             raise ValueError("on_undetermined must be 'replace' or 'skip'")
         if max_wrong_attempts < 0:
             raise ValueError("max_wrong_attempts must not be negative")
         self.rig = rig
-        self.profile = profile
+        self.profile = self.change_set.name
+        self.scope_groups = frozenset(g.strip().upper() for g in scope_groups)
         self.audit = audit
         self.changes = changes
         self.policy = policy
@@ -145,8 +161,32 @@ class ConfigurationTool:
                 progress(number, len(todo))
         return outcomes
 
+    def in_scope(self, target: ConfigurationTarget) -> bool:
+        return target.group_id is None or target.group_id in self.scope_groups
+
     async def configure(self, target: ConfigurationTarget) -> ConfigurationOutcome:
-        if self.profile == UPLIFT_1_2:
+        if not self.in_scope(target):
+            groups = ", ".join(sorted(self.scope_groups))
+            outcome = ConfigurationOutcome(
+                target,
+                self.profile,
+                PinAction.OUT_OF_SCOPE,
+                DefaultCheck(
+                    OldPinDefault.UNKNOWN,
+                    Determination.NONE,
+                    note=f"GroupID {target.group_id} is outside the tool's scope ({groups}): "
+                    "the fix is for IOC only; the device was not touched",
+                ),
+            )
+            self._audit(outcome)
+            log.info(
+                "installation %s device %s: out of scope (GroupID %s)",
+                target.installation_id,
+                target.device,
+                target.group_id,
+            )
+            return outcome
+        if Change.PIN_KEEP in self.change_set:
             check = await self.check_default(target.device)
         else:
             check = await self._query_default(target.device)
@@ -171,7 +211,7 @@ class ConfigurationTool:
         known = check.old_pin_default
         if known is OldPinDefault.YES:
             return PinAction.REPLACED_DEFAULT
-        if self.profile == BASELINE:
+        if Change.PIN_KEEP not in self.change_set:
             if known is OldPinDefault.NO:
                 return PinAction.REPLACED_NON_DEFAULT
             return PinAction.REPLACED_UNDETERMINED
@@ -362,6 +402,7 @@ class ConfigurationTool:
                 "time": self.clock().astimezone(dt.UTC).isoformat(),
                 "profile": outcome.profile,
                 "installation_id": outcome.target.installation_id,
+                "group_id": outcome.target.group_id,
                 "device": outcome.target.device,
                 "supplier": outcome.target.supplier,
                 "old_pin_default": check.old_pin_default.value,

@@ -1,9 +1,11 @@
 """The MPRN migration-validation rule (TMAD 3.24 under Uplift 1.2).
 
 The SMSO holds an MPRN as a string, possibly padded with leading zeros; the DCC system holds the
-canonical form: ASCII digits with no leading zero. Under ``uplift-1.2`` leading zeros are disregarded
-for the IOC GroupIDs only; under ``baseline`` (and for every other group) a leading zero fails.
-The full rule table, with the order in which the checks are made, is in ``docs/migration.md``.
+canonical form: ASCII digits with no leading zero. With the change ``mprn-leading-zeros`` in force
+(``uplift-1.2``) leading zeros are disregarded for the IOC GroupIDs only; without it (``baseline``),
+and for every other group, a leading zero fails. The full rule table, with the order in which the
+checks are made and which limits are quoted from a source and which are settings, is in
+``docs/migration.md``.
 """
 
 from __future__ import annotations
@@ -11,17 +13,16 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-UPLIFT_1_2 = "uplift-1.2"
-BASELINE = "baseline"
-PROFILES: tuple[str, ...] = (UPLIFT_1_2, BASELINE)
-"""The behaviour profiles of the DCC-side model."""
+from harness.changes import BASELINE, PROFILES, UPLIFT_1_2, Change, ChangeSet
+
+__all__ = ["BASELINE", "PROFILES", "UPLIFT_1_2"]
 
 IOC_GROUP_IDS: frozenset[str] = frozenset({"AA", "BA", "CA"})
 """SMSO GroupIDs of the IOC cohort (TMAD 3.24 names these three)."""
 
 OTHER_GROUP_IDS: frozenset[str] = frozenset({"MA", "MB", "SA", "SB"})
 """Default GroupIDs of the MOC (MDS) and MOC (Secure) cohorts, the same defaults as the DCC model's
-cohort settings: a setting, not a fact from a public source."""
+cohort settings: our setting (``--known-groups``), not a fact from a source."""
 
 _ASCII_DIGITS = frozenset("0123456789")
 _SIGNS = frozenset("+-")
@@ -61,9 +62,9 @@ class MprnRules:
 
     ioc_group_ids: frozenset[str] = IOC_GROUP_IDS
     known_group_ids: frozenset[str] = field(default=IOC_GROUP_IDS | OTHER_GROUP_IDS)
-    min_digits: int = 6  # significant digits: gas MPRNs are 6 to 10 digits long
-    max_digits: int = 10
-    max_field_length: int = 10  # the SMSO's MPRN field, leading zeros included
+    min_digits: int = 6  # our setting: significant digits at least
+    max_digits: int = 10  # the DUIS XSD's sr:MPRN is a string of at most 10 characters
+    max_field_length: int = 10  # the SMSO's field, leading zeros included: DUIS sr:MPRN, 10
 
     def __post_init__(self) -> None:
         if not self.ioc_group_ids <= self.known_group_ids:
@@ -81,18 +82,25 @@ def _shown(value: object) -> str:
 
 
 def validate_mprn(
-    mprn: str, group_id: str, profile: str = UPLIFT_1_2, *, rules: MprnRules = DEFAULT_RULES
+    mprn: str,
+    group_id: str,
+    profile: str | ChangeSet = UPLIFT_1_2,
+    *,
+    rules: MprnRules = DEFAULT_RULES,
 ) -> str:
-    """Return the canonical MPRN (ASCII digits, no leading zero) or raise :class:`MprnError`."""
+    """Return the canonical MPRN (ASCII digits, no leading zero) or raise :class:`MprnError`.
+
+    ``profile``: the changes in force, or a profile name / comma-separated change names."""
     if not isinstance(mprn, str):
         raise MprnError(
             MprnRejection.WRONG_TYPE, f"MPRN must be a string, not {type(mprn).__name__}"
         )
-    if not isinstance(profile, str) or profile not in PROFILES:
+    try:
+        changes = ChangeSet.resolve(profile)
+    except (TypeError, ValueError) as exc:
         raise MprnError(
-            MprnRejection.UNKNOWN_PROFILE,
-            f"unknown behaviour profile {_shown(profile)} (known: {', '.join(PROFILES)})",
-        )
+            MprnRejection.UNKNOWN_PROFILE, f"unknown behaviour profile {_shown(profile)}: {exc}"
+        ) from None
     if not isinstance(group_id, str) or group_id not in rules.known_group_ids:
         raise MprnError(MprnRejection.UNKNOWN_GROUP, f"unknown SMSO GroupID {_shown(group_id)}")
     if mprn == "":
@@ -121,17 +129,17 @@ def validate_mprn(
             f"(at most {rules.max_digits})",
         )
     if significant != mprn:
-        if profile != UPLIFT_1_2 or group_id not in rules.ioc_group_ids:
+        if Change.MPRN_LEADING_ZEROS not in changes or group_id not in rules.ioc_group_ids:
             raise MprnError(
                 MprnRejection.LEADING_ZERO,
                 f"MPRN {_shown(mprn)} has a leading zero, which GroupID {group_id!r} "
-                f"does not allow under profile {profile!r}",
+                f"does not allow under profile {changes.name!r}",
             )
         if len(mprn) > rules.max_field_length:
             raise MprnError(
                 MprnRejection.FIELD_TOO_LONG,
                 f"MPRN {_shown(mprn)} is {len(mprn)} characters long with its leading zeros "
-                f"(the field holds {rules.max_field_length})",
+                f"(the field holds {rules.max_field_length}: DUIS sr:MPRN)",
             )
     if len(significant) < rules.min_digits:
         raise MprnError(

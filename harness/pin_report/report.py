@@ -1,5 +1,11 @@
 """The one-time TMAD 3.25 PIN report: one file pair per Installing Supplier, written atomically.
 
+It covers, in the source's words, "Dormant and Active EPCL entries where the PIN was incorrectly
+changed", for IOC installations only: an installation whose SMSO GroupID is outside
+``report_groups`` (default IOC: AA, BA, CA; a setting) is left out, and so is a change recorded at
+or after the cut-off (``changes_before``: when the fixed tool went live). The manifest says how
+many installations were left out and why.
+
 The report directory (mode 0700) holds ``<SUPPLIER>.csv`` and ``<SUPPLIER>.json`` for each
 Installing Supplier with at least one reported installation, and ``manifest.json``; every file is
 mode 0600. Everything is written into a temporary directory beside the target, synced, and renamed
@@ -20,16 +26,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.configtool.changes import read_changes
+from harness.changes import Change, ChangeSet
+from harness.configtool.changes import ChangeRecord, read_changes
 from harness.errors import UserError
 from harness.evidence.files import fsync_dir, write_synced
-from harness.migration import PROFILES, UPLIFT_1_2
+from harness.migration import DEFAULT_RULES, IOC_GROUP_IDS
 from harness.pin_report.inventory import Installation, MigrationList, read_inventory
 from harness.pin_report.selection import ReportEntry, select_entries
 from harness.working_days import DEFAULT_CALENDAR, WorkingDayCalendar
 
 REPORT_KIND = "smets1-engineering-menu-pin-report"
 CLAUSE = "TMAD 3.25"
+COVERS = "Dormant and Active EPCL entries where the PIN was incorrectly changed"
+"""Quoted from the consultation: what the one-time report covers."""
+SCOPE_SOURCE = 'the consultation: the PIN fix is "for IOC only"'
+OUTSIDE_SCOPE = "outside-scope"
+AFTER_CUT_OFF = "changed-on-or-after-cut-off"
 WORKING_DAYS = 30
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -48,12 +60,29 @@ SUPPLIER_COLUMNS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """Installations that had a wrongly changed PIN but are not in the report, and why."""
+
+    reason: str  # OUTSIDE_SCOPE or AFTER_CUT_OFF
+    installations: tuple[str, ...]
+    why: str
+    group_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class PinReport:
     start: dt.date
     deadline: dt.date
     calendar: WorkingDayCalendar
     installations: Sequence[Installation]
     by_supplier: dict[str, list[ReportEntry]] = field(default_factory=dict)
+    report_groups: frozenset[str] = IOC_GROUP_IDS
+    changes_before: dt.date | None = None
+    left_out: tuple[LeftOut, ...] = ()
+
+    @property
+    def left_out_count(self) -> int:
+        return sum(len(item.installations) for item in self.left_out)
 
     @property
     def reported(self) -> int:
@@ -67,7 +96,27 @@ def build_report(
     start: dt.date,
     calendar: WorkingDayCalendar = DEFAULT_CALENDAR,
     working_days: int = WORKING_DAYS,
+    report_groups: frozenset[str] = IOC_GROUP_IDS,
+    changes_before: dt.date | None = None,
+    left_out: Sequence[LeftOut] = (),
 ) -> PinReport:
+    """Group the entries by Installing Supplier, leaving out those outside ``report_groups``."""
+    outside = [e for e in entries if e.installation.group_id not in report_groups]
+    entries = [e for e in entries if e.installation.group_id in report_groups]
+    all_left_out = list(left_out)
+    if outside:
+        groups = tuple(sorted({e.installation.group_id for e in outside}))
+        all_left_out.insert(
+            0,
+            LeftOut(
+                OUTSIDE_SCOPE,
+                tuple(e.installation.installation_id for e in outside),
+                f"GroupID {', '.join(groups)} is not in the report's scope "
+                f"({', '.join(sorted(report_groups))}): the PIN fix is for IOC only "
+                "(setting: --ioc-groups)",
+                groups,
+            ),
+        )
     by_supplier: dict[str, list[ReportEntry]] = {}
     for entry in entries:
         by_supplier.setdefault(entry.installation.installing_supplier, []).append(entry)
@@ -85,7 +134,22 @@ def build_report(
         calendar=calendar,
         installations=installations,
         by_supplier=dict(sorted(by_supplier.items())),
+        report_groups=frozenset(report_groups),
+        changes_before=changes_before,
+        left_out=tuple(all_left_out),
     )
+
+
+def _cut_off(
+    changes: Sequence[ChangeRecord], changes_before: dt.date | None
+) -> tuple[list[ChangeRecord], set[str]]:
+    """The change rows recorded before the cut-off (midnight UTC starting ``changes_before``),
+    and the change ids left out."""
+    if changes_before is None:
+        return list(changes), set()
+    limit = dt.datetime.combine(changes_before, dt.time(), tzinfo=dt.UTC)
+    late = {c.change_id for c in changes if c.recorded_at >= limit}
+    return [c for c in changes if c.change_id not in late], late
 
 
 def load_report(
@@ -94,12 +158,48 @@ def load_report(
     *,
     start: dt.date,
     calendar: WorkingDayCalendar = DEFAULT_CALENDAR,
+    report_groups: frozenset[str] = IOC_GROUP_IDS,
+    known_group_ids: frozenset[str] | None = None,
+    changes_before: dt.date | None = None,
 ) -> PinReport:
-    """Read and check both inputs, then select and group the entries."""
-    installations = read_inventory(inventory_path)
+    """Read and check both inputs, then select and group the entries.
+
+    A change (all its rows) whose first row is recorded at or after ``changes_before`` 00:00 UTC
+    was made by the fixed tool and is not part of the one-time report."""
+    known = known_group_ids if known_group_ids is not None else DEFAULT_RULES.known_group_ids
+    installations = read_inventory(inventory_path, known_group_ids=known | report_groups)
     changes = read_changes(changes_path)
-    entries = select_entries(installations, changes, changes_path)
-    return build_report(installations, entries, start=start, calendar=calendar)
+    every = select_entries(installations, changes, changes_path)
+    kept, late = _cut_off(changes, changes_before)
+    entries = select_entries(installations, kept, changes_path)
+    left_out: list[LeftOut] = []
+    if late:
+        selected = {e.installation.installation_id for e in entries}
+        dropped = tuple(
+            e.installation.installation_id
+            for e in every
+            if e.installation.installation_id not in selected
+            and e.installation.group_id in report_groups
+        )
+        if dropped:
+            assert changes_before is not None
+            left_out.append(
+                LeftOut(
+                    AFTER_CUT_OFF,
+                    dropped,
+                    f"the PIN was changed on or after the cut-off {changes_before.isoformat()} "
+                    "(--changes-before): not one of the changes the one-time report covers",
+                )
+            )
+    return build_report(
+        installations,
+        entries,
+        start=start,
+        calendar=calendar,
+        report_groups=report_groups,
+        changes_before=changes_before,
+        left_out=left_out,
+    )
 
 
 def _entry_fields(entry: ReportEntry) -> dict[str, str | bool]:
@@ -137,10 +237,24 @@ def _consent() -> dict[str, str]:
     }
 
 
+def _scope(report: PinReport) -> dict[str, object]:
+    return {
+        "covers": COVERS,
+        "covers_source": "quoted from the consultation",
+        "group_ids": sorted(report.report_groups),
+        "group_ids_source": f"{SCOPE_SOURCE}; IOC is GroupID AA, BA, CA (TMAD 3.24); "
+        "widened by the setting --ioc-groups",
+        "changes_before": report.changes_before.isoformat() if report.changes_before else None,
+        "changes_before_meaning": "changes recorded at or after 00:00 UTC of this date are left "
+        "out (our setting: the date the fixed tool went live); null: no cut-off was given",
+    }
+
+
 def _supplier_json(report: PinReport, supplier: str, entries: Sequence[ReportEntry]) -> bytes:
     document = {
         "report": REPORT_KIND,
         "clause": CLAUSE,
+        "scope": _scope(report),
         "installing_supplier": supplier,
         "deadline": report.deadline.isoformat(),
         "responsible_supplier_consent": _consent(),
@@ -166,6 +280,21 @@ def _manifest(
         "clause": CLAUSE,
         "generated_at": generated_at.astimezone(dt.UTC).isoformat(),
         "start_date": report.start.isoformat(),
+        "changes_before": report.changes_before.isoformat() if report.changes_before else None,
+        "scope": _scope(report),
+        "left_out": {
+            "installations": report.left_out_count,
+            "by_reason": [
+                {
+                    "reason": item.reason,
+                    "installations": len(item.installations),
+                    "installation_ids": list(item.installations),
+                    "group_ids": list(item.group_ids),
+                    "why": item.why,
+                }
+                for item in report.left_out
+            ],
+        },
         "working_days": WORKING_DAYS,
         "deadline": report.deadline.isoformat(),
         "calendar": report.calendar.describe(),
@@ -274,23 +403,33 @@ def _swap_into_place(staging: Path, out: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
-PROFILES_WITH_REPORT = frozenset({UPLIFT_1_2})
-"""TMAD 3.25 is new with Uplift 1.2: under the ``baseline`` profile the DCC issues no report."""
-
-
 def issue_report(
-    profile: str,
+    profile: str | ChangeSet,
     inventory_path: Path,
     changes_path: Path,
     out: Path,
     *,
     start: dt.date,
     calendar: WorkingDayCalendar = DEFAULT_CALENDAR,
+    report_groups: frozenset[str] = IOC_GROUP_IDS,
+    changes_before: dt.date | None = None,
 ) -> Path | None:
-    """Issue the report as the DCC of ``profile`` does: its directory, or None where it issues none."""
-    if profile not in PROFILES:
-        raise ValueError(f"unknown behaviour profile {profile!r}")
-    if profile not in PROFILES_WITH_REPORT:
+    """Issue the report as the DCC with these changes in force does: its directory, or None where
+    it issues none. TMAD 3.25 comes with ``pin-keep``: without it (``baseline``) there is no
+    report."""
+    try:
+        changes = ChangeSet.resolve(profile)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"unknown behaviour profile {profile!r}: {exc}") from None
+    if Change.PIN_KEEP not in changes:
         return None
-    write_report(load_report(inventory_path, changes_path, start=start, calendar=calendar), out)
+    report = load_report(
+        inventory_path,
+        changes_path,
+        start=start,
+        calendar=calendar,
+        report_groups=report_groups,
+        changes_before=changes_before,
+    )
+    write_report(report, out)
     return Path(out)

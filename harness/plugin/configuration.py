@@ -1,4 +1,5 @@
-"""The ``config_tool`` fixture: the pre-migration configuration tool of the run's profile, on the rig.
+"""The ``config_tool`` fixture: the IOC pre-migration configuration tool with the run's changes in
+force, on the rig.
 
 Its audit log and changes file (the only place new PINs are written) live in the scenario's
 temporary directory, never in the evidence bundle. Every PIN it sets is registered as a secret
@@ -48,8 +49,11 @@ class ConfigurationToolSession:
 
         return tuple(DEFAULT_PIN_VALUES)
 
-    def configure(self, device: HilDevice, *, profile: str | None = None) -> ConfigurationRun:
-        """Run the tool on one device (its installation and supplier as the rig file lists them)."""
+    def configure(
+        self, device: HilDevice, *, profile: str | None = None, group_id: str | None = None
+    ) -> ConfigurationRun:
+        """Run the tool on one device (its installation, supplier and GroupID as the rig file lists
+        them; ``group_id`` puts the installation in another cohort)."""
         from harness.configtool import AuditLog, ChangesFile, ConfigurationTarget, ConfigurationTool
 
         tool = ConfigurationTool(
@@ -62,6 +66,7 @@ class ConfigurationToolSession:
             installation_id=device.spec.installation_id or f"INST-{device.ieee}",
             device=device.ieee,
             supplier=device.spec.installing_supplier or "SUPPLIER-UNKNOWN",
+            group_id=group_id or device.spec.group_id,
         )
         outcome = self.rig.run(tool.configure(target))
         new_pin = outcome.new_pin.reveal() if outcome.new_pin is not None else None

@@ -33,6 +33,7 @@ def bundle_extra(state: RunState) -> dict[str, Any]:
     else:
         rigs = ["embedded"]
     return {
+        "changes": state.changes.names,
         "rig_file": str(state.rigfile.path) if state.rigfile and state.rigfile.path else None,
         "rigs": rigs,
         "workers": state.workers,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.changes import ChangeSet
 from harness.evidence.bundle import record_filename
 from harness.evidence.files import safe_name
 from harness.evidence.recorder import ScenarioEvidence
@@ -30,8 +31,15 @@ def hil_run(pytestconfig: pytest.Config) -> RunState:
 
 @pytest.fixture(scope="session")
 def profile(hil_run: RunState) -> str:
-    """The behaviour profile of the DCC-side model: ``uplift-1.2`` or ``baseline``."""
+    """The name of the changes in force in the DCC-side model: ``uplift-1.2`` (all),
+    ``baseline`` (none), or the changes comma-separated."""
     return hil_run.profile
+
+
+@pytest.fixture(scope="session")
+def changes(hil_run: RunState) -> ChangeSet:
+    """The Uplift 1.2 changes in force in the DCC-side model."""
+    return hil_run.changes
 
 
 @pytest.fixture

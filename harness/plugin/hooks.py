@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from harness.changes import ChangeSet
 from harness.errors import UserError
 from harness.evidence.bundle import EvidenceBundle, utc_now
 from harness.plugin.evidence_hooks import BundleController, RecordWriter
@@ -47,8 +48,10 @@ def pytest_configure(config: pytest.Config) -> None:
             bundle = EvidenceBundle.create(Path(config.getoption("hil_evidence")).resolve())
         except UserError as exc:
             raise pytest.UsageError(str(exc)) from None
+    changes = _changes(config)
     state = RunState(
-        profile=str(config.getoption("hil_profile")),
+        profile=changes.name,
+        changes=changes,
         rigfile=rigfile,
         bundle=bundle,
         started=started,
@@ -61,6 +64,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(RecordWriter(state), "smets1-hil-records")
         if state.controller:
             config.pluginmanager.register(BundleController(state), "smets1-hil-bundle")
+
+
+def _changes(config: pytest.Config) -> ChangeSet:
+    """The changes in force: ``--hil-changes`` if given, else the profile's."""
+    wanted = config.getoption("hil_changes") or str(config.getoption("hil_profile"))
+    try:
+        return ChangeSet.parse(wanted)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--hil-changes: {exc}") from None
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -16,6 +16,7 @@ DEFAULT_PROFILE = UPLIFT_1_2
 RIG = "--hil-rig"
 PROFILE = "--hil-profile"
 EVIDENCE = "--hil-evidence"
+CHANGES = "--hil-changes"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,6 +34,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=PROFILES,
         default=DEFAULT_PROFILE,
         help=f"behaviour profile of the DCC-side model (default {DEFAULT_PROFILE})",
+    )
+    group.addoption(
+        CHANGES,
+        dest="hil_changes",
+        metavar="CHANGES",
+        default=None,
+        help="the Uplift 1.2 changes in force, comma-separated (ppmid-firmware, "
+        "mprn-leading-zeros, pin-keep); overrides the profile (uplift-1.2 = all, baseline = none)",
     )
     group.addoption(
         EVIDENCE,

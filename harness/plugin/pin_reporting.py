@@ -24,8 +24,11 @@ class PinReportService:
         self.evidence = evidence
         self.report_dir = workdir / "pin-report"
 
-    def write_inventory(self, entries: list[tuple[HilDevice, str]]) -> Path:
-        """The migration inventory CSV: each device's installation on the given list (Dormant/Active)."""
+    def write_inventory(
+        self, entries: list[tuple[HilDevice, str]], *, groups: dict[str, str] | None = None
+    ) -> Path:
+        """The migration inventory CSV: each device's installation on the given list (its EPCL
+        entry: Dormant or Active); ``groups`` (IEEE -> GroupID) overrides the rig file's."""
         from harness.pin_report import INVENTORY_COLUMNS
 
         buffer = io.StringIO()
@@ -40,18 +43,42 @@ class PinReportService:
                     spec.installing_supplier,
                     spec.responsible_supplier,
                     migration_list,
-                    spec.group_id,
+                    (groups or {}).get(device.ieee, spec.group_id),
                 ]
             )
         path = self.workdir / "migration-inventory.csv"
         path.write_text(buffer.getvalue(), encoding="utf-8")
         return path
 
-    def issue(self, inventory: Path, changes: Path, start: dt.date) -> Path | None:
-        """Issue the report as the DCC of this profile does; the report directory, or None."""
+    def issue(
+        self,
+        inventory: Path,
+        changes: Path,
+        start: dt.date,
+        *,
+        changes_before: dt.date | None = None,
+    ) -> Path | None:
+        """Issue the report as the DCC with the run's changes does; the report directory, or
+        None."""
         from harness.pin_report import issue_report
 
-        return issue_report(self.profile, inventory, changes, self.report_dir, start=start)
+        return issue_report(
+            self.profile,
+            inventory,
+            changes,
+            self.report_dir,
+            start=start,
+            changes_before=changes_before,
+        )
+
+    def manifest(self) -> dict[str, object]:
+        """The report's manifest (it holds no PIN)."""
+        from harness.pin_report.report import MANIFEST
+
+        document: dict[str, object] = json.loads(
+            (self.report_dir / MANIFEST).read_text(encoding="utf-8")
+        )
+        return document
 
     def supplier_rows(self, supplier: str) -> list[dict[str, str]]:
         """The rows of one Installing Supplier's CSV (empty when it has no file)."""

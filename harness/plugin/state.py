@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from harness.changes import ChangeSet
 from harness.evidence.bundle import EvidenceBundle
 from harness.evidence.redaction import SecretFilter
 from harness.rigfile import RigFile
@@ -22,6 +23,7 @@ class RunState:
     is_worker: bool
     worker_id: str
     workers: int
+    changes: ChangeSet = ChangeSet.ALL  # the changes in force; ``profile`` is their name
     secrets: SecretFilter = field(default_factory=SecretFilter)
     rig_identity: dict[str, object] | None = None  # set once a rig is up in this process
     radio_trace: Any = None  # the rig's TraceWriter when the bundle holds its radio trace

@@ -62,6 +62,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
     commands = {
         "uplift": ["run", "--profile", "uplift-1.2", "-n", "2", "--evidence", str(work / "uplift")],
         "baseline": ["run", "--profile", "baseline", "--evidence", str(work / "baseline")],
+        "mprn-only": [
+            "run",
+            "--changes",
+            "mprn-leading-zeros",
+            "-q",
+            "--evidence",
+            str(work / "mprn-only"),
+        ],
     }
     processes = {name: smets1_hil(*args, cwd=work) for name, args in commands.items()}
     results: dict[str, Run] = {}
@@ -101,6 +109,24 @@ def test_baseline_fails_on_exactly_the_uplift_requirements(runs: dict[str, Run])
     for line in run.out.splitlines():
         if re.match(r"^(U12-|BASE-)", line):
             assert ("FAIL" in line) == line.startswith("U12-"), line
+
+
+def test_one_change_alone_passes_exactly_its_own_uplift_requirement(runs: dict[str, Run]) -> None:
+    """``--changes mprn-leading-zeros``: among the Uplift 1.2 requirements only U12-MPRN passes;
+    every BASE requirement passes; the evidence says which changes were in force."""
+    run = runs["mprn-only"]
+    assert run.code == 1, run.out[-3000:] + run.err[-3000:]
+    passed = {rid for rid, verdict in verdicts(run).items() if verdict == "pass"}
+    assert passed & set(UPLIFT_IDS) == {"U12-MPRN"}
+    assert passed == {"U12-MPRN"} | (set(REQUIREMENTS) - set(UPLIFT_IDS))
+    assert run.summary["changes"] == ["mprn-leading-zeros"]
+    assert run.summary["profile"] == "mprn-leading-zeros"
+    assert runs["uplift"].summary["changes"] == [
+        "ppmid-firmware",
+        "mprn-leading-zeros",
+        "pin-keep",
+    ]
+    assert runs["baseline"].summary["changes"] == []
 
 
 def test_each_uplift_requirement_has_scenarios_both_ways(runs: dict[str, Run]) -> None:

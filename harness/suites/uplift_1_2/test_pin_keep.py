@@ -62,3 +62,20 @@ def test_default_pin_never_survives(
     )
     evidence.measure("device_calls_pin_default", device.pin_is_default(), equals=False)
     device.verify_pin(run.new_pin)  # a correct verification clears the wrong attempt just made
+
+
+@pytest.mark.requirement("U12-PIN-KEEP")
+def test_moc_installation_is_outside_the_tool_fix(
+    config_tool: ConfigurationToolSession, gsme: HilDevice, evidence: ScenarioEvidence
+) -> None:
+    """The fix is for IOC only: the IOC tool leaves a MOC installation (GroupID MA) alone; its
+    PIN is not counted as kept by the fix, and it is not changed."""
+    evidence.device(gsme.identity, installation_id=gsme.spec.installation_id, group_id="MA")
+    evidence.secret(ENGINEER_PIN)
+    gsme.set_pin(ENGINEER_PIN)
+    run = config_tool.configure(gsme, group_id="MA")
+    evidence.detail("note", run.outcome.check.note)
+    evidence.measure("tool_action", run.action, equals="out-of-scope")
+    evidence.measure("pin_changed", run.new_pin is not None, equals=False)
+    verification = gsme.verify_pin(ENGINEER_PIN)
+    evidence.measure("engineer_pin_in_force", verification.result.value, equals="correct")

@@ -112,3 +112,60 @@ def test_replaced_default_pin_is_not_reported(
         if r["device_eui64"] == gsme.ieee
     ]
     evidence.measure("installation_reported", len(rows), equals=0)
+
+
+@pytest.mark.requirement("U12-PIN-REPORT")
+def test_moc_installation_is_left_out_and_counted(
+    config_tool: ConfigurationToolSession,
+    pin_report: PinReportService,
+    gsme: HilDevice,
+    evidence: ScenarioEvidence,
+) -> None:
+    """A MOC installation (GroupID MA) whose PIN the old tool changed is not reported: the fix
+    and the report are for IOC only; the manifest says one installation was left out and why."""
+    moc_group = "MA"
+    evidence.device(gsme.identity, installation_id=gsme.spec.installation_id, group_id=moc_group)
+    action = configured_by_the_old_tool(config_tool, gsme, ENGINEER_PIN, evidence)
+    evidence.measure("precondition_pin_wrongly_changed", action, equals="replaced-non-default")
+    inventory = pin_report.write_inventory([(gsme, "Active")], groups={gsme.ieee: moc_group})
+    issued = pin_report.issue(inventory, config_tool.changes_path, dt.datetime.now(dt.UTC).date())
+    evidence.measure("report_issued", issued is not None, equals=True)
+    rows = [
+        r
+        for r in pin_report.supplier_rows(gsme.spec.installing_supplier)
+        if r["device_eui64"] == gsme.ieee
+    ]
+    evidence.measure("installation_reported", len(rows), equals=0)
+    left_out = pin_report.manifest()["left_out"]
+    assert isinstance(left_out, dict)
+    evidence.detail("left_out", left_out)
+    evidence.measure("installations_left_out", left_out["installations"], equals=1)
+    reasons = ",".join(str(item["reason"]) for item in left_out["by_reason"])
+    evidence.measure("left_out_reason", reasons, equals="outside-scope")
+
+
+@pytest.mark.requirement("U12-PIN-REPORT")
+def test_change_after_the_cut_off_is_left_out(
+    config_tool: ConfigurationToolSession,
+    pin_report: PinReportService,
+    gsme: HilDevice,
+    evidence: ScenarioEvidence,
+) -> None:
+    """The report is one-time: a PIN change recorded on or after the cut-off date
+    (``--changes-before``) is not reported, and the manifest records the cut-off."""
+    evidence.device(gsme.identity, installation_id=gsme.spec.installation_id)
+    action = configured_by_the_old_tool(config_tool, gsme, ENGINEER_PIN, evidence)
+    evidence.measure("precondition_pin_wrongly_changed", action, equals="replaced-non-default")
+    inventory = pin_report.write_inventory([(gsme, "Dormant")])
+    today = dt.datetime.now(dt.UTC).date()
+    issued = pin_report.issue(inventory, config_tool.changes_path, today, changes_before=today)
+    evidence.measure("report_issued", issued is not None, equals=True)
+    rows = pin_report.supplier_rows(gsme.spec.installing_supplier)
+    evidence.measure("installations_reported", len(rows), equals=0)
+    manifest = pin_report.manifest()
+    evidence.measure(
+        "cut_off_recorded", str(manifest["changes_before"]), equals=today.isoformat()
+    )
+    left_out = manifest["left_out"]
+    assert isinstance(left_out, dict)
+    evidence.measure("installations_left_out", left_out["installations"], equals=1)
