@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 DEVICE_LOCKOUT_ATTEMPTS = 5
 """Our setting, not a fact from a source: the wrong verifications after which we take a SMETS1
-device to lock its engineering menu (the emulated models' ``pin_lockout_attempts``). The tool's
+device to lock its engineering menu (as the emulated models do). The tool's
 ``max_wrong_attempts`` defaults to one fewer; set it for a device known to lock sooner."""
 
 MAX_PIN_ROUNDS = 3
