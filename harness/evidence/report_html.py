@@ -47,6 +47,7 @@ def render_report(
     if rigs:
         parts.append(f"<p>Rigs: {escape(', '.join(str(r) for r in rigs))}</p>")
 
+    parts.extend(_run_basis_html(summary))
     parts.append("<h2>Traceability matrix</h2>")
     parts.append(
         "<table><tr><th>requirement</th><th>clause</th><th>verdict</th><th>scenario</th>"
@@ -64,7 +65,9 @@ def render_report(
                 parts.append(
                     f"<td{span}><b>{escape(rid)}</b><br>{escape(str(entry.get('title', '')))}</td>"
                 )
-                parts.append(f"<td{span}>{escape(str(entry.get('clause', '')))}</td>")
+                facts = ", ".join(str(f) for f in entry.get("facts", []))
+                basis = f"<br><small>rests on: {escape(facts)}</small>" if facts else ""
+                parts.append(f"<td{span}>{escape(str(entry.get('clause', '')))}{basis}</td>")
                 parts.append(f'<td{span} class="{escape(verdict)}">{escape(verdict)}</td>')
             parts.append(f"<td><code>{escape(str(scenario['scenario']))}</code></td>")
             parts.append(_cell(scenario["verdict"], str(scenario["verdict"])))
@@ -136,6 +139,7 @@ def render_report(
             )
         if record.get("failure"):
             parts.append(f"<pre>{escape(str(record['failure']))}</pre>")
+    parts.extend(_sources_html(summary))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
@@ -149,3 +153,44 @@ def _limits(validator: Mapping[str, Any] | None) -> str:
     if validator.get("kind") == "equals":
         return f"== {validator.get('expected')!r}"
     return str(validator)
+
+
+def _run_basis_html(summary: Mapping[str, Any]) -> list[str]:
+    """The changes in force and the DUIS versions, under the banner."""
+    parts: list[str] = []
+    if "changes" in summary:
+        changes = ", ".join(str(c) for c in summary.get("changes") or []) or "none (baseline)"
+        parts.append(f"<p>Uplift 1.2 changes in force: {escape(changes)}</p>")
+    duis = summary.get("duis")
+    if isinstance(duis, Mapping):
+        parts.append(f"<p>DUIS: {escape(str(duis.get('note', '')))}</p>")
+    return parts
+
+
+def _sources_html(summary: Mapping[str, Any]) -> list[str]:
+    """Every fact shown: quoted from a source, or our setting with its default and how to change
+    it."""
+    sources = summary.get("sources") or []
+    if not sources:
+        return []
+    parts = [
+        "<h2>Sources and settings</h2>",
+        "<p>Each clause or fact shown above is quoted from a source or is a setting of ours.</p>",
+        (
+            "<table><tr><th>id</th><th>what is shown</th><th>kind</th><th>source, or why</th>"
+            "<th>default</th><th>how to change</th></tr>"
+        ),
+    ]
+    for fact in sources:
+        parts.append(
+            "<tr>"
+            + _cell(fact.get("id", ""))
+            + _cell(fact.get("shown", ""))
+            + _cell(fact.get("kind", ""))
+            + _cell(fact.get("source", ""))
+            + _cell(fact.get("default", ""))
+            + _cell(fact.get("change", ""))
+            + "</tr>"
+        )
+    parts.append("</table>")
+    return parts

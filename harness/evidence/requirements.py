@@ -1,13 +1,24 @@
-"""The requirements a run is traced to: the six Uplift 1.2 changes and the baseline checks.
+"""The requirements a run is traced to: the six Uplift 1.2 requirements and the baseline checks.
 
-Uplift 1.2 ids come from the design's requirement table. ``BASE-*`` ids name behaviour that does not
-depend on Uplift 1.2 and must hold under both profiles; they keep the negative control honest (a
+Uplift 1.2 ids come from the design's requirement table; each belongs to one change
+(:data:`harness.changes.CHANGE_REQUIREMENTS`). ``BASE-*`` ids name behaviour that does not depend on
+Uplift 1.2 and must hold whatever changes are in force; they keep the negative control honest (a
 baseline run fails on the Uplift 1.2 ids and on nothing else).
+
+``clause`` is what the source gives, as it gives it (the SRPD clauses stand in one row of the
+consultation, so the three firmware requirements each show the whole row); ``facts`` name the
+entries of :mod:`harness.evidence.sources` the requirement rests on, quoted or our setting.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+SRPD_ROW = (
+    "SRPD 6.1(n), 16.1, 16.2(b), 18.1(d)(viii)(B) (one row of the consultation, not split by "
+    "service request)"
+)
+FIRMWARE_CLAUSE = f"Consultation: DUIS 3.1 redline (validated here against DUIS 5.4); {SRPD_ROW}"
 
 
 @dataclass(frozen=True)
@@ -15,6 +26,7 @@ class Requirement:
     id: str
     clause: str
     title: str
+    facts: tuple[str, ...] = ()
 
     @property
     def uplift(self) -> bool:
@@ -27,54 +39,71 @@ REQUIREMENTS: dict[str, Requirement] = {
     for r in (
         Requirement(
             "U12-FW-11.1",
-            "DUIS 3.1 redline; SRPD 6.1(n), 16.1, 16.2(b)",
+            FIRMWARE_CLAUSE,
             "SR 11.1 Update Firmware accepts a PPMID target (IOC, MOC MDS, MOC Secure); the image reaches it",
+            ("srpd-row", "duis-version", "firmware-responsibility", "dcc-eui64"),
         ),
         Requirement(
             "U12-FW-11.2",
-            "DUIS; S1SR",
+            FIRMWARE_CLAUSE,
             "SR 11.2 Read Firmware Version accepts a PPMID target and returns its running version",
+            ("srpd-row", "duis-version", "eligible-roles"),
         ),
         Requirement(
             "U12-FW-11.3",
-            "DUIS; SRPD 18.1(d)(viii)(B)",
+            FIRMWARE_CLAUSE,
             "SR 11.3 Activate Firmware accepts a PPMID target; activates only when FirmwareHash matches",
+            ("srpd-row", "duis-version", "firmware-responsibility"),
         ),
         Requirement(
             "U12-MPRN",
-            "TMAD 3.24",
+            "TMAD 3.24 (new clause): for IOC only, SMSO GroupID AA, BA or CA",
             "IOC (GroupID AA, BA, CA): leading zeros in the MPRN are disregarded in migration validation",
+            ("mprn-field", "mprn-min-digits", "moc-groups"),
         ),
         Requirement(
             "U12-PIN-KEEP",
-            "S1SR 13.1; IOC configuration tool fix",
-            "The configuration tool replaces only a default engineering menu PIN; a non-default PIN is kept",
+            'S1SR 13.1 (unchanged); the IOC configuration tool fix, "for IOC only" (consultation)',
+            "The IOC configuration tool replaces only a default engineering menu PIN; a non-default PIN is kept",
+            ("pin-fix-ioc", "pin-keep-esme", "pin-lockout", "default-pins", "moc-groups"),
         ),
         Requirement(
             "U12-PIN-REPORT",
-            "TMAD 3.25",
-            "Wrongly changed PINs (Dormant and Active lists) reported to the Installing Supplier in 30 working days",
+            'TMAD 3.25 (new clause): one-time; "Dormant and Active EPCL entries where the PIN was '
+            'incorrectly changed" (consultation)',
+            "Wrongly changed PINs (Dormant and Active EPCL entries, IOC) reported to the Installing Supplier in 30 working days",
+            (
+                "pin-report-covers",
+                "pin-fix-ioc",
+                "pin-report-cut-off",
+                "working-day",
+                "pin-report-deadline",
+            ),
         ),
         Requirement(
             "BASE-FW-METER",
             "DUIS SR 11.1, 11.2, 11.3",
             "Firmware update, read and activation of an ESME or GSME work under both profiles",
+            ("duis-version", "eligible-roles", "dcc-eui64"),
         ),
         Requirement(
             "BASE-FW-REJECT",
-            "DUIS SR 11.1, 11.3",
+            "DUIS SR 11.1, 11.3; DUIS eligible user roles; RequestID as in DCC's reference data",
             "Invalid firmware requests (wrong image header or FirmwareHash, wrong RequestID target, "
             "ineligible user role) are refused and change nothing",
+            ("eligible-roles", "dcc-eui64", "response-codes", "duis-version"),
         ),
         Requirement(
             "BASE-MPRN",
             "TMAD migration validation",
             "An MPRN held exactly as the device reports it validates; a different MPRN fails, for every group",
+            ("mprn-field", "mprn-min-digits", "moc-groups"),
         ),
         Requirement(
             "BASE-PIN",
             "S1SR 13.1",
             "A default engineering menu PIN never survives configuration",
+            ("default-pins", "pin-lockout"),
         ),
         Requirement(
             "BASE-TEST-PORT",
@@ -85,6 +114,7 @@ REQUIREMENTS: dict[str, Requirement] = {
 }
 
 UPLIFT_IDS: tuple[str, ...] = tuple(r.id for r in REQUIREMENTS.values() if r.uplift)
+"""The facts each requirement rests on are in :data:`harness.evidence.sources.FACTS`."""
 
 
 def known(requirement_id: str) -> bool:

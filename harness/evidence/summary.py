@@ -53,6 +53,7 @@ def build_requirements(
             "selected": bool(entries),
             "title": known.title if known else "",
             "clause": known.clause if known else "",
+            "facts": list(known.facts) if known else [],
             "scenarios": entries,
         }
     return result

@@ -32,8 +32,12 @@ def bundle_extra(state: RunState) -> dict[str, Any]:
         rigs = [f"embedded-gw{index}" for index in range(state.workers)]
     else:
         rigs = ["embedded"]
+    from harness.evidence.sources import duis_section, sources_section
+
     return {
         "changes": state.changes.names,
+        "duis": duis_section(),
+        "sources": sources_section(),
         "rig_file": str(state.rigfile.path) if state.rigfile and state.rigfile.path else None,
         "rigs": rigs,
         "workers": state.workers,

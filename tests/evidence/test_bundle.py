@@ -8,7 +8,7 @@ import pytest
 from harness.evidence.bundle import BundleError, EvidenceBundle
 from harness.evidence.manifest import verify_bundle
 from harness.evidence.redaction import SecretFilter
-from harness.evidence.requirements import UPLIFT_IDS
+from harness.evidence.requirements import REQUIREMENTS, UPLIFT_IDS
 
 PLAN: list[dict[str, Any]] = [
     {"scenario": "suite/test_fw.py::test_ppmid", "requirements": ["U12-FW-11.1"]},
@@ -58,7 +58,8 @@ def test_summary_while_running_says_interrupted_and_counts_outstanding(tmp_path:
         "verdict": "not-run",
         "selected": False,
         "title": summary["requirements"]["U12-PIN-KEEP"]["title"],
-        "clause": "S1SR 13.1; IOC configuration tool fix",
+        "clause": REQUIREMENTS["U12-PIN-KEEP"].clause,
+        "facts": list(REQUIREMENTS["U12-PIN-KEEP"].facts),
         "scenarios": [],
     }
     assert summary["scenarios"]["pass"] == 1 and summary["scenarios"]["not-run"] == 2

@@ -163,9 +163,7 @@ def test_change_after_the_cut_off_is_left_out(
     rows = pin_report.supplier_rows(gsme.spec.installing_supplier)
     evidence.measure("installations_reported", len(rows), equals=0)
     manifest = pin_report.manifest()
-    evidence.measure(
-        "cut_off_recorded", str(manifest["changes_before"]), equals=today.isoformat()
-    )
+    evidence.measure("cut_off_recorded", str(manifest["changes_before"]), equals=today.isoformat())
     left_out = manifest["left_out"]
     assert isinstance(left_out, dict)
     evidence.measure("installations_left_out", left_out["installations"], equals=1)
