@@ -8,6 +8,8 @@ second session on the same co-processor loads the network it formed instead of f
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 from typing import Any
 
 import bellows.zigbee.application as bellows_app
@@ -15,6 +17,7 @@ import pytest
 import zigpy.device
 
 from rigs.emulator import EmulatorProcess
+from rigs.zigbee.rig import ZigbeeRig, ZigbeeRigConfig
 
 pytestmark = pytest.mark.slow
 
@@ -58,3 +61,43 @@ async def test_bellows_forms_a_network_and_sees_the_devices_join() -> None:
             assert (info.pan_id, info.extended_pan_id, info.network_key.key) == formed
         finally:
             await again.shutdown()
+
+
+async def test_ash_recovers_from_a_lossy_radio_port() -> None:
+    """Bytes dropped both ways on the radio port: bellows' and the NCP's NAKs and retransmissions
+    carry the start-up, the joins and the interviews through; the counters show they were needed."""
+    args = ["--coprocessor", "ezsp", "--no-test-ports", "--log-level", "INFO"]
+    emulator = EmulatorProcess([*args, "--impair-radio", "loss=0.002,seed=11"])
+    async with emulator:
+        config = ZigbeeRigConfig(path=emulator.radio, radio="ezsp")
+        rig = await ZigbeeRig.open(config, timeout=120)
+        try:
+            await rig.permit_join(60)
+            ieees = [d["ieee"] for d in emulator.devices]
+            await rig.wait_for_devices(ieees, timeout=60)
+            roles = [(await rig.identify(ieee)).role.value for ieee in ieees]
+            assert roles == [d["role"] for d in emulator.devices]
+        finally:
+            await rig.close()
+        log = os.dup(emulator._stderr.fileno())  # the emulator's stderr, readable after it stops
+        try:
+            await asyncio.to_thread(emulator.stop)
+            stats = emulator_statistics(log)
+        finally:
+            os.close(log)
+    ash, line = stats["ash"], stats["line"]
+    assert line["to_host_lost"] > 0 and line["from_host_lost"] > 0
+    assert ash["crc_errors"] > 0 and ash["naks_sent"] > 0
+    assert ash["naks_received"] > 0 and ash["retransmissions"] > 0
+    assert ash["errors_sent"] == 0
+
+
+def emulator_statistics(fd: int) -> dict[str, Any]:
+    """The radio port's statistics the emulator logged (to ``fd``) when it stopped."""
+    os.lseek(fd, 0, os.SEEK_SET)
+    words = b"".join(iter(lambda: os.read(fd, 65536), b"")).decode(errors="replace")
+    marker = "radio port statistics: "
+    lines = [line for line in words.splitlines() if marker in line]
+    assert lines, words[-2000:]
+    stats: dict[str, Any] = json.loads(lines[-1].split(marker, 1)[1])
+    return stats
