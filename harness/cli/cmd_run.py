@@ -45,7 +45,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--evidence",
         metavar="DIR",
-        help="evidence bundle directory (default ./evidence/<UTC timestamp>)",
+        help="evidence bundle directory (default ./evidence/<UTC time>-<pid>)",
     )
     parser.add_argument(
         "-k", metavar="EXPR", dest="keyword", help="only scenarios matching EXPR (pytest -k)"
@@ -112,7 +112,7 @@ def build_pytest_args(args: argparse.Namespace, evidence_dir: Path) -> list[str]
 
 def _check(args: argparse.Namespace) -> Path:
     """Validate everything a user gave before pytest starts; return the evidence directory."""
-    from harness.evidence.bundle import default_bundle_dir
+    from harness.evidence.bundle import claim_bundle_dir
     from harness.rigfile import load_rigfile
 
     if args.workers < 0:
@@ -128,9 +128,17 @@ def _check(args: argparse.Namespace) -> Path:
             raise UserError(
                 f"{Path(args.rig).name} lists {len(rigfile.rigs)} rig(s); -n {args.workers} needs one rig per worker"
             )
-    evidence_dir = Path(args.evidence) if args.evidence else default_bundle_dir()
+    if args.evidence is not None and not args.evidence.strip():
+        raise UserError("--evidence: must not be empty (leave it out for ./evidence/<UTC time>)")
+    if args.evidence is None:
+        return claim_bundle_dir().resolve()
+    evidence_dir = Path(args.evidence)
     if evidence_dir.exists() and (not evidence_dir.is_dir() or any(evidence_dir.iterdir())):
         raise UserError(f"--evidence {evidence_dir}: exists and is not an empty directory")
+    try:
+        evidence_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--evidence {evidence_dir}: cannot create it: {exc.strerror}") from None
     return evidence_dir.resolve()
 
 
@@ -160,7 +168,12 @@ def run(args: argparse.Namespace) -> int:
     # to be the current directory (which Python would otherwise put first on their path).
     os.environ["PYTHONSAFEPATH"] = "1"
     pytest_args = build_pytest_args(args, evidence_dir)
-    code = pytest.main(pytest_args, plugins=[SuiteRelativeNames()])
+    from harness.plugin.evidence_hooks import EvidenceErrorWatch
+    from harness.run_signals import signals_end_the_run
+
+    watch = EvidenceErrorWatch()
+    with signals_end_the_run() as stop:
+        code = pytest.main(pytest_args, plugins=[SuiteRelativeNames(), watch])
     sys.stdout.flush()
     if code == pytest.ExitCode.USAGE_ERROR:
         return 2
@@ -171,14 +184,17 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = EvidenceBundle.open(evidence_dir).read_summary()
     except UserError:
-        print(
-            f"smets1-hil: no evidence summary was written (pytest exit code {int(code)})",
-            file=sys.stderr,
-        )
-        return int(code) or 1
+        reason = watch.error or f"no evidence summary was written (pytest exit code {int(code)})"
+        print(f"smets1-hil: error: {reason}", file=sys.stderr)
+        return stop.exit_code or int(code) or 1
     print()
     print(format_table(summary))
     print(f"evidence: {evidence_dir}")
+    if watch.error is not None:
+        print(f"smets1-hil: error: {watch.error}", file=sys.stderr)
+        return 1
+    if stop.exit_code is not None:
+        return stop.exit_code
     if code == pytest.ExitCode.INTERRUPTED:
         return 130
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):

@@ -43,16 +43,44 @@ def sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) ->
     return element
 
 
+class _DtdRefused(Exception):
+    """Raised from inside the parser when it meets a document type declaration."""
+
+
+class _NoDtdBuilder(ET.TreeBuilder):
+    """A tree builder that stops the parse at a document type declaration."""
+
+    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
+        raise _DtdRefused
+
+
+def _parser() -> ET.XMLParser:
+    """An ElementTree parser that stops at the start of a document type declaration.
+
+    Expat reports a DOCTYPE wherever it stands (after any comment, in any encoding it reads,
+    UTF-16 included) to the target's ``doctype`` as soon as the declaration starts, so refusing it
+    there covers what a scan of the first bytes cannot. Without a DTD no entity, internal or
+    external, can be declared or expanded.
+    """
+    return ET.XMLParser(target=_NoDtdBuilder())
+
+
 def parse_document(data: bytes | str) -> ET.Element:
-    """Parse XML text; a malformed document is a :class:`DuisError`, never a ParseError."""
+    """Parse XML text; a malformed document is a :class:`DuisError`, never a ParseError.
+
+    A document type declaration anywhere in the document is refused (see :func:`_parser`).
+    """
     if isinstance(data, str):
         data = data.encode("utf-8")
-    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:4096]:
-        raise DuisError("document type declarations are not accepted", field="XML")
+    parser = _parser()
     try:
-        return ET.fromstring(data)
+        parser.feed(data)
+        root: ET.Element = parser.close()
+    except _DtdRefused:
+        raise DuisError("document type declarations are not accepted", field="XML") from None
     except ET.ParseError as exc:
         raise DuisError(f"malformed XML: {exc}", field="XML") from None
+    return root
 
 
 def to_bytes(root: ET.Element) -> bytes:

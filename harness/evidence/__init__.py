@@ -1,6 +1,11 @@
 """Evidence of a run: scenario records, summary, JUnit XML, HTML report and a SHA-256 manifest."""
 
-from harness.evidence.bundle import BundleError, EvidenceBundle, default_bundle_dir
+from harness.evidence.bundle import (
+    BundleError,
+    EvidenceBundle,
+    claim_bundle_dir,
+    default_bundle_dir,
+)
 from harness.evidence.manifest import verify_bundle, write_manifest
 from harness.evidence.measurement import Measurement, MeasurementFailed, equals, in_range
 from harness.evidence.recorder import ScenarioEvidence
@@ -16,6 +21,7 @@ __all__ = [
     "MeasurementFailed",
     "ScenarioEvidence",
     "SecretFilter",
+    "claim_bundle_dir",
     "default_bundle_dir",
     "equals",
     "in_range",

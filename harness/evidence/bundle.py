@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -45,14 +46,35 @@ def utc_now() -> str:
 
 
 def default_bundle_dir(base: Path = Path("evidence")) -> Path:
-    """``base/<UTC timestamp>``, with a ``-N`` suffix when a run in the same second took it."""
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    candidate = base / stamp
-    number = 1
-    while candidate.exists():
-        number += 1
-        candidate = base / f"{stamp}-{number}"
-    return candidate
+    """A fresh name ``base/<UTC time to the microsecond>-<pid>``: two runs never pick the same one.
+
+    Only a name: :func:`claim_bundle_dir` creates it (atomically).
+    """
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    return base / f"{stamp}-{os.getpid()}"
+
+
+def claim_bundle_dir(base: Path = Path("evidence")) -> Path:
+    """Create and return a new, empty bundle directory under ``base``.
+
+    ``os.mkdir`` either creates the directory or fails because it exists; on a clash (a run in the
+    same microsecond, or a name reused after a pid wrapped) the next ``-N`` suffix is tried.
+    """
+    base.mkdir(parents=True, exist_ok=True)
+    first = default_bundle_dir(base)
+    candidate = first
+    for number in range(2, 1000):
+        try:
+            os.mkdir(candidate)
+        except FileExistsError:
+            candidate = first.with_name(f"{first.name}-{number}")
+            continue
+        except OSError as exc:
+            raise BundleError(
+                f"{candidate}: cannot create evidence directory: {exc.strerror}"
+            ) from None
+        return candidate
+    raise BundleError(f"{base}: no free evidence directory name after 999 tries")
 
 
 def record_filename(scenario: str) -> str:
@@ -78,15 +100,29 @@ class EvidenceBundle:
 
     @classmethod
     def create(cls, root: Path) -> EvidenceBundle:
-        """Make a fresh bundle directory; refuses one that already holds files."""
-        if root.exists():
-            if not root.is_dir():
-                raise BundleError(f"{root}: exists and is not a directory")
-            if any(root.iterdir()):
-                raise BundleError(f"{root}: not empty (each run needs a fresh evidence directory)")
+        """Take ``root`` (new, or an empty directory) for one run; refuses one that holds files.
+
+        Creating ``records/`` with ``os.mkdir`` is the claim: of two runs given the same
+        directory at the same moment exactly one creates it, and the other is refused.
+        """
+        if root.exists() and not root.is_dir():
+            raise BundleError(f"{root}: exists and is not a directory")
+        records = root / "records"
         try:
-            (root / "records").mkdir(parents=True, exist_ok=True)
-            (root / "traces").mkdir(exist_ok=True)
+            root.mkdir(parents=True, exist_ok=True)
+            os.mkdir(records)
+        except FileExistsError:
+            raise BundleError(
+                f"{root}: already in use by another run (each run needs a fresh evidence directory)"
+            ) from None
+        except OSError as exc:
+            raise BundleError(f"{root}: cannot create evidence directory: {exc.strerror}") from None
+        others = [p.name for p in root.iterdir() if p.name != "records"]
+        if others:
+            os.rmdir(records)
+            raise BundleError(f"{root}: not empty (each run needs a fresh evidence directory)")
+        try:
+            (root / "traces").mkdir()
         except OSError as exc:
             raise BundleError(f"{root}: cannot create evidence directory: {exc.strerror}") from None
         return cls(root)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from harness.evidence.files import write_atomic
 
@@ -50,6 +50,23 @@ class Problem:
         return f"{self.path}: {self.what}"
 
 
+def _escape(root: Path, name: str) -> str | None:
+    """How the manifest path ``name`` leads out of the bundle at ``root``, or None if it does not.
+
+    Only files inside the bundle are ever opened: an absolute path, a ``..`` part, or a path that
+    resolves through a symlink to somewhere outside the bundle is refused before any read.
+    """
+    path = PurePosixPath(name)
+    if path.is_absolute() or name.startswith("\\") or (len(name) > 1 and name[1] == ":"):
+        return "absolute path"
+    if ".." in path.parts:
+        return "climbs out with .."
+    real_root = root.resolve()
+    if not (root / name).resolve().is_relative_to(real_root):
+        return "a symlink leading out"
+    return None
+
+
 def verify_bundle(root: Path) -> list[Problem]:
     """Every difference between the bundle on disk and its manifest (empty: untouched)."""
     manifest = root / MANIFEST
@@ -64,6 +81,10 @@ def verify_bundle(root: Path) -> list[Problem]:
             continue
         listed[name] = digest.lower()
     for name, digest in sorted(listed.items()):
+        escape = _escape(root, name)
+        if escape is not None:
+            problems.append(Problem(name, f"outside the bundle ({escape})"))
+            continue
         path = root / name
         if not path.is_file():
             problems.append(Problem(name, "removed"))

@@ -150,10 +150,21 @@ def _looks_like_sub_elements(body: bytes) -> bool:
     return length <= len(body) - SUBELEMENT_HEADER.size or tag in _STANDARD_TAGS
 
 
+MAX_SUB_ELEMENTS = 256
+"""Our setting: the most sub-elements an image may hold (a real one holds a handful: the upgrade
+image, a signature, a certificate and some manufacturer elements). A file past it is refused
+before more work is spent on it, so reading any file takes time and memory linear in its size."""
+
+
 def _parse_sub_elements(body: bytes, offset: int) -> tuple[SubElement, ...]:
     elements: list[SubElement] = []
     pos = 0
     while pos < len(body):
+        if len(elements) == MAX_SUB_ELEMENTS:
+            raise ImageError(
+                f"more than {MAX_SUB_ELEMENTS} sub-elements (the limit; the next one is at "
+                f"offset {offset + pos})"
+            )
         if len(body) - pos < SUBELEMENT_HEADER.size:
             raise ImageError(
                 f"truncated sub-element header at offset {offset + pos}: "

@@ -28,6 +28,8 @@ COLUMNS: tuple[str, ...] = (
 )
 SUPPLIER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 """A supplier id becomes a file name, so it is restricted to letters, digits, '_' and '-'."""
+RESERVED_SUPPLIER_IDS = frozenset({"manifest"})
+"""Supplier ids whose report files would collide with the report's own files (compared folded)."""
 
 
 class InventoryError(FileLineError):
@@ -112,6 +114,8 @@ def _parse(
             raise bad(f"{role} is missing")
         if not SUPPLIER_ID.fullmatch(value):
             raise bad(f"{role} {value[:40]!r} is not a supplier id (letters, digits, '_', '-')")
+        if value.casefold() in RESERVED_SUPPLIER_IDS:
+            raise bad(f"{role} {value!r} is reserved (its report file would be the manifest's)")
     status_text = fields["status"]
     status = next((s for s in MigrationList if s.value.casefold() == status_text.casefold()), None)
     if status is None:

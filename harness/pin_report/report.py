@@ -14,10 +14,8 @@ into place, so a failure leaves no report directory (and, with ``force``, the ol
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -28,6 +26,7 @@ from pathlib import Path
 
 from harness.changes import Change, ChangeSet
 from harness.configtool.changes import ChangeRecord, read_changes
+from harness.csv_output import safe_csv
 from harness.errors import UserError
 from harness.evidence.files import fsync_dir, write_synced
 from harness.migration import DEFAULT_RULES, IOC_GROUP_IDS
@@ -218,14 +217,13 @@ def _entry_fields(entry: ReportEntry) -> dict[str, str | bool]:
 
 
 def _supplier_csv(entries: Sequence[ReportEntry]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=SUPPLIER_COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    """The supplier's CSV file; it leaves the lab, so every cell is made spreadsheet-safe."""
+    rows = []
     for entry in entries:
-        row = _entry_fields(entry)
-        row["pin_change_confirmed"] = "yes" if entry.confirmed else "no"
-        writer.writerow(row)
-    return buffer.getvalue().encode("utf-8")
+        fields = _entry_fields(entry)
+        fields["pin_change_confirmed"] = "yes" if entry.confirmed else "no"
+        rows.append([str(fields[name]) for name in SUPPLIER_COLUMNS])
+    return safe_csv(SUPPLIER_COLUMNS, rows)
 
 
 def _consent() -> dict[str, str]:

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from harness.plugin.markers import requirement_ids
-from harness.plugin.state import RunState
+from harness.plugin.state import RUN_STATE, RunState
 from harness.plugin.verdicts import REPORTS, scenario_verdict
+from harness.run_signals import held
 
 SUITE_NAME = "smets1-hil"
 FAILURE_TEXT_LIMIT = 8000
@@ -59,7 +60,11 @@ class RecordWriter:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        item.stash[TRACE_FROM] = self._trace_position()
+        try:
+            item.stash[TRACE_FROM] = self._trace_position()
+        except OSError as exc:
+            item.stash[TRACE_FROM] = 0
+            evidence_failed(self.state, item.session, exc)
         if self.state.test_ports is not None:
             self.state.test_ports.used.clear()
 
@@ -86,7 +91,10 @@ class RecordWriter:
         report = yield
         item.stash.setdefault(REPORTS, {})[report.when] = report
         if report.when == "teardown" and self.state.bundle is not None:
-            self.state.bundle.write_record(self.record(item), self.state.secrets)
+            try:
+                self.state.bundle.write_record(self.record(item), self.state.secrets)
+            except OSError as exc:
+                evidence_failed(self.state, item.session, exc)
         return report
 
     def record(self, item: pytest.Item) -> dict[str, Any]:
@@ -127,6 +135,29 @@ class RecordWriter:
         return record
 
 
+def evidence_failed(state: RunState, session: pytest.Session, exc: OSError) -> None:
+    """Evidence cannot be written (a full disk, a file past its size limit, a folder gone
+    read-only): stop the run after the current scenario, with one line saying why."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    reason = f"evidence cannot be written: {exc.strerror or exc}{where}"
+    if state.evidence_error is None:
+        state.evidence_error = reason
+    session.shouldstop = reason
+
+
+class EvidenceErrorWatch:
+    """Given to ``pytest.main`` by ``smets1-hil run``: keeps the reason evidence failed, if it did."""
+
+    def __init__(self) -> None:
+        self.error: str | None = None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        state = config.stash.get(RUN_STATE, None)
+        if state is not None:
+            self.error = state.evidence_error
+
+
 class BundleController:
     """Keeps summary.json current during the run and closes the bundle at the end (controller only)."""
 
@@ -134,7 +165,12 @@ class BundleController:
         self.state = state
         assert state.bundle is not None
         self.bundle = state.bundle
-        self._write_running_summary()
+        self._session: pytest.Session | None = None
+        self._finished = False
+        try:
+            self._write_running_summary()
+        except OSError as exc:
+            self._failed(exc)
 
     def _write_running_summary(self) -> None:
         """The summary of a run still going: read back after a kill, it says interrupted."""
@@ -147,18 +183,44 @@ class BundleController:
         )
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "teardown":
-            self._write_running_summary()
+        if report.when == "teardown" and self.state.evidence_error is None:
+            try:
+                self._write_running_summary()
+            except OSError as exc:
+                self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        if self._session is not None:
+            evidence_failed(self.state, self._session, exc)
+        elif self.state.evidence_error is None:
+            self.state.evidence_error = f"evidence cannot be written: {exc.strerror or exc}"
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self._session = session
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        self.bundle.finalize(
-            profile=self.state.profile,
-            started=self.state.started,
-            interrupted=exitstatus == pytest.ExitCode.INTERRUPTED,
-            extra=bundle_extra(self.state),
-            suite_name=SUITE_NAME,
-        )
+        self._finish(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """A run stopped before its session started (a signal during start-up) is finished too."""
+        if not self._finished:
+            self._finish(interrupted=True)
+
+    def _finish(self, *, interrupted: bool) -> None:
+        self._finished = True
+        try:
+            with held():
+                self.bundle.finalize(
+                    profile=self.state.profile,
+                    started=self.state.started,
+                    interrupted=interrupted or self.state.evidence_error is not None,
+                    extra=bundle_extra(self.state),
+                    suite_name=SUITE_NAME,
+                )
+        except OSError as exc:
+            self._failed(exc)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         terminalreporter.write_line(f"smets1-hil evidence bundle: {self.bundle.root}")

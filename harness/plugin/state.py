@@ -29,6 +29,7 @@ class RunState:
     radio_trace: Any = None  # the rig's TraceWriter when the bundle holds its radio trace
     radio_trace_file: str | None = None  # that trace, relative to the bundle
     test_ports: Any = None  # the rig's TestPorts, once a rig is up in this process
+    evidence_error: str | None = None  # why evidence could not be written (disk full, ...)
 
     @property
     def controller(self) -> bool:

@@ -177,7 +177,7 @@ class CoProcessor:
         try:
             ptype, tag, body = rp.split(payload)
             self._dispatch(ptype, tag, body)
-        except (rp.ProtocolError, ValueError, struct.error) as exc:
+        except (rp.ProtocolError, ValueError, OverflowError, struct.error) as exc:
             self.rejected_packets += 1
             self._emit(
                 rp.packet(

@@ -356,7 +356,11 @@ def encode_time(moment: dt.datetime) -> bytes:
 
 
 def decode_time(body: bytes) -> dt.datetime:
-    return UNIX_EPOCH + dt.timedelta(microseconds=decode_microseconds(body))
+    count = decode_microseconds(body)
+    try:
+        return UNIX_EPOCH + dt.timedelta(microseconds=count)
+    except OverflowError:
+        raise ProtocolError(f"clock time {count} us since 1970 is out of range") from None
 
 
 def ieee_to_bytes(ieee: str) -> bytes:

@@ -238,7 +238,11 @@ def epoch_seconds(when: dt.datetime) -> int:
 
 
 def from_epoch(seconds: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    """The time ``seconds`` after 1970 (UTC); a time no date can hold is a :class:`ProtocolError`."""
+    try:
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ProtocolError(f"time {seconds} s since 1970 is out of range") from None
 
 
 # --- redaction and description (for traces) ------------------------------------------------

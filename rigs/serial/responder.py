@@ -197,6 +197,11 @@ class TestPortResponder:
             return error_response(request, Status.BAD_REQUEST, str(exc))
         except (ValueError, RigError) as exc:
             return error_response(request, Status.INTERNAL_ERROR, str(exc)[:200])
+        except (ArithmeticError, LookupError, TypeError, OSError) as exc:
+            # a device fault must not end the port: the request is answered, the next one served
+            return error_response(
+                request, Status.INTERNAL_ERROR, f"{type(exc).__name__}: {str(exc)[:160]}"
+            )
 
     async def _send(self, responses: list[Response]) -> None:
         await self._send_encoded([r.encode() for r in responses])
