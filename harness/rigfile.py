@@ -20,6 +20,7 @@ from typing import Any
 
 from harness.errors import UserError
 from rigs.eui64 import canonical_eui64
+from rigs.link.urls import url_problem, url_schemes  # noqa: F401 (url_schemes: re-exported)
 
 ROLES = ("PPMID", "ESME", "GSME")
 RADIO_KINDS = ("emulated", "ezsp", "znp")
@@ -204,36 +205,10 @@ _DEVICE_KEYS = (
 _BAUD_RATES = (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
 
 
-def url_schemes() -> tuple[str, ...]:
-    """The URL schemes pyserial opens (``socket``, ``rfc2217``, ``loop``, ...)."""
-    import pkgutil
-
-    import serial.urlhandler
-
-    prefix = "protocol_"
-    return tuple(
-        sorted(
-            module.name.removeprefix(prefix)
-            for module in pkgutil.iter_modules(serial.urlhandler.__path__)
-            if module.name.startswith(prefix)
-        )
-    )
-
-
 def serial_url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a test port (a device path or a pyserial URL), or None."""
-    if not url.strip():
-        return "must not be empty"
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return None
-    schemes = url_schemes()
-    if scheme.lower() not in schemes:
-        known = ", ".join(schemes)
-        return f"unknown URL scheme {scheme!r} (pyserial opens {known} URLs and device paths)"
-    if not rest:
-        return f"{scheme}:// names no port"
-    return None
+    """Why ``url`` cannot be a port (a device path or a pyserial URL), or None (see
+    :func:`rigs.link.urls.url_problem`)."""
+    return url_problem(url)
 
 
 def _radio(reader: _Reader, data: Any, prefix: str) -> RadioSpec:
@@ -245,8 +220,10 @@ def _radio(reader: _Reader, data: Any, prefix: str) -> RadioSpec:
     path = reader.string(table, prefix, "path")
     if kind != "emulated" and not path:
         raise reader.fail(_join(prefix, "path"), f"missing (a {kind} radio needs its port or URL)")
-    if path is not None and not path.strip():
-        raise reader.fail(_join(prefix, "path"), "must not be empty")
+    if path is not None:
+        problem = url_problem(path)
+        if problem:
+            raise reader.fail(_join(prefix, "path"), problem)
     baudrate = reader.integer(table, prefix, "baudrate", 115200)
     if baudrate not in _BAUD_RATES:
         raise reader.fail(
