@@ -10,13 +10,14 @@ import pytest
 
 from harness.plugin.markers import requirement_ids
 from harness.plugin.state import RUN_STATE, RunState
-from harness.plugin.verdicts import REPORTS, scenario_verdict
+from harness.plugin.verdicts import REPORTS, RIG_FAULT, rig_fault, scenario_verdict
 from harness.run_signals import held
 
 SUITE_NAME = "smets1-hil"
 FAILURE_TEXT_LIMIT = 8000
 EVIDENCE_STASH = pytest.StashKey[Any]()  # the scenario's ScenarioEvidence, set by the fixture
-TRACE_FROM = pytest.StashKey[int]()  # radio trace records written before the scenario started
+TRACE_FROM = pytest.StashKey[int]()
+XDIST_CRASH = "???"  # the ``when`` of the report pytest-xdist makes for a worker that died  # radio trace records written before the scenario started
 
 
 def _iso(epoch: float | None) -> str | None:
@@ -51,20 +52,19 @@ class RecordWriter:
     def __init__(self, state: RunState) -> None:
         self.state = state
 
-    def _trace_position(self) -> int:
+    def _trace_position(self, item: pytest.Item) -> int:
         trace = self.state.radio_trace
         if trace is None:
             return 0
-        trace.flush()
+        try:
+            trace.flush()
+        except OSError as exc:  # the trace cannot grow: the record is still written
+            evidence_failed(self.state, item.session, exc)
         return int(trace.records_written)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        try:
-            item.stash[TRACE_FROM] = self._trace_position()
-        except OSError as exc:
-            item.stash[TRACE_FROM] = 0
-            evidence_failed(self.state, item.session, exc)
+        item.stash[TRACE_FROM] = self._trace_position(item)
         if self.state.test_ports is not None:
             self.state.test_ports.used.clear()
 
@@ -90,6 +90,10 @@ class RecordWriter:
     ) -> Generator[None, Any, Any]:
         report = yield
         item.stash.setdefault(REPORTS, {})[report.when] = report
+        if report.when == "call" and report.failed:
+            fault = rig_fault(item, call.excinfo.value if call.excinfo else None)
+            if fault is not None:
+                item.stash[RIG_FAULT] = fault
         if report.when == "teardown" and self.state.bundle is not None:
             try:
                 self.state.bundle.write_record(self.record(item), self.state.secrets)
@@ -100,7 +104,7 @@ class RecordWriter:
     def record(self, item: pytest.Item) -> dict[str, Any]:
         state = self.state
         reports = item.stash.get(REPORTS, {})
-        verdict, failure, traceback = scenario_verdict(reports)
+        verdict, failure, traceback = scenario_verdict(reports, item.stash.get(RIG_FAULT, None))
         first = reports.get("setup")
         last = reports.get("teardown") or reports.get("call") or first
         doc = (getattr(getattr(item, "function", None), "__doc__", None) or "").strip()
@@ -124,7 +128,7 @@ class RecordWriter:
             record["radio_trace"] = {
                 "file": state.radio_trace_file,
                 "first_record": item.stash.get(TRACE_FROM, 0) + 1,
-                "last_record": self._trace_position(),
+                "last_record": self._trace_position(item),
             }
         test_port_traces = self._test_port_traces()
         if test_port_traces:
@@ -183,11 +187,42 @@ class BundleController:
         )
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "teardown" and self.state.evidence_error is None:
+        when: str = report.when or ""
+        if when == XDIST_CRASH and report.failed:
+            self._crashed(report)  # pytest-xdist's report for a scenario whose worker died
+        if when in ("teardown", XDIST_CRASH) and self.state.evidence_error is None:
             try:
                 self._write_running_summary()
             except OSError as exc:
                 self._failed(exc)
+
+    def _crashed(self, report: pytest.TestReport) -> None:
+        """The worker running a scenario died: the scenario is ``error``, with the reason."""
+        existing = {r["scenario"] for r in self.bundle.read_records()}
+        if report.nodeid in existing:
+            return
+        planned = {p["scenario"]: p.get("requirements", []) for p in self.bundle.read_plan()}
+        lines = report.longreprtext.strip().splitlines()
+        record = {
+            "scenario": report.nodeid,
+            "title": report.nodeid.rpartition("::")[2],
+            "requirements": planned.get(report.nodeid, []),
+            "profile": self.state.profile,
+            "worker": None,
+            "rig": None,
+            "started": None,
+            "finished": _iso(report.stop) if getattr(report, "stop", None) else None,
+            "duration_s": round(report.duration, 3),
+            "verdict": "error",
+            "failure": self.state.secrets.scrub(
+                next((line for line in lines if "crashed" in line), "the worker crashed")
+            ),
+            "traceback": self.state.secrets.scrub(report.longreprtext[-FAILURE_TEXT_LIMIT:]),
+        }
+        try:
+            self.bundle.write_record(record, self.state.secrets)
+        except OSError as exc:
+            self._failed(exc)
 
     def _failed(self, exc: OSError) -> None:
         if self._session is not None:

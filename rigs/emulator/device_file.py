@@ -66,23 +66,51 @@ def default_site_id(role: DeviceRole, index: int) -> str | None:
     return None
 
 
-def _faults(table: dict[str, Any], where: str) -> Faults:
+def _integer(value: Any, key: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise DeviceFileError(f"{key}: must be an integer {low}..{high}")
+    return value
+
+
+def _number(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise DeviceFileError(f"{key}: must be a number, 0 or more")
+    return float(value)
+
+
+def _block_numbers(value: Any, key: str) -> frozenset[int]:
+    if not isinstance(value, list) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in value
+    ):
+        raise DeviceFileError(f"{key}: must be a list of block numbers (integers, 0 or more)")
+    return frozenset(value)
+
+
+def _faults(table: Any, where: str) -> Faults:
+    if not isinstance(table, dict):
+        raise DeviceFileError(f"{where}.faults: must be a table")
     unknown = set(table) - FAULT_KEYS
     if unknown:
         raise DeviceFileError(f"{where}.faults: unknown keys {sorted(unknown)}")
-    try:
-        return Faults(
-            drop_blocks=frozenset(int(n) for n in table.get("drop_blocks", [])),
-            corrupt_blocks=frozenset(int(n) for n in table.get("corrupt_blocks", [])),
-            reboot_at_offset=(
-                int(table["reboot_at_offset"]) if "reboot_at_offset" in table else None
-            ),
-            reboot_silent_seconds=float(table.get("reboot_silent_seconds", 1.0)),
-            reboot_keeps_state=bool(table.get("reboot_keeps_state", True)),
-            response_delay=float(table.get("response_delay_ms", 0)) / 1000.0,
-        )
-    except (TypeError, ValueError) as exc:
-        raise DeviceFileError(f"{where}.faults: {exc}") from None
+    key = f"{where}.faults"
+    keeps_state = table.get("reboot_keeps_state", True)
+    if not isinstance(keeps_state, bool):
+        raise DeviceFileError(f"{key}.reboot_keeps_state: must be true or false")
+    return Faults(
+        drop_blocks=_block_numbers(table.get("drop_blocks", []), f"{key}.drop_blocks"),
+        corrupt_blocks=_block_numbers(table.get("corrupt_blocks", []), f"{key}.corrupt_blocks"),
+        reboot_at_offset=(
+            _integer(table["reboot_at_offset"], f"{key}.reboot_at_offset", 0, 2**32 - 1)
+            if "reboot_at_offset" in table
+            else None
+        ),
+        reboot_silent_seconds=_number(
+            table.get("reboot_silent_seconds", 1.0), f"{key}.reboot_silent_seconds"
+        ),
+        reboot_keeps_state=keeps_state,
+        response_delay=_number(table.get("response_delay_ms", 0), f"{key}.response_delay_ms")
+        / 1000.0,
+    )
 
 
 def _impairment(value: Any, where: str) -> Impairment | None:
@@ -134,6 +162,13 @@ def build_config(data: dict[str, Any], *, source: str = "device file") -> Emulat
     per_role: dict[DeviceRole, int] = {}
     for number, table in enumerate(tables, 1):
         where = f"{source}: devices[{number}]"
+        if not isinstance(table, dict):
+            raise DeviceFileError(f"{where}: must be a table")
+        for key in ("role", "profile", "ieee"):
+            if key in table and not isinstance(table[key], str):
+                if key == "role":
+                    raise DeviceFileError(f"{where}: role must be PPMID, ESME or GSME")
+                raise DeviceFileError(f"{where}.{key}: must be a string")
         unknown = set(table) - DEVICE_KEYS
         if unknown:
             raise DeviceFileError(f"{where}: unknown keys {sorted(unknown)}")
@@ -149,9 +184,32 @@ def build_config(data: dict[str, Any], *, source: str = "device file") -> Emulat
             raise DeviceFileError(
                 f"{where}: profile {profile_name!r} is for a {profile.role.value}"
             )
-        count = int(table.get("count", 1))
+        count = table.get("count", 1)
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise DeviceFileError(f"{where}.count: must be an integer (1..1000)")
         if not 1 <= count <= 1000:
-            raise DeviceFileError(f"{where}: count must be 1..1000")
+            raise DeviceFileError(f"{where}.count: must be 1..1000")
+        site_id = table.get("site_id")
+        if site_id is not None:
+            if role is DeviceRole.PPMID:
+                raise DeviceFileError(f"{where}.site_id: a PPMID has no MPAN/MPRN")
+            if not isinstance(site_id, str) or not site_id.isdigit() or len(site_id) > 13:
+                raise DeviceFileError(
+                    f"{where}.site_id: must be a string of digits (an MPRN or MPAN core, "
+                    'quoted so leading zeros stay, e.g. "0007654321")'
+                )
+        file_version = _integer(
+            table.get("file_version", profile.file_version),
+            f"{where}.file_version",
+            0,
+            0xFFFFFFFF,
+        )
+        for key in ("pin", "factory_pin"):
+            if key in table and not profile.engineering_pin:
+                raise DeviceFileError(
+                    f"{where}.{key}: a {profile.role.value} of profile {profile.name!r} "
+                    "has no engineering menu PIN"
+                )
         first_ieee = table.get("ieee")
         faults = _faults(table.get("faults", {}), where)
         pin = _pin(table.get("pin"), where, "pin")
@@ -175,8 +233,8 @@ def build_config(data: dict[str, Any], *, source: str = "device file") -> Emulat
                     ieee=ieee,
                     nwk=FIRST_NWK + len(specs),
                     profile=profile,
-                    file_version=int(table.get("file_version", profile.file_version)),
-                    site_id=table.get("site_id", default_site_id(role, index)),
+                    file_version=file_version,
+                    site_id=site_id if site_id is not None else default_site_id(role, index),
                     pin=(pin or DEFAULT_FACTORY_PIN) if has_pin else None,
                     factory_pin=(factory_pin or DEFAULT_FACTORY_PIN) if has_pin else None,
                     faults=faults,

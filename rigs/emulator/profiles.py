@@ -7,7 +7,7 @@ profiles (``[profiles.NAME]`` tables of the same shape, see ``docs/device-file.m
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from importlib import resources
 from typing import Any
 
@@ -47,11 +47,54 @@ class DeviceProfile:
         return self.logical_type == "end_device"
 
 
-def profile_from_table(name: str, table: dict[str, Any]) -> DeviceProfile:
+_STRINGS = ("manufacturer", "model", "logical_type")
+_INTEGERS = (
+    "manufacturer_code",
+    "image_type",
+    "hardware_version",
+    "max_block",
+    "max_image_size",
+    "file_version",
+    "device_type",
+    "block_retries",
+)
+
+
+def _check_types(name: str, table: dict[str, Any]) -> None:
+    """Each value has the type its field needs (a TOML string is never taken for a number)."""
+    for key in _STRINGS:
+        if key in table and not isinstance(table[key], str):
+            raise ProfileError(f"profile {name}: {key} must be a string")
+    for key in _INTEGERS:
+        value = table.get(key)
+        if key in table and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ProfileError(f"profile {name}: {key} must be an integer, 0 or more")
+    if "engineering_pin" in table and not isinstance(table["engineering_pin"], bool):
+        raise ProfileError(f"profile {name}: engineering_pin must be true or false")
+    timeout = table.get("block_timeout", 0.5)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ProfileError(f"profile {name}: block_timeout must be a number above 0")
+    quirks = table.get("quirks", [])
+    if not isinstance(quirks, list) or not all(isinstance(q, str) for q in quirks):
+        raise ProfileError(f"profile {name}: quirks must be a list of strings")
+
+
+def profile_from_table(name: str, table: Any) -> DeviceProfile:
+    if not isinstance(table, dict):
+        raise ProfileError(f"profile {name}: must be a table")
     allowed = {f.name for f in fields(DeviceProfile)} - {"name"}
     unknown = set(table) - allowed
     if unknown:
         raise ProfileError(f"profile {name}: unknown keys {sorted(unknown)}")
+    required = {
+        f.name
+        for f in fields(DeviceProfile)
+        if f.default is MISSING and f.default_factory is MISSING and f.name != "name"
+    }
+    missing = required - set(table)
+    if missing:
+        raise ProfileError(f"profile {name}: missing keys {sorted(missing)}")
+    _check_types(name, table)
     values = dict(table)
     try:
         values["role"] = DeviceRole(str(values["role"]).upper())
@@ -77,7 +120,9 @@ def profile_from_table(name: str, table: dict[str, Any]) -> DeviceProfile:
     return profile
 
 
-def load_profiles(tables: dict[str, dict[str, Any]]) -> dict[str, DeviceProfile]:
+def load_profiles(tables: Any) -> dict[str, DeviceProfile]:
+    if not isinstance(tables, dict):
+        raise ProfileError("[profiles] must be a table of profile tables")
     return {name: profile_from_table(name, table) for name, table in tables.items()}
 
 

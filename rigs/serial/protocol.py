@@ -145,6 +145,8 @@ def decode_request(payload: bytes) -> Request:
         raise ProtocolError(f"protocol version {version} is not supported (this is {VERSION})")
     if command & RESPONSE_BIT:
         raise ProtocolError(f"frame with command 0x{command:02X} is a response, not a request")
+    if command == NOTICE_CMD & ~RESPONSE_BIT:
+        raise ProtocolError("command 0x7F is reserved (its answer would read as a notice)")
     return Request(command, seq, bytes(payload[_REQUEST.size :]))
 
 

@@ -287,6 +287,10 @@ class ZigbeeRig:
             raise RigError("device has not finished joining", device=ieee)
         return device
 
+    def link_lost(self) -> Exception | None:
+        """What ended the radio link, once it has ended (None while it is up)."""
+        return self._initialized.lost
+
     @contextlib.asynccontextmanager
     async def _operation(self, ieee: str, what: str, timeout: float) -> AsyncIterator[None]:
         """Map timeouts and zigpy failures to RigError; messages never carry arguments."""

@@ -142,13 +142,16 @@ def test_emulator_killed_mid_run_is_a_rig_fault(tmp_path: Path) -> None:
     assert "fail" not in verdicts, [(r["scenario"], r["failure"]) for r in records]
 
 
+DISK_LIMIT = 12 * 1024  # bytes per file: the radio trace passes it within the first scenarios
+
+
 def _limit_file_size(limit: int) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
 
 def test_disk_full_is_one_line_and_never_a_pass(tmp_path: Path) -> None:
-    run = start_run(tmp_path, preexec_fn=lambda: _limit_file_size(48 * 1024))
+    run = start_run(tmp_path, preexec_fn=lambda: _limit_file_size(DISK_LIMIT))
     try:
         code = run.finish()
     finally:
@@ -159,6 +162,7 @@ def test_disk_full_is_one_line_and_never_a_pass(tmp_path: Path) -> None:
     errors = [line for line in run.err.splitlines() if line.startswith("smets1-hil: ")]
     assert errors and "File too large" in errors[-1], run.err[-3000:]
     assert temp_files(run.bundle) == []
+    assert run.records(), "the scenarios finished before the disk filled lost their records"
     if (run.bundle / "summary.json").is_file():
         assert run.summary()["interrupted"] is True
         no_false_pass(run)
