@@ -9,10 +9,13 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
+import termios
 from collections.abc import Callable
 
 from rigs.link.base import PEER_CLOSED, PORT_GONE, BufferedLink, LinkClosed
 from rigs.trace import TraceWriter
+
+_MAX_EMPTY_READS = 1000  # consecutive 0-byte reads from a live terminal before it counts as gone
 
 
 def _describe_os_error(exc: OSError) -> str:
@@ -44,6 +47,8 @@ class FdLink(BufferedLink):
         self._loop = asyncio.get_running_loop()
         self._write_lock = asyncio.Lock()
         self._reading = False
+        self._tty = os.isatty(fd)
+        self._empty_reads = 0
         os.set_blocking(fd, False)
         self._start_reading()
 
@@ -73,12 +78,34 @@ class FdLink(BufferedLink):
             self._feed_eof(_describe_os_error(exc))
             return
         if not data:
+            if self._tty and self._tty_still_there():
+                return  # a wake-up with nothing to read, not an end of stream (see _tty_still_there)
             self._stop_reading()
             self._feed_eof(self._eof_reason)
             return
+        self._empty_reads = 0
         self._feed(data)
         if self._paused_reading():
             self._stop_reading()
+
+    def _tty_still_there(self) -> bool:
+        """Whether a terminal that just gave a 0-byte read is still open at the other end.
+
+        pyserial opens a port with VMIN = 0 and VTIME = 0, so reading a terminal that holds no
+        byte returns 0 bytes, which is also what a hung-up terminal returns. A hung-up terminal
+        refuses ``tcgetattr`` (EIO); a live one answers it. A wake-up that finds nothing (a race
+        with the line discipline, more likely on a loaded machine) is then not taken for the port
+        going away. Many empty reads in a row are taken for an end all the same, so a terminal
+        that only ever reports readiness cannot spin the loop.
+        """
+        self._empty_reads += 1
+        if self._empty_reads > _MAX_EMPTY_READS:
+            return False
+        try:
+            termios.tcgetattr(self._fd)
+        except (termios.error, OSError):
+            return False
+        return True
 
     def _resume_reading(self) -> None:
         if not self._reading and self._end is None and not self._paused_reading():
