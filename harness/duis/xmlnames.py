@@ -80,6 +80,8 @@ def parse_document(data: bytes | str) -> ET.Element:
         raise DuisError("document type declarations are not accepted", field="XML") from None
     except ET.ParseError as exc:
         raise DuisError(f"malformed XML: {exc}", field="XML") from None
+    except LookupError as exc:  # an encoding the XML declaration names that Python does not know
+        raise DuisError(f"malformed XML: {exc}", field="XML") from None
     return root
 
 

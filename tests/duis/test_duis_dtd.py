@@ -86,3 +86,9 @@ def test_validate_reports_late_dtd_invalid(
     assert main(["duis", "validate", "--xsd", str(xsd_file), str(late), str(wide)]) == 1
     out = capsys.readouterr().out
     assert out.count("document type declarations are not accepted") == 2
+
+
+@pytest.mark.parametrize("encoding", ["TTF-8", "no-such-codec", "UTF-8x"])
+def test_unknown_declared_encoding_is_a_duis_error(encoding: str) -> None:
+    with pytest.raises(DuisError, match="malformed XML"):
+        parse_document(f'<?xml version="1.0" encoding="{encoding}"?><a/>'.encode())
