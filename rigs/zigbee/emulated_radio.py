@@ -10,6 +10,7 @@ clock, device state) are reached through :meth:`control`.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -28,6 +29,7 @@ from rigs.emulator.radio_protocol import PacketType as P
 from rigs.link import LinkClosed, TraceWriter, open_link
 from rigs.zigbee.engineering_cluster import ENGINEERING_CLUSTER_ID, Smets1EngineeringCluster
 from rigs.zigbee.radio_client import RadioLinkClient, RadioLinkError
+from rigs.zigbee.radio_client import expire_request as _expire
 from rigs.zigbee.smart_energy import SmartEnergyApplicationMixin
 
 LOGGER = logging.getLogger(__name__)
@@ -246,20 +248,69 @@ class EmulatedRadioApplication(
     # data ---------------------------------------------------------------------------------
 
     async def send_packet(self, packet: t.ZigbeePacket) -> None:
+        await self.send_packet_nowait(packet)
+
+    def send_packet_nowait(self, packet: t.ZigbeePacket) -> asyncio.Future[None]:
+        """``send_packet`` without a coroutine, for hot paths (the OTA server).
+
+        The packet is written at once; the future ends when the co-processor confirms it, with
+        ``DeliveryError`` if it could not deliver or did not answer within
+        ``SEND_CONFIRM_TIMEOUT``.
+        """
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        try:
+            confirm = self.client.send_nowait(P.SEND, self._send_body(packet))
+        except (RadioLinkError, LinkClosed, zigpy.exceptions.ControllerException) as exc:
+            done.set_exception(zigpy.exceptions.DeliveryError(str(exc)))
+            return done
+        timer = loop.call_later(SEND_CONFIRM_TIMEOUT, _expire, confirm)
+
+        def confirmed(answer: asyncio.Future[tuple[int, bytes]]) -> None:
+            timer.cancel()
+            if done.done():
+                return
+            if answer.cancelled():
+                done.cancel()
+                return
+            error = answer.exception()
+            if error is not None:
+                reason = "no confirmation in time" if isinstance(error, TimeoutError) else error
+                done.set_exception(zigpy.exceptions.DeliveryError(f"SEND: {reason}"))
+                return
+            ptype, body = answer.result()
+            status = rp.Status(body[0]) if ptype == P.SEND_CONFIRM and body else rp.Status.FAILURE
+            if status is rp.Status.SUCCESS:
+                done.set_result(None)
+            else:
+                done.set_exception(
+                    zigpy.exceptions.DeliveryError(
+                        f"emulated radio could not deliver: {status.name}", status=status
+                    )
+                )
+
+        confirm.add_done_callback(confirmed)
+        return done
+
+    @staticmethod
+    def _send_body(packet: t.ZigbeePacket) -> bytes:
         dst = packet.dst
         assert dst is not None
-        if dst.addr_mode == t.AddrMode.IEEE:
+        mode_of = dst.addr_mode
+        if mode_of == t.AddrMode.NWK:
+            mode, address = rp.AddrMode.NWK, int(dst.address)
+        elif mode_of == t.AddrMode.IEEE:
             mode, address = (
                 rp.AddrMode.IEEE,
                 int.from_bytes(bytes(dst.address.serialize()), "little"),
             )
-        elif dst.addr_mode == t.AddrMode.Group:
+        elif mode_of == t.AddrMode.Group:
             mode, address = rp.AddrMode.GROUP, int(dst.address)
-        elif dst.addr_mode == t.AddrMode.Broadcast:
+        elif mode_of == t.AddrMode.Broadcast:
             mode, address = rp.AddrMode.BROADCAST, int(dst.address)
         else:
             mode, address = rp.AddrMode.NWK, int(dst.address)
-        send = rp.Send(
+        return rp.Send(
             mode,
             address,
             int(packet.dst_ep or 0),
@@ -270,18 +321,7 @@ class EmulatedRadioApplication(
             int(packet.radius),
             packet.tx_options.value & 0xFF,
             packet.data.serialize(),
-        )
-        try:
-            body = await self.client.request(
-                P.SEND, send.encode(), expect=P.SEND_CONFIRM, timeout=SEND_CONFIRM_TIMEOUT
-            )
-        except (RadioLinkError, LinkClosed) as exc:
-            raise zigpy.exceptions.DeliveryError(str(exc)) from None
-        status = rp.Status(body[0]) if body else rp.Status.FAILURE
-        if status is not rp.Status.SUCCESS:
-            raise zigpy.exceptions.DeliveryError(
-                f"emulated radio could not deliver: {status.name}", status=status
-            )
+        ).encode()
 
     def _address(self, mode: t.AddrMode, address: int) -> t.AddrModeAddress:
         """One shared AddrModeAddress per address (zigpy treats packet addresses as values)."""

@@ -140,6 +140,9 @@ class OtaDistribution:
             )
         self._endpoint = int(cluster.endpoint.endpoint_id)
         self._profile = int(cluster.endpoint.profile_id or 0x0104)
+        self._send_nowait: Callable[[t.ZigbeePacket], asyncio.Future[None]] | None = getattr(
+            self.app, "send_packet_nowait", None
+        )
         self._src = t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(0x0000))
         self._dst = t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=device.nwk)
         self.blocks = 0
@@ -241,14 +244,40 @@ class OtaDistribution:
         return self._tsn
 
     def _send(
-        self, data: bytes, src_ep: int | None = None, dst_ep: int | None = None
-    ) -> asyncio.Task[bool]:
-        task = asyncio.get_running_loop().create_task(
-            self._deliver(self._packet(data, src_ep, dst_ep))
-        )
+        self,
+        data: bytes,
+        src_ep: int | None = None,
+        dst_ep: int | None = None,
+        *,
+        outcome: bool = False,
+    ) -> asyncio.Future[bool] | None:
+        """Send a frame; with ``outcome``, a future that says whether the radio delivered it."""
+        packet = self._packet(data, src_ep, dst_ep)
+        if self._send_nowait is not None:
+            # the radio's coroutine-free send: no task per answer (see EmulatedRadioApplication)
+            sent = self._send_nowait(packet)
+            if not outcome:
+                sent.add_done_callback(self._counted)
+                return None
+            delivered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            sent.add_done_callback(lambda sent: self._confirmed(sent, delivered))
+            return delivered
+        task = asyncio.get_running_loop().create_task(self._deliver(packet))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    def _counted(self, sent: asyncio.Future[None]) -> bool:
+        ok = not sent.cancelled() and sent.exception() is None
+        if not ok:
+            self.undelivered += 1
+            LOGGER.debug("OTA answer to %s not delivered", self.device.ieee)
+        return ok
+
+    def _confirmed(self, sent: asyncio.Future[None], delivered: asyncio.Future[bool]) -> None:
+        ok = self._counted(sent)
+        if not delivered.done():
+            delivered.set_result(ok)
 
     def _packet(self, data: bytes, src_ep: int | None, dst_ep: int | None) -> t.ZigbeePacket:
         return t.ZigbeePacket(
@@ -303,8 +332,8 @@ class OtaDistribution:
             self._upgrade_end(packet, request)
         return True
 
-    def _reply(self, packet: t.ZigbeePacket, data: bytes) -> asyncio.Task[bool]:
-        return self._send(data, src_ep=packet.dst_ep, dst_ep=packet.src_ep)
+    def _reply(self, packet: t.ZigbeePacket, data: bytes) -> None:
+        self._send(data, src_ep=packet.dst_ep, dst_ep=packet.src_ep)
 
     def _answer_query(self, packet: t.ZigbeePacket, request: frames.OtaRequest) -> None:
         if self._queried and self.high_water > 0:
@@ -428,14 +457,17 @@ class OtaDistribution:
                 )
             self._finish(self._result(TransferStatus.REJECTED, reason))
             return
-        answer = self._reply(
-            packet,
+        answer = self._send(
             frames.upgrade_end_response(
                 request.tsn, f.manufacturer_code, f.image_type, f.file_version, 0, HOLD
             ),
+            src_ep=packet.dst_ep,
+            dst_ep=packet.src_ep,
+            outcome=True,
         )
+        assert answer is not None
 
-        def delivered(task: asyncio.Task[bool]) -> None:
+        def delivered(task: asyncio.Future[bool]) -> None:
             # an undelivered answer: the device repeats its Upgrade End Request
             if not task.cancelled() and task.result():
                 self.high_water = f.size

@@ -22,7 +22,8 @@ LOGGER = logging.getLogger(__name__)
 RESET_TIMEOUT = 5.0
 
 
-def _expire(future: asyncio.Future[tuple[int, bytes]]) -> None:
+def expire_request(future: asyncio.Future[tuple[int, bytes]]) -> None:
+    """Timer callback: the answer to a request did not come in time."""
     if not future.done():
         future.set_exception(TimeoutError())
 
@@ -222,7 +223,7 @@ class RadioLinkClient:
         self, ptype: P, body: bytes = b"", *, expect: P | None = None, timeout: float = 5.0
     ) -> bytes:
         future = self.send_nowait(ptype, body)
-        timer = asyncio.get_running_loop().call_later(timeout, _expire, future)
+        timer = asyncio.get_running_loop().call_later(timeout, expire_request, future)
         try:
             rtype, rbody = await future
         except TimeoutError:
