@@ -64,10 +64,10 @@ async def test_bellows_forms_a_network_and_sees_the_devices_join() -> None:
 
 
 async def test_ash_recovers_from_a_lossy_radio_port() -> None:
-    """Bytes dropped both ways on the radio port: bellows' and the NCP's NAKs and retransmissions
+    """Bytes dropped and corrupted both ways on the radio port: bellows' and the NCP's NAKs and retransmissions
     carry the start-up, the joins and the interviews through; the counters show they were needed."""
     args = ["--coprocessor", "ezsp", "--no-test-ports", "--log-level", "INFO"]
-    emulator = EmulatorProcess([*args, "--impair-radio", "loss=0.002,seed=11"])
+    emulator = EmulatorProcess([*args, "--impair-radio", "loss=0.001,corrupt=0.001,seed=11"])
     async with emulator:
         config = ZigbeeRigConfig(path=emulator.radio, radio="ezsp")
         rig = await ZigbeeRig.open(config, timeout=120)
@@ -87,6 +87,7 @@ async def test_ash_recovers_from_a_lossy_radio_port() -> None:
             os.close(log)
     ash, line = stats["ash"], stats["line"]
     assert line["to_host_lost"] > 0 and line["from_host_lost"] > 0
+    assert line["to_host_corrupted"] > 0 and line["from_host_corrupted"] > 0
     assert ash["crc_errors"] > 0 and ash["naks_sent"] > 0
     assert ash["naks_received"] > 0 and ash["retransmissions"] > 0
     assert ash["errors_sent"] == 0
