@@ -2,6 +2,10 @@
 distributes and holds, and :class:`ZigbeeRig` implementing :class:`rigs.operations.RigOperations`.
 """
 
+from rigs.zigbee._zigpy_import import import_zigpy
+
+import_zigpy()  # before any zigpy module: see rigs/zigbee/_zigpy_import.py
+
 from rigs.zigbee.embedded import EmbeddedRig, embedded_rig
 from rigs.zigbee.rig import EmulatorClock, RadioUnavailable, ZigbeeRig, ZigbeeRigConfig
 
