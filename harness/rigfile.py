@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
+from harness.targets import DEFAULTS, Targets, TargetsError, parse_targets
 from rigs.eui64 import canonical_eui64
 from rigs.link.urls import url_problem, url_schemes  # noqa: F401 (url_schemes: re-exported)
 
@@ -104,6 +105,7 @@ class RigFile:
     path: Path | None
     rigs: tuple[RigSpec, ...]
     lock_dir: Path | None = None
+    targets: Targets = DEFAULTS  # throughput targets (harness.targets), the defaults if not given
 
 
 def default_rig(name: str = "embedded") -> RigSpec:
@@ -316,6 +318,13 @@ def parse_rigfile(
     reader = _Reader(source)
     lock_dir_text = reader.string(data, "", "lock_dir")
     lock_dir = Path(lock_dir_text) if lock_dir_text else None
+    targets = DEFAULTS
+    if "targets" in data:
+        try:
+            targets = parse_targets(data["targets"], source)
+        except TargetsError as exc:
+            raise reader.fail("", str(exc)) from None
+        data = {k: v for k, v in data.items() if k != "targets"}
     if "rigs" in data:
         extra = [k for k in data if k not in ("rigs", "lock_dir")]
         if extra:
@@ -337,7 +346,7 @@ def parse_rigfile(
     else:
         single = {k: v for k, v in data.items() if k != "lock_dir"}
         rigs = (_rig(reader, single, "", "rig-0"),)
-    return RigFile(path=path, rigs=rigs, lock_dir=lock_dir)
+    return RigFile(path=path, rigs=rigs, lock_dir=lock_dir, targets=targets)
 
 
 def load_rigfile(path: str | Path) -> RigFile:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,7 @@ class ScenarioEvidence:
         self.traces: list[str] = []
         self.notes: list[str] = []
         self.details: dict[str, Any] = {}
+        self.transfers: list[dict[str, Any]] = []
 
     def __repr__(self) -> str:
         return f"ScenarioEvidence({self._slug!r}, {len(self.measurements)} measurements)"
@@ -127,6 +129,28 @@ class ScenarioEvidence:
             raise MeasurementFailed(measurement, scrub=self._secrets.scrub)
         return measurement
 
+    def transfer(self, entry: Mapping[str, Any]) -> Measurement:
+        """Record one image transfer (:func:`harness.evidence.transfers.transfer_entry`).
+
+        Its throughput is also the measurement ``transfer_rate``, with the transfer's target as
+        lower limit: a transfer slower than its target fails the scenario (after being recorded).
+        """
+        __tracebackhide__ = True
+        self.transfers.append(plain(dict(entry)))
+        target = entry.get("target")
+        if entry.get("percent_of_line_rate") is not None:
+            value, units = entry["percent_of_line_rate"], "% of line rate"
+        else:
+            value, units = entry["mb_per_min"], "MB/min"
+        return self.measure(
+            "transfer_rate",
+            value,
+            units=units,
+            low=target,
+            description=f"{entry.get('kind')} to {entry.get('role')} {entry.get('device')}; "
+            f"target: {entry.get('target_source') or 'none'}",
+        )
+
     def trace(self, name: str, data: bytes | str) -> Path | None:
         """Store a trace file (frame log) under ``traces/``; returns its path, None with no bundle."""
         if self._traces_dir is None:
@@ -147,4 +171,5 @@ class ScenarioEvidence:
             "traces": self.traces,
             "notes": self.notes,
             "details": self.details,
+            "transfers": self.transfers,
         }

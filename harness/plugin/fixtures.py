@@ -21,6 +21,7 @@ from harness.plugin.rig import HilDevice, HilRig
 from harness.plugin.service_requests import ServiceRequests
 from harness.plugin.state import RunState, run_state
 from harness.rigfile import RigSpec, default_rig
+from harness.targets import DEFAULTS, Targets
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +41,12 @@ def profile(hil_run: RunState) -> str:
 def changes(hil_run: RunState) -> ChangeSet:
     """The Uplift 1.2 changes in force in the DCC-side model."""
     return hil_run.changes
+
+
+@pytest.fixture(scope="session")
+def targets(hil_run: RunState) -> Targets:
+    """Throughput targets: the rig file's ``[targets]`` over this project's defaults."""
+    return hil_run.rigfile.targets if hil_run.rigfile is not None else DEFAULTS
 
 
 @pytest.fixture

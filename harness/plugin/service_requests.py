@@ -17,6 +17,7 @@ import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from harness.plugin.block_timing import BlockTimer
 from harness.plugin.rig import HilDevice, HilRig
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ class ServiceRequests:
         self._counter = itertools.count(int(dt.datetime.now(dt.UTC).timestamp() * 1000))
         self.users = dict(ProcessorSettings().user_roles)
         self._processors: dict[tuple[object, ...], ServiceRequestProcessor] = {}
+        self._timer = BlockTimer(rig.ops)
 
     @property
     def dcc_eui64(self) -> str:
@@ -105,6 +107,10 @@ class ServiceRequests:
         key = normalise_eui64(eui64)
         self.users[key] = UserRole.parse(role)
         return key
+
+    def block_intervals(self, ieee: str) -> list[float]:
+        """Seconds between the block progress reports of the last transfer to ``ieee``."""
+        return list(self._timer.intervals.get(ieee, []))
 
     def processor(self, groups: dict[str, str] | None = None) -> ServiceRequestProcessor:
         """The model for an inventory where ``groups`` (IEEE -> GroupID) overrides the rig file."""
@@ -132,7 +138,7 @@ class ServiceRequests:
                     device.ieee, device.role, model, overrides.get(device.ieee, device.group_id)
                 )
             self._processors[key] = ServiceRequestProcessor(
-                self.rig.ops, inventory, settings, clock=self.clock
+                self._timer, inventory, settings, clock=self.clock
             )
         return self._processors[key]
 

@@ -11,6 +11,8 @@ from harness.evidence import ScenarioEvidence
 from harness.plugin.rig import HilDevice
 from harness.plugin.service_requests import ServiceRequests
 from harness.suites.uplift_1_2.images import image_for
+from harness.suites.uplift_1_2.transfers import record_ota_transfer
+from harness.targets import Targets
 
 METERS = ["esme", "gsme"]
 
@@ -18,7 +20,11 @@ METERS = ["esme", "gsme"]
 @pytest.mark.requirement("BASE-FW-METER")
 @pytest.mark.parametrize("meter", METERS)
 def test_update_firmware_delivers_image_to_meter(
-    dcc: ServiceRequests, request: pytest.FixtureRequest, evidence: ScenarioEvidence, meter: str
+    dcc: ServiceRequests,
+    request: pytest.FixtureRequest,
+    evidence: ScenarioEvidence,
+    targets: Targets,
+    meter: str,
 ) -> None:
     """SR 11.1 to a meter delivers the image, held until activation."""
     device: HilDevice = request.getfixturevalue(meter)
@@ -31,7 +37,7 @@ def test_update_firmware_delivers_image_to_meter(
     transfer = next(iter(exchange.result.transfers.values()), None)
     evidence.measure("image_transferred", transfer is not None and transfer.ok, equals=True)
     assert transfer is not None
-    evidence.measure("transfer_rate", transfer.bytes_per_minute, units="bytes/min")
+    record_ota_transfer(evidence, targets, dcc, device, transfer, before)
     evidence.measure(
         "transfer_alert",
         [a.kind.value for a in exchange.result.alerts] == [AlertKind.TRANSFER_SUCCESS.value],

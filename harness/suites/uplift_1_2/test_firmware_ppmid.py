@@ -12,6 +12,8 @@ from harness.evidence import ScenarioEvidence
 from harness.plugin.rig import HilDevice
 from harness.plugin.service_requests import Exchange, ServiceRequests
 from harness.suites.uplift_1_2.images import FirmwareUnderTest, image_for, other_hash
+from harness.suites.uplift_1_2.transfers import record_ota_transfer
+from harness.targets import Targets
 
 COHORTS = ["IOC", "MOC (MDS)", "MOC (Secure)"]
 COHORT_IDS = ["IOC", "MOC-MDS", "MOC-Secure"]
@@ -33,7 +35,11 @@ def cohort_groups(
 @pytest.mark.requirement("U12-FW-11.1")
 @pytest.mark.parametrize("cohort", COHORTS, ids=COHORT_IDS)
 def test_update_firmware_delivers_image_to_ppmid(
-    dcc: ServiceRequests, ppmid: HilDevice, evidence: ScenarioEvidence, cohort: str
+    dcc: ServiceRequests,
+    ppmid: HilDevice,
+    evidence: ScenarioEvidence,
+    targets: Targets,
+    cohort: str,
 ) -> None:
     """SR 11.1 to a PPMID is accepted and DCC delivers the image, which the PPMID holds unrun."""
     groups = cohort_groups(dcc, ppmid, cohort, evidence)
@@ -52,7 +58,7 @@ def test_update_firmware_delivers_image_to_ppmid(
         low=len(image.data),
         high=len(image.data),
     )
-    evidence.measure("transfer_rate", transfer.bytes_per_minute, units="bytes/min")
+    record_ota_transfer(evidence, targets, dcc, ppmid, transfer, before)
     evidence.measure("transfer_seconds", transfer.seconds, units="s")
     kinds = [alert.kind.value for alert in exchange.result.alerts]
     evidence.measure("transfer_alert", AlertKind.TRANSFER_SUCCESS.value in kinds, equals=True)
