@@ -49,3 +49,16 @@ def shared_duis() -> Path:
 @pytest.fixture(scope="session")
 def xsd_file(duis_schema: Any) -> Path:
     return xsd_path()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _results_database_of_the_tests(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Runs the tests start (``smets1-hil run`` in child processes too) append to a scratch
+    results database, never to the user's own; tests that check the database give their own."""
+    previous = os.environ.get("SMETS1_HIL_DB")
+    os.environ["SMETS1_HIL_DB"] = str(tmp_path_factory.mktemp("results") / "results.sqlite")
+    yield
+    if previous is None:
+        os.environ.pop("SMETS1_HIL_DB", None)
+    else:
+        os.environ["SMETS1_HIL_DB"] = previous

@@ -58,6 +58,20 @@ def register(subparsers: Any) -> None:
         default=0,
         help="spread the suite over N rigs (pytest-xdist); one rig per worker",
     )
+    parser.add_argument(
+        "--retries",
+        metavar="N",
+        type=int,
+        default=0,
+        help="rerun a failed scenario up to N times; one passing later is recorded as flaky",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        help="results database to append the run to: an SQLite path or a postgresql:// URL; "
+        "'off' records nothing (default $SMETS1_HIL_DB, else "
+        "$XDG_DATA_HOME/smets1-hil/results.sqlite)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="one character per scenario")
     parser.add_argument(
         "pytest_args",
@@ -107,6 +121,8 @@ def build_pytest_args(args: argparse.Namespace, evidence_dir: Path) -> list[str]
         pytest_args += ["-k", args.keyword]
     if args.workers:
         pytest_args += ["-n", str(args.workers)]
+    if args.retries:
+        pytest_args += ["--hil-retries", str(args.retries)]
     return pytest_args + list(args.pytest_args)
 
 
@@ -122,6 +138,8 @@ def _check(args: argparse.Namespace) -> Path:
             args.changes = ChangeSet.parse(args.changes).name
         except ValueError as exc:
             raise UserError(f"--changes: {exc}") from None
+    if args.retries < 0:
+        raise UserError("--retries: must be 0 or more")
     if args.rig:
         rigfile = load_rigfile(args.rig)
         if args.workers > len(rigfile.rigs):
@@ -196,7 +214,35 @@ def run(args: argparse.Namespace) -> int:
     if stop.exit_code is not None:
         return stop.exit_code
     if code == pytest.ExitCode.INTERRUPTED:
-        return 130
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        return int(code)
-    return 0 if selected_requirements_pass(summary) else 1
+        status = 130
+    elif code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        status = int(code)
+    else:
+        status = 0 if selected_requirements_pass(summary) else 1
+    record_in_database(args.db, evidence_dir, status)
+    return status
+
+
+def record_in_database(db: str | None, evidence_dir: Path, status: int) -> None:
+    """Append the finished run to the results database. The bundle is complete before this starts
+    and is only read here; any database problem is one warning line, never a lost run."""
+    from harness.results import chosen
+
+    where = chosen(db)
+    if where is None:
+        return
+    try:
+        from harness.results import open_database, record_bundle
+
+        engine = open_database(where)
+        try:
+            recorded = record_bundle(engine, evidence_dir, exit_status=status)
+        finally:
+            engine.dispose()
+        print(f"results database: run {recorded.run_id}")
+    except Exception as exc:  # noqa: BLE001 - the evidence is safe; say why the DB missed it
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(
+            f"smets1-hil: warning: run not recorded in the results database: {text}",
+            file=sys.stderr,
+        )

@@ -45,6 +45,21 @@ def render_junit(
         elif verdict == "not-run":
             counts["skipped"] += 1
             ET.SubElement(case, "skipped", message="not run (the run was interrupted)")
+        elif verdict == "flaky" and record:
+            # passed on a later attempt: Maven Surefire's rerun elements name each failed one
+            props = case.find("properties")
+            if props is None:
+                props = ET.SubElement(case, "properties")
+            ET.SubElement(props, "property", name="verdict", value="flaky")
+            ET.SubElement(props, "property", name="attempts", value=str(record.get("attempts")))
+            for attempt in record.get("failed_attempts", []):
+                tag = "flakyError" if attempt.get("verdict") == "error" else "flakyFailure"
+                failed = ET.SubElement(
+                    case, tag, message=str(attempt.get("failure") or "failed"), type="attempt"
+                )
+                ET.SubElement(failed, "stackTrace").text = str(
+                    attempt.get("traceback") or attempt.get("failure") or ""
+                )
     for key, value in counts.items():
         suite.set(key, str(value))
     suite.set("time", f"{total_time:.3f}")

@@ -13,6 +13,7 @@ th, td { border: 1px solid #bbb; padding: 0.3em 0.6em; text-align: left; vertica
 th { background: #eee; }
 .pass { background: #d9f2d9; } .fail, .error { background: #f8d0d0; }
 .not-run, .skipped { background: #f0f0f0; color: #555; }
+.flaky { background: #fbe8b0; }
 .banner { padding: 0.6em; font-weight: bold; }
 code { font-size: 90%; }
 """
@@ -50,8 +51,8 @@ def render_report(
     parts.extend(_run_basis_html(summary))
     parts.append("<h2>Traceability matrix</h2>")
     parts.append(
-        "<table><tr><th>requirement</th><th>clause</th><th>verdict</th><th>scenario</th>"
-        "<th>scenario verdict</th></tr>"
+        "<table><tr><th>requirement</th><th>clause</th><th>verdict</th><th>flaky</th>"
+        "<th>scenario</th><th>scenario verdict</th></tr>"
     )
     for rid, entry in summary.get("requirements", {}).items():
         scenarios = entry.get("scenarios", []) or [
@@ -69,6 +70,7 @@ def render_report(
                 basis = f"<br><small>rests on: {escape(facts)}</small>" if facts else ""
                 parts.append(f"<td{span}>{escape(str(entry.get('clause', '')))}{basis}</td>")
                 parts.append(f'<td{span} class="{escape(verdict)}">{escape(verdict)}</td>')
+                parts.append(f"<td{span}>{escape(str(entry.get('flaky', 0)))}</td>")
             parts.append(f"<td><code>{escape(str(scenario['scenario']))}</code></td>")
             parts.append(_cell(scenario["verdict"], str(scenario["verdict"])))
             parts.append("</tr>")
@@ -139,6 +141,13 @@ def render_report(
             )
         if record.get("failure"):
             parts.append(f"<pre>{escape(str(record['failure']))}</pre>")
+        for attempt in record.get("failed_attempts", []):
+            parts.append(
+                f'<p class="{escape(str(attempt.get("verdict")))}">Attempt '
+                f"{escape(str(attempt.get('attempt')))} of {escape(str(record.get('attempts')))}: "
+                f"{escape(str(attempt.get('verdict')))}</p>"
+                f"<pre>{escape(str(attempt.get('failure') or ''))}</pre>"
+            )
     parts.extend(_sources_html(summary))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

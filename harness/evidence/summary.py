@@ -7,17 +7,19 @@ from typing import Any
 
 from harness.evidence.requirements import REQUIREMENTS, UPLIFT_IDS
 
-SCENARIO_VERDICTS = ("pass", "fail", "error", "skipped", "not-run")
+SCENARIO_VERDICTS = ("pass", "flaky", "fail", "error", "skipped", "not-run")
+PASSING = ("pass", "flaky")  # a flaky scenario passed, on a later attempt
 
 
 def requirement_verdict(scenario_verdicts: list[str]) -> str:
-    """``fail`` if any scenario failed; ``pass`` if every scenario that ran passed (at least one did,
-    none still outstanding); otherwise ``not-run``. Skipped scenarios neither pass nor fail it."""
+    """``fail`` if any scenario failed; ``pass`` if every scenario that ran passed at its first
+    attempt (at least one ran, none still outstanding); ``flaky`` if they all passed but some only
+    on a later attempt; otherwise ``not-run``. Skipped scenarios neither pass nor fail it."""
     if any(v in ("fail", "error") for v in scenario_verdicts):
         return "fail"
     ran = [v for v in scenario_verdicts if v != "skipped"]
-    if ran and all(v == "pass" for v in ran):
-        return "pass"
+    if ran and all(v in PASSING for v in ran):
+        return "flaky" if "flaky" in ran else "pass"
     return "not-run"
 
 
@@ -40,6 +42,7 @@ def build_requirements(
         entry = {
             "scenario": name,
             "verdict": verdict,
+            "attempts": int(record.get("attempts", 1)) if record else 0,
             "record": record.get("file") if record else None,
         }
         for rid in requirement_ids:
@@ -51,6 +54,8 @@ def build_requirements(
         result[rid] = {
             "verdict": requirement_verdict([e["verdict"] for e in entries]),
             "selected": bool(entries),
+            "passed": sum(1 for e in entries if e["verdict"] == "pass"),
+            "flaky": sum(1 for e in entries if e["verdict"] == "flaky"),
             "title": known.title if known else "",
             "clause": known.clause if known else "",
             "facts": list(known.facts) if known else [],
@@ -77,35 +82,57 @@ def scenario_counts(
 
 
 def throughput_figures(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Measurements that are rates (units per second or per minute), with the scenario they came from."""
+    """Measurements that are rates (units per second or per minute, or a transfer's share of its line
+    rate), with the scenario they came from and their limits."""
     figures = []
     for record in records:
         for m in record.get("measurements", []):
             units = str(m.get("units", ""))
-            if units.endswith(("/min", "/s")):
-                figures.append({"scenario": record["scenario"], **m})
+            if units.endswith(("/min", "/s")) or m.get("name") == "transfer_rate":
+                validator = m.get("validator") or {}
+                figures.append(
+                    {
+                        "scenario": record["scenario"],
+                        **m,
+                        "limit_low": validator.get("min"),
+                        "limit_high": validator.get("max"),
+                    }
+                )
     return sorted(figures, key=lambda f: (f["scenario"], f["name"]))
 
 
 def selected_requirements_pass(summary: Mapping[str, Any]) -> bool:
-    """True when at least one requirement was selected and every selected one passed."""
+    """True when at least one requirement was selected and every selected one passed (a ``flaky``
+    requirement passed, on retries; the table and the bundle name it)."""
     selected = [r for r in summary.get("requirements", {}).values() if r.get("selected")]
-    return bool(selected) and all(r["verdict"] == "pass" for r in selected)
+    return bool(selected) and all(r["verdict"] in PASSING for r in selected)
 
 
 def format_table(summary: Mapping[str, Any]) -> str:
     """The requirement / verdict table printed at the end of a run and by ``evidence show``."""
     requirements: Mapping[str, Any] = summary.get("requirements", {})
-    rows: list[tuple[str, str, str, str]] = []
+    rows: list[tuple[str, str, str, str, str]] = []
     for rid, entry in requirements.items():
         entries = entry.get("scenarios", [])
         passes = sum(1 for e in entries if e["verdict"] == "pass")
+        flaky = sum(1 for e in entries if e["verdict"] == "flaky")
         shown = str(entry["verdict"]) if entry.get("selected", bool(entries)) else "not selected"
-        rows.append((rid, shown.upper(), f"{passes}/{len(entries)}", str(entry.get("title", ""))))
+        rows.append(
+            (
+                rid,
+                shown.upper(),
+                f"{passes}/{len(entries)}",
+                str(flaky) if flaky else "-",
+                str(entry.get("title", "")),
+            )
+        )
     width = max([len("requirement")] + [len(r[0]) for r in rows])
     header, *body = [
-        f"{rid:<{width}}  {shown:<12}  {passed:>7}  {title}"
-        for rid, shown, passed, title in [("requirement", "verdict", "passed", "what"), *rows]
+        f"{rid:<{width}}  {shown:<12}  {passed:>7}  {flaky:>5}  {title}"
+        for rid, shown, passed, flaky, title in [
+            ("requirement", "verdict", "passed", "flaky", "what"),
+            *rows,
+        ]
     ]
     lines = [header, "-" * max(len(line) for line in [header, *body]), *body]
     state = "INTERRUPTED" if summary.get("interrupted") else "finished"

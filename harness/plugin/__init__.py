@@ -9,6 +9,7 @@ only when a test requests the ``rig`` fixture or a device), and evidence is writ
 pytest_plugins = [
     "harness.plugin.options",
     "harness.plugin.markers",
+    "harness.plugin.retries",
     "harness.plugin.hooks",
     "harness.plugin.fixtures",
 ]

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from harness.evidence.run_facts import run_facts
 from harness.plugin.markers import requirement_ids
 from harness.plugin.state import RUN_STATE, RunState
-from harness.plugin.verdicts import REPORTS, RIG_FAULT, rig_fault, scenario_verdict
+from harness.plugin.verdicts import ATTEMPTS, REPORTS, RIG_FAULT, rig_fault, scenario_verdict
 from harness.run_signals import held
 
 SUITE_NAME = "smets1-hil"
@@ -36,6 +37,7 @@ def bundle_extra(state: RunState) -> dict[str, Any]:
         rigs = ["embedded"]
     from harness.evidence.sources import duis_section, sources_section
 
+    kinds = [r.radio.kind for r in state.rigfile.rigs] if state.rigfile else ["emulated"]
     return {
         "changes": state.changes.names,
         "duis": duis_section(),
@@ -43,6 +45,7 @@ def bundle_extra(state: RunState) -> dict[str, Any]:
         "rig_file": str(state.rigfile.path) if state.rigfile and state.rigfile.path else None,
         "rigs": rigs,
         "workers": state.workers,
+        **run_facts(state.rigfile.path if state.rigfile else None, kinds),
     }
 
 
@@ -105,6 +108,9 @@ class RecordWriter:
         state = self.state
         reports = item.stash.get(REPORTS, {})
         verdict, failure, traceback = scenario_verdict(reports, item.stash.get(RIG_FAULT, None))
+        failed_attempts = item.stash[ATTEMPTS].copy() if ATTEMPTS in item.stash else []
+        if verdict == "pass" and failed_attempts:
+            verdict = "flaky"  # passed, but only after failing: named, never hidden
         first = reports.get("setup")
         last = reports.get("teardown") or reports.get("call") or first
         doc = (getattr(getattr(item, "function", None), "__doc__", None) or "").strip()
@@ -119,6 +125,8 @@ class RecordWriter:
             "finished": _iso(getattr(last, "stop", None)),
             "duration_s": round(sum(r.duration for r in reports.values()), 3),
             "verdict": verdict,
+            "attempts": len(failed_attempts) + 1,
+            "failed_attempts": failed_attempts,
             "failure": state.secrets.scrub(failure[:FAILURE_TEXT_LIMIT]) if failure else None,
             "traceback": state.secrets.scrub(traceback[-FAILURE_TEXT_LIMIT:])
             if traceback

@@ -15,6 +15,8 @@ import pytest
 REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 RIG_FAULT = pytest.StashKey[str]()  # why a failed call was the rig's fault, not the device's
 ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EIO})
+# the failed attempts before the current one of a scenario run with retries (harness.plugin.retries)
+ATTEMPTS = pytest.StashKey[list[dict[str, Any]]]()
 
 
 def rig_fault(item: pytest.Item, exception: BaseException | None) -> str | None:
