@@ -53,7 +53,9 @@ def register(subparsers: Any) -> None:
         "--target",
         metavar="MB/MIN",
         type=float,
-        help="exit 1 if the best round is below this throughput (MB per minute, 1 MB = 10^6 bytes)",
+        help="the throughput each round is held to (MB per minute, 1 MB = 10^6 bytes); exit 1 "
+        "when a round is below it (default: the rig file's target for the device's role, else "
+        "this project's default, docs/rig-file.md)",
     )
     ota.add_argument(
         "--radio",
@@ -87,6 +89,13 @@ def register(subparsers: Any) -> None:
         "--loss", type=float, default=0.0, help="byte-loss probability (emulated port)"
     )
     serial.add_argument("--window", type=int, default=8, help="blocks in flight (default 8)")
+    serial.add_argument(
+        "--target",
+        metavar="PERCENT",
+        type=float,
+        help="the share of the line rate each round is held to; exit 1 when a round is below it "
+        "(default: this project's default for the device's role, docs/rig-file.md)",
+    )
     _transfer_options(serial, default_block=1024)
     serial.set_defaults(func=run_serial)
 
@@ -118,6 +127,15 @@ def _transfer_options(parser: argparse.ArgumentParser, *, default_block: int) ->
         "--timeout", type=float, default=900.0, help="seconds allowed per transfer (default 900)"
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--record", action="store_true", help="append the figures to the results database"
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        help="results database for --record (default $SMETS1_HIL_DB, else "
+        "$XDG_DATA_HOME/smets1-hil/results.sqlite)",
+    )
 
 
 def _size(text: str) -> int:
@@ -170,10 +188,57 @@ def _check_counts(args: argparse.Namespace) -> None:
         raise UserError("--block-size: must be at least 1")
 
 
-def _report(figures: Any, as_json: bool) -> None:
-    from harness.bench.transfer import format_figures
+def _record(
+    args: argparse.Namespace,
+    *,
+    rig_name: str,
+    started: str,
+    radio_kind: str,
+    transfers: list[dict[str, Any]],
+    status: int,
+) -> None:
+    """Append a bench run to the results database; a problem there is one warning line."""
+    from harness.evidence.bundle import utc_now
+    from harness.evidence.run_facts import run_facts
+    from harness.results import chosen, open_database, record_bench
 
-    print(json.dumps(figures.as_dict(), indent=2) if as_json else format_figures(figures))
+    where = chosen(args.db)
+    if where is None:
+        print("smets1-hil: warning: --record with the results database off", file=sys.stderr)
+        return
+    try:
+        engine = open_database(where)
+        try:
+            recorded = record_bench(
+                engine,
+                started=started,
+                finished=utc_now(),
+                rig=rig_name,
+                facts=run_facts(args.rig if getattr(args, "rig", None) else None, [radio_kind]),
+                transfers=transfers,
+                exit_status=status,
+            )
+        finally:
+            engine.dispose()
+        print(f"results database: run {recorded.run_id}", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - the figures are printed; say why the DB missed them
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(
+            f"smets1-hil: warning: figures not recorded in the results database: {text}",
+            file=sys.stderr,
+        )
+
+
+def _ota_target(args: argparse.Namespace, role: str) -> tuple[float | None, str]:
+    """The MB/min target of ``role`` and where it came from: --target, the rig file, default."""
+    from harness.rigfile import load_rigfile
+    from harness.targets import DEFAULTS, ZIGBEE_OTA
+
+    if args.target is not None:
+        return args.target, "--target"
+    targets = load_rigfile(args.rig).targets if args.rig is not None else DEFAULTS
+    target = targets.target(ZIGBEE_OTA, role)
+    return (target.value, target.source) if target is not None else (None, "none")
 
 
 def run_ota(args: argparse.Namespace) -> int:
@@ -194,9 +259,11 @@ async def _ota(args: argparse.Namespace) -> int:
         format_bench,
         rig_from_file,
         run_rounds,
+        transfer_entries,
         write_outputs,
     )
     from harness.bench.transfer import TransferFailed
+    from harness.evidence.bundle import utc_now
     from rigs.operations import RigError
     from rigs.zigbee import embedded_rig
     from rigs.zigbee.rig import ZigbeeRig, ZigbeeRigConfig
@@ -222,6 +289,7 @@ async def _ota(args: argparse.Namespace) -> int:
         finally:
             await rig.close()
 
+    started = utc_now()
     try:
         async with open_rig() as (rig, radio, devices):
             ieee = _pick(devices, args)
@@ -233,9 +301,10 @@ async def _ota(args: argparse.Namespace) -> int:
                     f"{limit} bytes device {ieee} ({entry.get('profile')}) accepts"
                 )
             identity = await rig.identify(ieee)
+            target, source = _ota_target(args, identity.role.value)
             bench = OtaBench(
                 radio, ieee, identity.role.value, args.size, args.block_size,
-                target_mb_per_min=args.target,
+                target_mb_per_min=target, target_source=source,
             )  # fmt: skip
             try:
                 await run_rounds(
@@ -256,14 +325,31 @@ async def _ota(args: argparse.Namespace) -> int:
     if args.out is not None:
         for path in write_outputs(bench, args.out):
             print(f"wrote {path}", file=sys.stderr)
-    if args.target is not None and not facts["target_met"]:
+    status = 0
+    if bench.target_mb_per_min is not None and bench.missed():
         best = facts["best"]["bytes_per_min"] / 1e6
         print(
-            f"below target: best {best:.2f} MB/min, target {args.target:g} MB/min",
+            f"below target in round(s) {', '.join(map(str, bench.missed()))}: best {best:.2f} "
+            f"MB/min, target {bench.target_mb_per_min:g} MB/min ({bench.target_source})",
             file=sys.stderr,
         )
-        return 1
-    return 0
+        status = 1
+    if args.record:
+        if args.rig is not None:
+            from harness.rigfile import load_rigfile
+
+            rig_name = f"bench:{load_rigfile(args.rig).rigs[0].name}"
+        else:
+            rig_name = "bench:embedded" if args.radio is None else f"bench:{args.radio}"
+        _record(
+            args,
+            rig_name=rig_name,
+            started=started,
+            radio_kind=radio,
+            transfers=transfer_entries(bench),
+            status=status,
+        )
+    return status
 
 
 def run_serial(args: argparse.Namespace) -> int:
@@ -278,15 +364,25 @@ def run_serial(args: argparse.Namespace) -> int:
         raise UserError(
             "--loss and --latency impair the embedded emulator's port; they do not apply to --port"
         )
+    if args.target is not None and not 0 <= args.target <= 100:
+        raise UserError("--target: a share of the line rate, 0 to 100 (percent)")
     return asyncio.run(_serial(args))
 
 
 async def _serial(args: argparse.Namespace) -> int:
-    from harness.bench.transfer import TransferFailed, measure_transfers
+    from harness.bench.transfer import (
+        TransferFailed,
+        format_figures,
+        measure_transfers,
+        transfer_entries,
+    )
+    from harness.evidence.bundle import utc_now
+    from harness.targets import DEFAULTS, SERIAL, TARGET_UNITS, Target
     from rigs.emulator.process import EmulatorProcess
     from rigs.operations import RigError
     from rigs.serial import SerialRig
 
+    started = utc_now()
     line_rate = args.baud / 10.0 if args.baud else None
     rig = SerialRig(baudrate=args.baud or 115200, block_size=args.block_size, window=args.window)
     try:
@@ -295,6 +391,7 @@ async def _serial(args: argparse.Namespace) -> int:
             if args.port is not None:
                 identity = await rig.attach(args.port)
                 ieee = identity.ieee
+                role = identity.role.value
             else:
                 impairment = [f"latency={args.latency}", f"loss={args.loss}"]
                 if args.baud:
@@ -303,6 +400,7 @@ async def _serial(args: argparse.Namespace) -> int:
                     EmulatorProcess(["--impair", ",".join(impairment)])
                 )
                 ieee = _pick(emulator.devices, args)
+                role = next(str(d["role"]) for d in emulator.devices if d["ieee"] == ieee)
                 port = next(d["serial"] for d in emulator.devices if d["ieee"] == ieee)
                 await rig.attach(port)
             figures = await measure_transfers(
@@ -318,5 +416,21 @@ async def _serial(args: argparse.Namespace) -> int:
             )
     except (RigError, TransferFailed) as exc:
         raise UserError(str(exc)) from None
-    _report(figures, args.json)
-    return 0
+    figures.role = role
+    figures.target = (
+        Target(SERIAL, role, args.target, TARGET_UNITS[SERIAL], "--target")
+        if args.target is not None
+        else DEFAULTS.target(SERIAL, role)
+    )
+    print(json.dumps(figures.as_dict(), indent=2) if args.json else format_figures(figures))
+    status = 1 if figures.missed() else 0
+    if args.record:
+        _record(
+            args,
+            rig_name="bench:embedded" if args.port is None else f"bench:{args.port}",
+            started=started,
+            radio_kind="serial",
+            transfers=transfer_entries(figures),
+            status=status,
+        )
+    return status

@@ -23,6 +23,25 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
     return ordered[min(rank, len(ordered)) - 1]
 
 
+#: upper bounds (ms) of the block latency histogram's buckets; the last bucket is unbounded
+HISTOGRAM_BOUNDS_MS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+
+
+def latency_histogram(intervals_s: Sequence[float]) -> list[list[float | None]]:
+    """``[[upper_ms, count], ...]`` over :data:`HISTOGRAM_BOUNDS_MS` and an unbounded last bucket
+    (``upper_ms`` None); empty buckets at either end are left out."""
+    counts = [0] * (len(HISTOGRAM_BOUNDS_MS) + 1)
+    for seconds in intervals_s:
+        ms = seconds * 1e3
+        index = next((i for i, b in enumerate(HISTOGRAM_BOUNDS_MS) if ms <= b), -1)
+        counts[index] += 1
+    bounds: list[float | None] = [float(b) for b in HISTOGRAM_BOUNDS_MS] + [None]
+    used = [i for i, c in enumerate(counts) if c]
+    if not used:
+        return []
+    return [[bounds[i], counts[i]] for i in range(used[0], used[-1] + 1)]
+
+
 def transfer_entry(
     *,
     kind: str,
@@ -60,6 +79,7 @@ def transfer_entry(
         "block_p50_ms": ms(0.50),
         "block_p95_ms": ms(0.95),
         "block_p99_ms": ms(0.99),
+        "block_latency_ms_histogram": latency_histogram(block_intervals_s),
         "target": target.value if target else None,
         "target_units": target.units if target else None,
         "target_source": target.source if target else None,

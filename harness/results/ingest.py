@@ -59,6 +59,42 @@ def firmware_text(version: Any) -> str | None:
     return str(version)
 
 
+def run_facts_of(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """Host, tool, rig file, radio library and changes in force, from the summary's ``run``
+    object (or, for older bundles, its top-level keys)."""
+    run = summary.get("run") if isinstance(summary.get("run"), Mapping) else {}
+    assert isinstance(run, Mapping)
+
+    def pick(*keys: str) -> Any:
+        for key in keys:
+            if run.get(key) is not None:
+                return run[key]
+            if summary.get(key) is not None:
+                return summary[key]
+        return None
+
+    rig_file = run.get("rig_file") if isinstance(run.get("rig_file"), Mapping) else {}
+    library = pick("radio_library")
+    version = pick("radio_library_version")
+    libraries = run.get("libraries")
+    if version is None and library and isinstance(libraries, Mapping):
+        found = [str(libraries.get(name)) for name in str(library).split(",") if libraries.get(name)]
+        version = ",".join(found) or None
+    changes = pick("changes")
+    if isinstance(changes, Mapping):  # a change set: {"name": ..., "changes": [...]} or similar
+        changes = changes.get("changes", changes.get("in_force", changes))
+    if isinstance(changes, str):
+        changes = [changes]
+    return {
+        "host": pick("host"),
+        "tool_version": pick("tool_version"),
+        "rig_file_sha256": (rig_file or {}).get("sha256") or pick("rig_file_sha256"),
+        "radio_library": library,
+        "radio_library_version": version,
+        "changes": list(changes) if isinstance(changes, list | tuple) else changes,
+    }
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
@@ -77,19 +113,20 @@ def record_bundle(engine: Engine, root: Path, *, exit_status: int | None = None)
         else:
             exit_status = 0 if selected_requirements_pass(summary) else 1
     run_rigs = [str(r) for r in summary.get("rigs") or []] or ["embedded"]
+    facts = run_facts_of(summary)
     run_row = {
         "manifest_sha256": key,
         "kind": "suite",
         "started": str(summary.get("started") or ""),
         "finished": summary.get("finished"),
-        "host": summary.get("host"),
-        "tool_version": summary.get("tool_version"),
+        "host": facts["host"],
+        "tool_version": facts["tool_version"],
         "profile": summary.get("profile"),
-        "changes": json.dumps(summary.get("changes")) if summary.get("changes") else None,
+        "changes": json.dumps(facts["changes"]) if facts["changes"] is not None else None,
         "rig": ",".join(run_rigs),
-        "rig_file_sha256": summary.get("rig_file_sha256"),
-        "radio_library": summary.get("radio_library"),
-        "radio_library_version": summary.get("radio_library_version"),
+        "rig_file_sha256": facts["rig_file_sha256"],
+        "radio_library": facts["radio_library"],
+        "radio_library_version": facts["radio_library_version"],
         "exit_status": exit_status,
         "interrupted": bool(summary.get("interrupted")),
         "evidence_path": str(root.resolve()),
