@@ -74,12 +74,14 @@ def line_chart(
     def y(value: float) -> float:
         return TOP + plot_h * (1 - value / top)
 
+    legend_h = 15 * len(lines) + 6 if len(lines) > 1 else 0
+    total_h = HEIGHT + legend_h
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" id="{escape(chart_id)}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{total_h}" '
+        f'viewBox="0 0 {WIDTH} {total_h}" role="img" id="{escape(chart_id)}" '
         f'class="chart" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
-        f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>',
+        f'<rect x="0" y="0" width="{WIDTH}" height="{total_h}" fill="#fff"/>',
         f'<text x="{LEFT}" y="16" font-weight="bold">{escape(title)}</text>',
     ]
     for tick in range(5):
@@ -136,11 +138,10 @@ def line_chart(
     if len(lines) > 1:
         for number, (label, _) in enumerate(lines):
             colour = COLOURS[number % len(COLOURS)]
-            ly = TOP + 4 + number * 14
+            ly = HEIGHT + 4 + number * 15
             parts.append(
-                f'<rect x="{WIDTH - RIGHT - 250}" y="{ly - 8}" width="10" height="10" '
-                f'fill="{colour}"/><text x="{WIDTH - RIGHT - 236}" y="{ly + 1}">'
-                f"{escape(label[-40:])}</text>"
+                f'<rect class="legend" x="{LEFT}" y="{ly - 9}" width="10" height="10" '
+                f'fill="{colour}"/><text x="{LEFT + 16}" y="{ly}">{escape(label)}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)
@@ -151,7 +152,7 @@ def verdict_matrix(
 ) -> str:
     """An SVG grid: a row per run, a column per requirement, a cell per verdict."""
     cell_w, cell_h, label_w, head_h = 92, 22, 210, 90
-    width = label_w + cell_w * len(requirements) + 10
+    width = label_w + cell_w * len(requirements) + 120  # room for the last slanted heading
     height = head_h + cell_h * len(run_labels) + 10
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
