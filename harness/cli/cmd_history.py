@@ -80,7 +80,9 @@ def register(subparsers: Any) -> None:
     trend.add_argument("--device", metavar="EUI64", help="only this device")
     trend.add_argument("--firmware", help="only this firmware (build id, e.g. 01000000)")
     trend.add_argument("--kind", choices=("zigbee-ota", "serial"), help="only this transfer kind")
-    trend.add_argument("--last", type=int, default=10, help="the last N runs per series (default 10)")
+    trend.add_argument(
+        "--last", type=int, default=10, help="the last N runs per series (default 10)"
+    )
     trend.add_argument(
         "--durations", action="store_true", help="scenario durations per run instead of throughput"
     )
@@ -142,10 +144,11 @@ def run_list(args: argparse.Namespace) -> int:
 
     engine = _engine(args)
     runs = list_runs(engine, rig=args.rig, limit=args.limit)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for run in runs:
-        verdicts = [v["verdict"] for v in requirement_verdicts(engine, run.id).values()
-                    if v["selected"]]
+        verdicts = [
+            v["verdict"] for v in requirement_verdicts(engine, run.id).values() if v["selected"]
+        ]
         rows.append(
             {
                 "id": run.id,
@@ -166,12 +169,14 @@ def run_list(args: argparse.Namespace) -> int:
     if not rows:
         print("no runs recorded yet")
         return 0
-    print(f"{'id':>5}  {'started':<24}  {'kind':<5}  {'rig':<16}  {'profile':<10}  {'exit':>4}  "
-          f"{'pass':>4} {'flaky':>5} {'fail':>4}  evidence")
+    print(
+        f"{'id':>5}  {'started':<24}  {'kind':<5}  {'rig':<16}  {'profile':<10}  {'exit':>4}  "
+        f"{'pass':>4} {'flaky':>5} {'fail':>4}  evidence"
+    )
     for r in rows:
         print(
             f"{r['id']:>5}  {r['started']:<24}  {r['kind']:<5}  {r['rig'][:16]:<16}  "
-            f"{str(r['profile'] or '-'):<10}  {str(r['exit']):>4}  {r['pass']:>4} {r['flaky']:>5} "
+            f"{r['profile'] or '-'!s:<10}  {r['exit']!s:>4}  {r['pass']:>4} {r['flaky']:>5} "
             f"{r['fail']:>4}  {r['evidence'] or '-'}"
         )
     return 0
@@ -182,7 +187,7 @@ def run_show(args: argparse.Namespace) -> int:
 
     engine = _engine(args)
     run = queries.get_run(engine, args.run)
-    facts = {
+    facts: dict[str, Any] = {
         "run": vars(run),
         "devices": queries.device_rows(engine, run.id),
         "requirements": queries.requirement_verdicts(engine, run.id),
@@ -192,26 +197,34 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(facts, indent=2, default=str))
         return 0
-    print(f"run {run.id} ({run.kind}) on rig {run.rig}, host {run.host or '?'}: "
-          f"started {run.started}, finished {run.finished or '-'}, exit {run.exit_status}"
-          + (" (interrupted)" if run.interrupted else ""))
-    print(f"  profile {run.profile or '-'}; changes {', '.join(run.changes or []) or '-'}; "
-          f"smets1-hil {run.tool_version or '?'}; radio {run.radio_library or '?'} "
-          f"{run.radio_library_version or ''}".rstrip())
+    print(
+        f"run {run.id} ({run.kind}) on rig {run.rig}, host {run.host or '?'}: "
+        f"started {run.started}, finished {run.finished or '-'}, exit {run.exit_status}"
+        + (" (interrupted)" if run.interrupted else "")
+    )
+    print(
+        f"  profile {run.profile or '-'}; changes {', '.join(run.changes or []) or '-'}; "
+        f"smets1-hil {run.tool_version or '?'}; radio {run.radio_library or '?'} "
+        f"{run.radio_library_version or ''}".rstrip()
+    )
     print(f"  rig file sha256 {run.rig_file_sha256 or '- (embedded rig)'}")
     print(f"  evidence {run.evidence_path or '-'} (manifest sha256 {run.manifest_sha256[:16]}...)")
     if facts["devices"]:
         print("devices:")
         for d in facts["devices"]:
-            print(f"  {d['role'] or '?':<6} {d['ieee']}  {d['manufacturer'] or '?'} "
-                  f"{d['model'] or '?'}  firmware {d['firmware_before'] or '?'} -> "
-                  f"{d['firmware_after'] or '?'}")
+            print(
+                f"  {d['role'] or '?':<6} {d['ieee']}  {d['manufacturer'] or '?'} "
+                f"{d['model'] or '?'}  firmware {d['firmware_before'] or '?'} -> "
+                f"{d['firmware_after'] or '?'}"
+            )
     selected = {k: v for k, v in facts["requirements"].items() if v["selected"]}
     if selected:
         print("requirements:")
         for rid, v in selected.items():
-            print(f"  {rid:<16} {v['verdict'].upper():<6}  {v['passed']}/{v['scenarios']} passed"
-                  + (f", {v['flaky']} flaky" if v["flaky"] else ""))
+            print(
+                f"  {rid:<16} {v['verdict'].upper():<6}  {v['passed']}/{v['scenarios']} passed"
+                + (f", {v['flaky']} flaky" if v["flaky"] else "")
+            )
     unclean = [s for s in facts["scenarios"] if s["verdict"] != "pass"]
     print(f"scenarios: {len(facts['scenarios'])}, of which not a clean pass: {len(unclean)}")
     for s in unclean:
@@ -223,12 +236,19 @@ def run_show(args: argparse.Namespace) -> int:
     if facts["transfers"]:
         print("transfers:")
         for t in facts["transfers"]:
-            target = f"target {t['target']:g} {t['target_units']}" if t["target"] is not None else ""
-            percent = (f" {t['percent_of_line_rate']:.1f}% of line rate"
-                       if t["percent_of_line_rate"] is not None else "")
-            print(f"  {t['kind']:<10} {t['role'] or '?':<6} {t['device']}  "
-                  f"{t['mb_per_min']:.3f} MB/min{percent}  p50 {_ms(t['block_p50_ms'])} "
-                  f"p95 {_ms(t['block_p95_ms'])} p99 {_ms(t['block_p99_ms'])}  {target}")
+            target = (
+                f"target {t['target']:g} {t['target_units']}" if t["target"] is not None else ""
+            )
+            percent = (
+                f" {t['percent_of_line_rate']:.1f}% of line rate"
+                if t["percent_of_line_rate"] is not None
+                else ""
+            )
+            print(
+                f"  {t['kind']:<10} {t['role'] or '?':<6} {t['device']}  "
+                f"{t['mb_per_min']:.3f} MB/min{percent}  p50 {_ms(t['block_p50_ms'])} "
+                f"p95 {_ms(t['block_p95_ms'])} p99 {_ms(t['block_p99_ms'])}  {target}"
+            )
     return 0
 
 
@@ -258,8 +278,8 @@ def run_trend(args: argparse.Namespace) -> int:
             )
             print(f"  {name}\n  {'':<38}{cells}")
         return 0
-    found = []
-    output = []
+    found: list[str] = []
+    output: list[dict[str, Any]] = []
     for series in throughput_series(
         engine, rig=args.rig, device=args.device, firmware=args.firmware, kind=args.kind
     ):
@@ -293,10 +313,14 @@ def run_trend(args: argparse.Namespace) -> int:
     else:
         for entry in output:
             key = entry["series"]
-            print(f"{key['kind']} to {entry['role'] or '?'} {key['device']} "
-                  f"(firmware {key['firmware'] or '?'}) on rig {key['rig']}:")
-            print(f"  {'run':>5}  {'started':<24}  {'value':>9}  {'target':>7}  "
-                  f"{'median':>9}  {'change':>7}")
+            print(
+                f"{key['kind']} to {entry['role'] or '?'} {key['device']} "
+                f"(firmware {key['firmware'] or '?'}) on rig {key['rig']}:"
+            )
+            print(
+                f"  {'run':>5}  {'started':<24}  {'value':>9}  {'target':>7}  "
+                f"{'median':>9}  {'change':>7}"
+            )
             for p in entry["points"]:
                 change = "" if p["change_percent"] is None else f"{p['change_percent']:+.1f}%"
                 median = "" if p["median_before"] is None else f"{p['median_before']:.3f}"
@@ -304,8 +328,10 @@ def run_trend(args: argparse.Namespace) -> int:
                 flag = "  REGRESSION" if p["regression"] else ""
                 if p["target"] is not None and p["value"] < p["target"]:
                     flag += "  BELOW TARGET"
-                print(f"  {p['run']:>5}  {p['started']:<24}  {p['value']:>9.3f}  {target:>7}  "
-                      f"{median:>9}  {change:>7}{flag}   {p['units']}")
+                print(
+                    f"  {p['run']:>5}  {p['started']:<24}  {p['value']:>9.3f}  {target:>7}  "
+                    f"{median:>9}  {change:>7}{flag}   {p['units']}"
+                )
         for message in found:
             print(f"REGRESSION: {message}")
     return REGRESSION_EXIT if found and args.fail_on_regression else 0
@@ -326,28 +352,44 @@ def run_compare(args: argparse.Namespace) -> int:
         else queries.previous_run(engine, run)
     )
     changes = verdict_changes(engine, base, run) if base else []
-    old = {s["scenario"]: s["verdict"] for s in queries.scenario_rows(engine, base.id)} if base else {}
+    old = (
+        {s["scenario"]: s["verdict"] for s in queries.scenario_rows(engine, base.id)}
+        if base
+        else {}
+    )
     new = {s["scenario"]: s["verdict"] for s in queries.scenario_rows(engine, run.id)}
-    scenario_changes = [(name, old[name], v) for name, v in sorted(new.items())
-                        if name in old and old[name] != v]
+    scenario_changes = [
+        (name, old[name], v) for name, v in sorted(new.items()) if name in old and old[name] != v
+    ]
     found = regressions(engine, run, threshold=args.threshold, window=args.window, before=base)
     if args.json:
-        print(json.dumps({
-            "run": run.id,
-            "base": base.id if base else None,
-            "requirement_changes": [{"requirement": r, "before": a, "after": b}
-                                    for r, a, b in changes],
-            "scenario_changes": [{"scenario": s, "before": a, "after": b}
-                                 for s, a, b in scenario_changes],
-            "regressions": [vars(r) for r in found],
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "run": run.id,
+                    "base": base.id if base else None,
+                    "requirement_changes": [
+                        {"requirement": r, "before": a, "after": b} for r, a, b in changes
+                    ],
+                    "scenario_changes": [
+                        {"scenario": s, "before": a, "after": b} for s, a, b in scenario_changes
+                    ],
+                    "regressions": [vars(r) for r in found],
+                },
+                indent=2,
+            )
+        )
     else:
         if base is None:
-            print(f"run {run.id}: no earlier run on rig {run.rig} with profile {run.profile} "
-                  "to compare verdicts with")
+            print(
+                f"run {run.id}: no earlier run on rig {run.rig} with profile {run.profile} "
+                "to compare verdicts with"
+            )
         else:
-            print(f"run {run.id} ({run.started}) against run {base.id} ({base.started}), "
-                  f"rig {run.rig}")
+            print(
+                f"run {run.id} ({run.started}) against run {base.id} ({base.started}), "
+                f"rig {run.rig}"
+            )
             if not changes and not scenario_changes:
                 print("  verdicts: unchanged")
             for rid, a, b in changes:
@@ -358,8 +400,10 @@ def run_compare(args: argparse.Namespace) -> int:
             for r in found:
                 print(f"REGRESSION ({r.kind}): {r.message}")
         else:
-            print(f"no regression (throughput within {args.threshold:g}% of the median of the "
-                  f"last {args.window} comparable runs; no requirement newly failing)")
+            print(
+                f"no regression (throughput within {args.threshold:g}% of the median of the "
+                f"last {args.window} comparable runs; no requirement newly failing)"
+            )
     return REGRESSION_EXIT if found and args.fail_on_regression else 0
 
 

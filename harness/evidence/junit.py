@@ -47,9 +47,8 @@ def render_junit(
             ET.SubElement(case, "skipped", message="not run (the run was interrupted)")
         elif verdict == "flaky" and record:
             # passed on a later attempt: Maven Surefire's rerun elements name each failed one
-            props = case.find("properties")
-            if props is None:
-                props = ET.SubElement(case, "properties")
+            found = case.find("properties")
+            props = found if found is not None else ET.SubElement(case, "properties")
             ET.SubElement(props, "property", name="verdict", value="flaky")
             ET.SubElement(props, "property", name="attempts", value=str(record.get("attempts")))
             for attempt in record.get("failed_attempts", []):

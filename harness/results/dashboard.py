@@ -26,8 +26,18 @@ from harness.results.regression import describe, judge_series, regressions
 
 WIDTH, HEIGHT = 760, 260
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 28, 44
-COLOURS = ("#1f6feb", "#d9480f", "#2b8a3e", "#9c36b5", "#0b7285", "#e67700", "#5c5f66",
-           "#c2255c", "#364fc7", "#087f5b")
+COLOURS = (
+    "#1f6feb",
+    "#d9480f",
+    "#2b8a3e",
+    "#9c36b5",
+    "#0b7285",
+    "#e67700",
+    "#5c5f66",
+    "#c2255c",
+    "#364fc7",
+    "#087f5b",
+)
 VERDICT_COLOURS = {"pass": "#8ce99a", "flaky": "#ffd43b", "fail": "#ff8787", "not-run": "#e9ecef"}
 VERDICT_LETTERS = {"pass": "P", "flaky": "FL", "fail": "F", "not-run": "-"}
 MAX_DURATION_LINES = 10
@@ -46,9 +56,9 @@ def _nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
     for step in (1, 2, 2.5, 5, 10):
-        magnitude = 10 ** int(f"{value:e}".split("e")[1])
+        magnitude = 10.0 ** int(f"{value:e}".split("e")[1])
         if value <= step * magnitude:
-            return step * magnitude
+            return float(step * magnitude)
     return value
 
 
@@ -77,9 +87,11 @@ def line_chart(
     legend_h = 15 * len(lines) + 6 if len(lines) > 1 else 0
     total_h = HEIGHT + legend_h
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{total_h}" '
-        f'viewBox="0 0 {WIDTH} {total_h}" role="img" id="{escape(chart_id)}" '
-        f'class="chart" aria-label="{escape(title)}">',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{total_h}" '
+            f'viewBox="0 0 {WIDTH} {total_h}" role="img" id="{escape(chart_id)}" '
+            f'class="chart" aria-label="{escape(title)}">'
+        ),
         f"<title>{escape(title)}</title>",
         f'<rect x="0" y="0" width="{WIDTH}" height="{total_h}" fill="#fff"/>',
         f'<text x="{LEFT}" y="16" font-weight="bold">{escape(title)}</text>',
@@ -155,10 +167,12 @@ def verdict_matrix(
     width = label_w + cell_w * len(requirements) + 120  # room for the last slanted heading
     height = head_h + cell_h * len(run_labels) + 10
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" id="verdict-matrix" class="chart" '
-        'aria-label="verdict per run and requirement"><title>verdict per run and requirement'
-        "</title>",
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" id="verdict-matrix" class="chart" '
+            'aria-label="verdict per run and requirement"><title>verdict per run and requirement'
+            "</title>"
+        ),
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>',
     ]
     for col, rid in enumerate(requirements):
@@ -200,9 +214,11 @@ def render_dashboard(
         "<title>smets1-hil results history</title>",
         f"<style>{_STYLE}</style></head><body>",
         "<h1>smets1-hil results history</h1>",
-        f"<p>{len(runs)} run(s){' on rig ' + escape(rig) if rig else ''}; "
-        f"regression rule: throughput more than {threshold:g}% below the median of the last "
-        f"{window} comparable runs, or a requirement that passed last time and fails now.</p>",
+        (
+            f"<p>{len(runs)} run(s){' on rig ' + escape(rig) if rig else ''}; "
+            f"regression rule: throughput more than {threshold:g}% below the median of the last "
+            f"{window} comparable runs, or a requirement that passed last time and fails now.</p>"
+        ),
     ]
     if runs:
         latest = runs[-1]
@@ -222,7 +238,8 @@ def render_dashboard(
         body.append("<p>No transfers recorded.</p>")
     for index, series in enumerate(series_list):
         judged = [
-            j for j in judge_series(series, threshold=threshold, window=window)
+            j
+            for j in judge_series(series, threshold=threshold, window=window)
             if j.point.run_id in shown_ids
         ]
         if not judged:
@@ -249,15 +266,18 @@ def render_dashboard(
     if duration_runs and durations:
         ranked = sorted(
             durations.items(),
-            key=lambda item: -statistics.median([v for v in item[1].values() if v is not None]
-                                                or [0.0]),
+            key=lambda item: (
+                -statistics.median([v for v in item[1].values() if v is not None] or [0.0])
+            ),
         )[:MAX_DURATION_LINES]
         body.append(
             line_chart(
                 f"scenario durations (the {len(ranked)} longest of {len(durations)})",
                 [str(r.id) for r in duration_runs],
-                [(name.rpartition("::")[2] or name, [per_run.get(r.id) for r in duration_runs])
-                 for name, per_run in ranked],
+                [
+                    (name.rpartition("::")[2] or name, [per_run.get(r.id) for r in duration_runs])
+                    for name, per_run in ranked
+                ],
                 units="s",
                 chart_id="durations",
             )
@@ -274,11 +294,11 @@ def render_dashboard(
             if v["selected"] and rid not in requirement_ids:
                 requirement_ids.append(rid)
     if suite_runs and requirement_ids:
-        cells = {}
+        cells: dict[tuple[int, int], str] = {}
         for row, run in enumerate(suite_runs):
             for col, rid in enumerate(requirement_ids):
-                v = verdicts[run.id].get(rid)
-                cells[(row, col)] = v["verdict"] if v and v["selected"] else "not-run"
+                entry = verdicts[run.id].get(rid)
+                cells[(row, col)] = entry["verdict"] if entry and entry["selected"] else "not-run"
         labels = [f"{r.id} {r.started[:16]} {r.profile or ''}" for r in suite_runs]
         body.append(verdict_matrix(labels, requirement_ids, cells))
         body.append("<p>P pass, FL flaky (passed only on a retry), F fail, - not run.</p>")

@@ -74,8 +74,9 @@ def open_database(text: str) -> Engine:
         try:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ResultsError(f"--db {parsed.database}: cannot create its directory: "
-                               f"{exc.strerror}") from None
+            raise ResultsError(
+                f"--db {parsed.database}: cannot create its directory: {exc.strerror}"
+            ) from None
         connect_args["timeout"] = 30  # several runs on one host may finish together
     elif parsed.get_backend_name() == "postgresql":
         connect_args["connect_timeout"] = 10

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, CursorResult, Engine, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from harness.evidence.bundle import EvidenceBundle
@@ -78,7 +78,9 @@ def run_facts_of(summary: Mapping[str, Any]) -> dict[str, Any]:
     version = pick("radio_library_version")
     libraries = run.get("libraries")
     if version is None and library and isinstance(libraries, Mapping):
-        found = [str(libraries.get(name)) for name in str(library).split(",") if libraries.get(name)]
+        found = [
+            str(libraries.get(name)) for name in str(library).split(",") if libraries.get(name)
+        ]
         version = ",".join(found) or None
     changes = pick("changes")
     if isinstance(changes, Mapping):  # a change set: {"name": ..., "changes": [...]} or similar
@@ -139,7 +141,7 @@ def record_bundle(engine: Engine, root: Path, *, exit_status: int | None = None)
             ).scalar()
             if existing is not None:
                 return Recorded(int(existing), False)
-            run_id = int(connection.execute(schema.runs.insert().values(**run_row)).inserted_primary_key[0])  # type: ignore[index]
+            run_id = _inserted_id(connection.execute(schema.runs.insert().values(**run_row)))
             _requirements(connection, run_id, summary)
             default_rig = run_rigs[0]
             for record in sorted(records, key=lambda r: str(r.get("started") or "")):
@@ -156,6 +158,13 @@ def record_bundle(engine: Engine, root: Path, *, exit_status: int | None = None)
     except SQLAlchemyError as exc:
         raise ResultsError(f"results database: {_first_line(exc)}") from None
     return Recorded(run_id, True)
+
+
+def _inserted_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    if key is None:
+        raise ResultsError("results database: the database returned no id for a new row")
+    return int(key[0])
 
 
 def _first_line(exc: BaseException) -> str:
@@ -194,7 +203,7 @@ def _scenario(
 ) -> None:
     rig = _rig_name(record, default_rig)
     failed = list(record.get("failed_attempts") or [])
-    scenario_id = int(
+    scenario_id = _inserted_id(
         connection.execute(
             schema.scenarios.insert().values(
                 run_id=run_id,
@@ -208,7 +217,7 @@ def _scenario(
                 started=record.get("started"),
                 failure=record.get("failure"),
             )
-        ).inserted_primary_key[0]  # type: ignore[index]
+        )
     )
     if failed:
         connection.execute(
@@ -290,8 +299,13 @@ def _devices(
                     {"run_id": run_id, "rig": rig_name, "ieee": str(device.get("ieee"))},
                 )
                 row["role"] = device.get("role")
-                for key in ("manufacturer", "model", "manufacturer_code", "image_type",
-                            "hardware_version"):
+                for key in (
+                    "manufacturer",
+                    "model",
+                    "manufacturer_code",
+                    "image_type",
+                    "hardware_version",
+                ):
                     if device.get(key) is not None:
                         row[key] = device[key]
         for fw in record.get("firmware") or []:
@@ -324,7 +338,7 @@ def record_bench(
     key = hashlib.sha256(payload.encode("utf-8")).hexdigest()
     try:
         with engine.begin() as connection:
-            run_id = int(
+            run_id = _inserted_id(
                 connection.execute(
                     schema.runs.insert().values(
                         manifest_sha256=key,
@@ -344,7 +358,7 @@ def record_bench(
                         evidence_path=None,
                         recorded_at=now(),
                     )
-                ).inserted_primary_key[0]  # type: ignore[index]
+                )
             )
             if transfers:
                 connection.execute(

@@ -31,8 +31,11 @@ def _create_version_1(connection: Connection) -> None:
 
 
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "runs, devices, requirements, scenarios, attempts, measurements, transfers",
-              _create_version_1),
+    Migration(
+        1,
+        "runs, devices, requirements, scenarios, attempts, measurements, transfers",
+        _create_version_1,
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

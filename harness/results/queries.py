@@ -66,8 +66,10 @@ class Point:
     def value(self) -> float:
         """The figure the target and the regression rule use: % of line rate for a serial
         transfer whose line rate is known, MB/min otherwise."""
-        if self.target_units and self.target_units.startswith("%") and (
-            self.percent_of_line_rate is not None
+        if (
+            self.target_units
+            and self.target_units.startswith("%")
+            and (self.percent_of_line_rate is not None)
         ):
             return self.percent_of_line_rate
         return self.mb_per_min

@@ -112,9 +112,9 @@ def verdict_changes(engine: Engine, before: Run, after: Run) -> list[tuple[str, 
     new = requirement_verdicts(engine, after.id)
     changes = []
     for rid in sorted(set(old) & set(new)):
-        if old[rid]["selected"] and new[rid]["selected"]:
-            if old[rid]["verdict"] != new[rid]["verdict"]:
-                changes.append((rid, old[rid]["verdict"], new[rid]["verdict"]))
+        both = old[rid]["selected"] and new[rid]["selected"]
+        if both and old[rid]["verdict"] != new[rid]["verdict"]:
+            changes.append((rid, old[rid]["verdict"], new[rid]["verdict"]))
     return changes
 
 

@@ -153,7 +153,9 @@ transfers = Table(
     Column("target_units", String(32)),
 )
 
-Index("transfers_series", transfers.c.rig, transfers.c.device, transfers.c.firmware, transfers.c.kind)
+Index(
+    "transfers_series", transfers.c.rig, transfers.c.device, transfers.c.firmware, transfers.c.kind
+)
 Index("runs_started", runs.c.started)
 Index("scenarios_run", scenarios.c.run_id)
 Index("requirements_run", requirements.c.run_id)

@@ -29,9 +29,12 @@ class Result:
     err: str
 
 
-def smets1_hil(*args: str, cwd: Path, env: dict[str, str] | None = None,
-               timeout: float = 240) -> Result:
-    full_env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+def smets1_hil(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 240
+) -> Result:
+    full_env = dict(
+        os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")
+    )
     full_env.update(env or {})
     done = subprocess.run(
         [sys.executable, "-m", "harness", *args],
@@ -73,8 +76,17 @@ def run_ota_scenario(
         rig = work / f"{name}-rig.toml"
         rig.write_text(rig_file(emulator.radio, targets), encoding="utf-8")
         return smets1_hil(
-            "run", "--rig", str(rig), "-k", OTA_SCENARIO, "--evidence", str(work / name),
-            "--db", db, "-q", cwd=work,
+            "run",
+            "--rig",
+            str(rig),
+            "-k",
+            OTA_SCENARIO,
+            "--evidence",
+            str(work / name),
+            "--db",
+            db,
+            "-q",
+            cwd=work,
         )
 
 
@@ -97,21 +109,49 @@ def postgres_server() -> Iterator[str]:
         shutil.chown(base, "nobody")
     try:
         subprocess.run(
-            [*as_user, str(PG_BIN / "initdb"), "-D", str(data), "-U", "hil", "--auth=trust",
-             "-E", "UTF8", "--no-sync"],
-            check=True, capture_output=True, timeout=120,
+            [
+                *as_user,
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "hil",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
         subprocess.run(
-            [*as_user, str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w",
-             "-t", "60", "-o", f"-h 127.0.0.1 -p {port} -k {base} -F", "start"],
-            check=True, capture_output=True, timeout=120,
+            [
+                *as_user,
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(base / "log"),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                f"-h 127.0.0.1 -p {port} -k {base} -F",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
         try:
             yield f"postgresql://hil@127.0.0.1:{port}/postgres"
         finally:
             subprocess.run(
                 [*as_user, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-                capture_output=True, timeout=60, check=False,
+                capture_output=True,
+                timeout=60,
+                check=False,
             )
     finally:
         shutil.rmtree(base, ignore_errors=True)
@@ -123,11 +163,22 @@ def chromium(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str
     try:
         return subprocess.run(
             [
-                str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", f"--user-data-dir={profile}", *args,
+                str(CHROMIUM),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                *args,
             ],
-            capture_output=True, text=True, timeout=timeout, check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
     finally:
         shutil.rmtree(profile, ignore_errors=True)
@@ -139,8 +190,22 @@ def run_pytest(cwd: Path, *args: str, timeout: float = 180) -> Result:
 
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:benchmark",
-         *plugin_args(), *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:benchmark",
+            *plugin_args(),
+            *args,
+        ],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     return Result(done.returncode, done.stdout, done.stderr)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
-
 from history_support import run_pytest, smets1_hil
 
 SCENARIOS = '''
@@ -57,15 +57,23 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     (work / "test_flaky_suite.py").write_text(SCENARIOS)
     evidence = work / "evidence"
     result = run_pytest(
-        work, "-n", "2", "-p", "xdist", "--hil-evidence", str(evidence), "--hil-retries", "1",
+        work,
+        "-n",
+        "2",
+        "-p",
+        "xdist",
+        "--hil-evidence",
+        str(evidence),
+        "--hil-retries",
+        "1",
         "-rA",
     )
     assert result.code == 1, result.out + result.err  # test_always_fails
     return evidence, result.out
 
 
-def records(evidence: Path) -> dict[str, dict[str, object]]:
-    found = {}
+def records(evidence: Path) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
     for path in (evidence / "records").glob("*.json"):
         record = json.loads(path.read_text())
         found[str(record["scenario"]).rpartition("::")[2]] = record
@@ -77,16 +85,16 @@ def test_record_and_terminal(bundle: tuple[Path, str]) -> None:
     by_name = records(evidence)
     flaky = by_name["test_fails_first_time_only"]
     assert flaky["verdict"] == "flaky" and flaky["attempts"] == 2
-    (attempt,) = flaky["failed_attempts"]  # type: ignore[misc]
+    (attempt,) = flaky["failed_attempts"]
     assert attempt["attempt"] == 1 and attempt["verdict"] == "fail"
     assert "first_attempt" in attempt["failure"]
     # the record's measurements are the passing attempt's own
-    assert [m["outcome"] for m in flaky["measurements"]] == ["pass"]  # type: ignore[union-attr]
+    assert [m["outcome"] for m in flaky["measurements"]] == ["pass"]
     marked = by_name["test_marked"]
     assert marked["verdict"] == "flaky" and marked["attempts"] == 2
     failing = by_name["test_always_fails"]
     assert failing["verdict"] == "fail" and failing["attempts"] == 2
-    assert len(failing["failed_attempts"]) == 1  # type: ignore[arg-type]
+    assert len(failing["failed_attempts"]) == 1
     assert by_name["test_clean"]["verdict"] == "pass" and by_name["test_clean"]["attempts"] == 1
     assert "rerun" in out
 

@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from history_support import (
     CHROMIUM,
     PG_BIN,
@@ -64,9 +63,7 @@ def test_sqlite_names_the_slowed_ota_as_a_regression(
 ) -> None:
     work, db, first = first_run
     assert "results database: run 1" in first.out
-    second = run_ota_scenario(
-        work, "two", str(db), response_delay_ms=DELAY_MS, targets=LOW_TARGETS
-    )
+    second = run_ota_scenario(work, "two", str(db), response_delay_ms=DELAY_MS, targets=LOW_TARGETS)
     assert second.code == 0, second.out + second.err
     check_regression_named(str(db), work)
     listing = smets1_hil("history", "list", "--db", str(db), "--json", cwd=work)
@@ -141,3 +138,32 @@ def test_dashboard_in_headless_chromium(first_run: tuple[Path, Path, Result]) ->
     shot = work / "dashboard.png"
     taken = chromium("--screenshot=" + str(shot), "--window-size=1100,1400", page.as_uri())
     assert taken.returncode == 0 and shot.stat().st_size > 10_000, taken.stderr[-2000:]
+
+
+def test_a_transfer_below_its_target_fails_and_the_verdict_change_is_a_regression(
+    first_run: tuple[Path, Path, Result],
+) -> None:
+    """The rig file's target is the lower limit of ``transfer_rate``: below it the scenario and
+    its requirement fail, the bundle shows value, limit and unit, and the database calls the
+    requirement that passed last time and fails now a regression."""
+    work, db, _ = first_run
+    unreachable = "[targets.zigbee-ota]\nPPMID = 1000\n"
+    result = run_ota_scenario(work, "missed", str(db), targets=unreachable)
+    assert result.code == 1, result.out + result.err
+    bundle = work / "missed"
+    summary = json.loads((bundle / "summary.json").read_text())
+    assert summary["requirements"]["U12-FW-11.1"]["verdict"] == "fail"
+    (figure,) = summary["throughput"]
+    assert (figure["name"], figure["units"], figure["limit_low"]) == (
+        "transfer_rate",
+        "MB/min",
+        1000,
+    )
+    assert figure["outcome"] == "fail" and 0 < figure["value"] < 1000
+    (record_path,) = (bundle / "records").glob("*.json")
+    record = json.loads(record_path.read_text())
+    assert "transfer_rate" in record["failure"] and record["transfers"][0]["target_met"] is False
+    assert "1000" in (bundle / "report.html").read_text()
+    compare = smets1_hil("history", "compare", "--db", str(db), "--fail-on-regression", cwd=work)
+    assert compare.code == 1
+    assert "REGRESSION (verdict): requirement U12-FW-11.1: pass in run" in compare.out
