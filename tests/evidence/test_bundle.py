@@ -57,6 +57,8 @@ def test_summary_while_running_says_interrupted_and_counts_outstanding(tmp_path:
     assert summary["requirements"]["U12-PIN-KEEP"] == {
         "verdict": "not-run",
         "selected": False,
+        "passed": 0,
+        "flaky": 0,
         "title": summary["requirements"]["U12-PIN-KEEP"]["title"],
         "clause": REQUIREMENTS["U12-PIN-KEEP"].clause,
         "facts": list(REQUIREMENTS["U12-PIN-KEEP"].facts),
