@@ -1,6 +1,7 @@
 """Working days for regulatory deadlines.
 
-A working day is a date that is not a Saturday or Sunday, not a bank holiday in England and Wales
+The SEC defines Working Day (SEC Section A); this calendar is our setting approximating it, not the
+SEC's text: check it against the definition in force. A working day here is a date that is not a Saturday or Sunday, not a bank holiday in England and Wales
 and not one of the calendar's extra non-working dates. Bank holidays come from the ``holidays``
 package: ``holidays.country_holidays("GB", subdiv="ENG")``. England and Wales share one list of
 bank holidays (the package's "WLS" list is the same); "ENG" is the code that gives it.
@@ -73,6 +74,8 @@ class WorkingDayCalendar:
         """The calendar as recorded in a report manifest."""
         return {
             "rule": "not a Saturday, Sunday or bank holiday, nor an extra non-working date",
+            "source": "our setting, approximating the SEC's definition of Working Day (SEC "
+            "Section A, not reproduced here)",
             "bank_holidays": f"holidays.country_holidays('GB', subdiv={self.subdivision!r})",
             "holidays_package_version": importlib.metadata.version("holidays"),
             "extra_non_working": sorted(d.isoformat() for d in self.extra_non_working),

@@ -72,7 +72,8 @@ class Pin:
 
 DEFAULT_PIN_VALUES: tuple[str, ...] = ("0000", "1234", "1111", "9999")
 """Default engineering menu PINs (a setting). Four, so that from a fresh wrong-attempt count all of
-them can be verified without using the device's last attempt (5 wrong verifications lock)."""
+them can be verified without using the device's last attempt (we take 5 wrong verifications to
+lock: a setting, see ``harness.configtool.tool.DEVICE_LOCKOUT_ATTEMPTS``)."""
 
 
 @dataclass(frozen=True)
