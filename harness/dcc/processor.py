@@ -112,26 +112,19 @@ class ServiceRequestProcessor:
         """Check and execute one request. Raises :class:`RequestRejected` for malformed or
         schema-invalid XML (the DCC refuses such a request before DUIS processing); every other
         refusal is a DUIS response."""
-        from harness.service_requests import UnknownServiceRequest, definition_for
+        from harness.service_requests import definition_for
 
         try:
             parsed, checked = self._accept(request)
         except _Unsupported as exc:
+            exc.result.schema_checked = self.schema is not None
             return exc.result
-        definition = definition_for(parsed.service_reference)
         refusal = self._header_check(parsed)
         if refusal is not None:
             code, note = refusal
             result = ProcessResult(parsed, self.respond(parsed, code), notes=[note])
         else:
-            try:
-                result = await definition.process(self, parsed)
-            except UnknownServiceRequest as exc:  # a definition dispatching to another
-                result = ProcessResult(
-                    parsed,
-                    self.respond(parsed, self.settings.unsupported_request_code),
-                    notes=[exc.reason],
-                )
+            result = await definition_for(parsed.service_reference).process(self, parsed)
         result.schema_checked = checked
         return result
 

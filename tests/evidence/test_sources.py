@@ -80,3 +80,11 @@ def test_report_shows_changes_duis_and_every_fact() -> None:
     assert "rests on: srpd-row" in html
     for fact in FACTS:
         assert f"<td>{fact.id}</td>" in html
+
+
+def test_no_pin_value_is_shown_among_the_facts() -> None:
+    from harness.configtool import DEFAULT_PIN_VALUES
+
+    text = repr(sources_section())
+    for pin in DEFAULT_PIN_VALUES:
+        assert not re.search(rf"(?<![0-9A-Za-z]){pin}(?![0-9A-Za-z])", text), pin
