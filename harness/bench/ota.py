@@ -11,7 +11,6 @@ a process of its own and is not counted).
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import json
 import statistics
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.bench.transfer import FIRST_BENCH_VERSION, TransferFailed, image_of_size
+from harness.csv_output import safe_csv
 from rigs.operations import DeviceIdentity, TransferStatus
 
 
@@ -253,14 +253,11 @@ def write_outputs(bench: OtaBench, out: Path) -> list[Path]:
     """timeline.csv, timeline.json and latency.svg (and summary.json) in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "timeline.csv", out / "timeline.json", out / "latency.svg", out / "summary.json"]
-    with paths[0].open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(CSV_COLUMNS)
-        for row in bench.rows:
-            values = dataclasses.astuple(row)
-            writer.writerow(
-                ["" if v is None else int(v) if isinstance(v, bool) else v for v in values]
-            )
+    cells = (
+        ["" if v is None else str(int(v)) if isinstance(v, bool) else str(v) for v in values]
+        for values in map(dataclasses.astuple, bench.rows)
+    )
+    paths[0].write_bytes(safe_csv(CSV_COLUMNS, cells))
     paths[1].write_text(
         json.dumps([dataclasses.asdict(r) for r in bench.rows]) + "\n", encoding="utf-8"
     )
