@@ -95,12 +95,17 @@ def bring_up(
             device_file = workdir / "devices.toml"
             device_file.write_text(emulator_device_file(spec), encoding="utf-8")
             emulator = EmulatorProcess(
-                ["--device-file", str(device_file)], start_timeout=START_TIMEOUT_S
+                ["--device-file", str(device_file)],
+                start_timeout=START_TIMEOUT_S,
+                radio_socketpair=spec.radio.kind == "emulated",  # docs/links.md
             )
             emulator.start()
             started._closers.append(lambda: _stop_emulator(emulator, workdir))
             radio_path = emulator.radio
-            where.update(radio=radio_path, emulator_pid=emulator.pid)
+            shown = radio_path
+            if radio_path.startswith("fd://"):  # a socketpair: its number says little on its own
+                shown = f"{radio_path} (socketpair to emulator pid {emulator.pid})"
+            where.update(radio=shown, emulator_pid=emulator.pid)
             spec = spec.with_serial_ports(emulator_serial_ports(emulator.devices))
         else:
             assert spec.radio.path is not None

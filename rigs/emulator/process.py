@@ -19,6 +19,7 @@ import logging
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -99,12 +100,15 @@ async def serve(
     radio_impairment: Impairment | None = None,
     parent_pid: int | None = None,
     coprocessor_kind: str = "emulated",
+    radio_fd: int | None = None,
 ) -> None:
     """Run the emulator until SIGINT/SIGTERM; ``announce`` gets the JSON-able start record.
 
     Each device's test port is served on its own pty, or on TCP when ``tcp`` is given (see
     :func:`serial_port_address`), behind ``impairment`` if given, else the device file's setting.
     With ``parent_pid`` the emulator also ends when that process is no longer its parent.
+    With ``radio_fd`` the radio link is served on that inherited socket (one end of a socketpair
+    whose other end the starting process holds) instead of a pty.
     """
     import fastpath
     from rigs.link import link_from_streams, open_pty_pair
@@ -126,8 +130,19 @@ async def serve(
         tasks.append(asyncio.create_task(watch_parent(parent_pid, stop.set)))
     try:
         if tcp is None:
-            pty_link, path = open_pty_pair()
-            link = _impaired(pty_link, radio_impairment, server)
+            if radio_fd is not None:
+                from rigs.link.fd_link import FdLink
+
+                own_link: Any = FdLink(
+                    f"fd://{radio_fd}",
+                    radio_fd,
+                    on_close=lambda: os.close(radio_fd),
+                    eof_reason="connection closed by the other end",
+                )
+                path = "socketpair"
+            else:
+                own_link, path = open_pty_pair()
+            link = _impaired(own_link, radio_impairment, server)
             radio = path
             tasks.append(asyncio.create_task(server.serve(link)))  # type: ignore[attr-defined]
         else:
@@ -247,6 +262,13 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         help="with --tcp: serve the devices' test ports from this TCP port on (PORT, PORT+1, ...)",
     )
     parser.add_argument(
+        "--radio-fd",
+        metavar="FD",
+        type=int,
+        help="serve the radio link on this inherited socket descriptor instead of a pty "
+        "(set by EmulatorProcess for the embedded rig)",
+    )
+    parser.add_argument(
         "--no-test-ports",
         dest="test_ports",
         action="store_false",
@@ -317,6 +339,7 @@ def serve_options(args: argparse.Namespace) -> dict[str, Any]:
         "radio_impairment": radio_impairment,
         "parent_pid": args.exit_with_parent,
         "coprocessor_kind": args.coprocessor,
+        "radio_fd": args.radio_fd,
     }
 
 
@@ -384,8 +407,11 @@ class EmulatorProcess:
         env: dict[str, str] | None = None,
         start_timeout: float = 20.0,
         exit_with_parent: bool = True,
+        radio_socketpair: bool = False,
     ) -> None:
         self.args = list(args)
+        self.radio_socketpair = radio_socketpair
+        self._radio_end: socket.socket | None = None
         self.env = env
         self.start_timeout = start_timeout
         self.exit_with_parent = exit_with_parent
@@ -395,6 +421,9 @@ class EmulatorProcess:
 
     @property
     def radio(self) -> str:
+        """Where the radio link is: a pty path, ``socket://`` URL, or ``fd://N`` (socketpair)."""
+        if self._radio_end is not None:
+            return f"fd://{self._radio_end.fileno()}"
         return str(self.info["radio"])
 
     @property
@@ -432,13 +461,25 @@ class EmulatorProcess:
                 # thread lives as long as this process
                 watch.append("--parent-death-signal")
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  (closed by stop())
-        self._proc = subprocess.Popen(
-            [sys.executable, "-P", "-m", "rigs.emulator", *watch, *self.args],
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            stdin=subprocess.DEVNULL,
-            env=env,
-        )
+        radio: list[str] = []
+        child: socket.socket | None = None
+        if self.radio_socketpair:
+            # the radio link over a socketpair: a real byte stream, cheaper per round trip than
+            # a pty (docs/links.md); this process keeps one end, the emulator inherits the other
+            self._radio_end, child = socket.socketpair()
+            radio = ["--radio-fd", str(child.fileno())]
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-P", "-m", "rigs.emulator", *watch, *radio, *self.args],
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                pass_fds=() if child is None else (child.fileno(),),
+            )
+        finally:
+            if child is not None:
+                child.close()
 
     def _read_announcement(self) -> Self:
         assert self._proc is not None and self._proc.stdout is not None
@@ -487,6 +528,9 @@ class EmulatorProcess:
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
+        if self._radio_end is not None:
+            self._radio_end.close()  # links opened on it hold their own duplicate
+            self._radio_end = None
         return code
 
     def __enter__(self) -> Self:

@@ -18,7 +18,13 @@ from rigs.trace import TraceWriter
 
 # pyserial classes whose descriptor can be watched by the event loop directly, and what their
 # end of stream means
-_FD_MODULE_EOF = {"serial.serialposix": PORT_GONE, "serial.urlhandler.protocol_socket": PEER_CLOSED}
+_FD_MODULE_EOF = {
+    "serial.serialposix": PORT_GONE,
+    "serial.urlhandler.protocol_socket": PEER_CLOSED,
+    "rigs.link.urlhandler.protocol_fd": PEER_CLOSED,
+}
+if "rigs.link.urlhandler" not in serial.protocol_handler_packages:
+    serial.protocol_handler_packages.append("rigs.link.urlhandler")  # fd://N
 
 
 def _root_oserror(exc: BaseException) -> OSError | None:

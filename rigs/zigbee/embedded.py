@@ -39,7 +39,10 @@ async def embedded_rig(
     ``emulator_args`` are emulator options (``["--ppmids", "16"]``, ``["--device-file", f]``);
     ``rig_options`` go to :class:`ZigbeeRigConfig` (``block_size=``, ``stall_timeout=``, ...).
     """
-    async with EmulatorProcess(emulator_args, env=env) as emulator:
+    # the emulated radio link runs over a socketpair (docs/links.md); other co-processor kinds
+    # are opened by their radio library by path, so they keep the emulator's pty
+    native = "--coprocessor" not in emulator_args or "emulated" in emulator_args
+    async with EmulatorProcess(emulator_args, env=env, radio_socketpair=native) as emulator:
         config = ZigbeeRigConfig(path=emulator.radio, radio="emulated", **rig_options)
         rig = await ZigbeeRig.open(config)
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 
@@ -103,3 +104,20 @@ def test_cli_emulate_reports_user_errors() -> None:
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("smets1-hil: error: device counts")
     assert "Traceback" not in proc.stderr
+
+
+async def test_socketpair_link_answers_and_is_released() -> None:
+    async with EmulatorProcess(
+        ["--ppmids", "1", "--esmes", "0", "--gsmes", "0", "--no-test-ports"],
+        radio_socketpair=True,
+    ) as emulator:
+        assert emulator.radio.startswith("fd://")
+        link = await open_link(emulator.radio)
+        decoder = ash.Decoder(max_data=256)
+        try:
+            assert await reset(link, decoder) == bytes((2, 0x0B))
+            reply = await exchange(link, rp.packet(P.GET_INFO, 8), decoder)
+            assert reply[0] == P.INFO
+        finally:
+            await link.close()
+        os.fstat(int(emulator.radio[5:]))  # our end stays open: the link closed its duplicate

@@ -1,0 +1,1 @@
+"""pyserial URL handlers of the project (``serial.protocol_handler_packages``): ``fd://N``."""
