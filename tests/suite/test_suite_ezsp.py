@@ -1,7 +1,7 @@
 """The packaged suite through unmodified bellows against the emulated EmberZNet co-processor.
 
 Two emulators run with ``--coprocessor ezsp`` hosting the embedded rig's devices; a rig file names
-each one's radio port with ``kind = "ezsp"`` and the suite runs once per profile, concurrently:
+each one's radio port with ``kind = "ezsp"`` and the suite runs once per profile, one after the other:
 uplift-1.2 passes every requirement, baseline fails exactly the six Uplift requirements.
 """
 
@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,17 +72,18 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
     device_file = work / "devices.toml"
     device_file.write_text(emulator_device_file(spec), encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    processes: dict[str, subprocess.Popen[str]] = {}
-    with ExitStack() as stack:
-        for profile in ("uplift-1.2", "baseline"):
-            emulator = stack.enter_context(
-                EmulatorProcess(["--coprocessor", "ezsp", "--device-file", str(device_file)])
-            )
+    results: dict[str, Run] = {}
+    # one after the other: two suites at once on a loaded 2-core machine slow the OTA transfers
+    # below the throughput targets the suite holds them to
+    for profile in ("uplift-1.2", "baseline"):
+        with EmulatorProcess(
+            ["--coprocessor", "ezsp", "--device-file", str(device_file)]
+        ) as emulator:
             assert emulator.info["coprocessor"] == "ezsp"
             rig_file = work / f"{profile}.toml"
             rig_file.write_text(ezsp_rig_file(spec, emulator), encoding="utf-8")
             command = ["run", "--rig", str(rig_file), "--profile", profile]
-            processes[profile] = subprocess.Popen(
+            process = subprocess.Popen(
                 [sys.executable, "-m", "harness", *command, "--evidence", str(work / profile)],
                 cwd=work,
                 env=env,
@@ -91,17 +91,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
                 stderr=subprocess.PIPE,
                 text=True,
             )
-        results: dict[str, Run] = {}
-        try:
-            for profile, process in processes.items():
+            try:
                 out, err = process.communicate(timeout=RUN_TIMEOUT_S)
-                results[profile] = Run(process.returncode, out, err, work / profile)
-        finally:
-            for process in processes.values():
+            finally:
                 if process.poll() is None:
                     process.kill()
                     process.wait()
-        yield results
+            results[profile] = Run(process.returncode, out, err, work / profile)
+    yield results
 
 
 def test_suite_through_bellows_passes_and_its_baseline_fails_exactly_the_six(
