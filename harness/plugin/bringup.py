@@ -102,6 +102,7 @@ def bring_up(
             emulator.start()
             started._closers.append(lambda: _stop_emulator(emulator, workdir))
             radio_path = emulator.radio
+            control = emulator.control
             shown = radio_path
             if radio_path.startswith("fd://"):  # a socketpair: its number says little on its own
                 shown = f"{radio_path} (socketpair to emulator pid {emulator.pid})"
@@ -110,9 +111,14 @@ def bring_up(
         else:
             assert spec.radio.path is not None
             radio_path = spec.radio.path
+            control = None
             where.update(radio=radio_path)
         config = ZigbeeRigConfig(
-            path=radio_path, radio=spec.radio.kind, baudrate=spec.radio.baudrate, trace=trace
+            path=radio_path,
+            radio=spec.radio.kind,
+            baudrate=spec.radio.baudrate,
+            trace=trace,
+            control=control,
         )
         zigbee = loop.run(ZigbeeRig.open(config, timeout=START_TIMEOUT_S), START_TIMEOUT_S + 10)
         if spec.radio.kind == "ezsp":

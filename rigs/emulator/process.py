@@ -1,9 +1,11 @@
 """The emulator process: host the emulated devices, serve their radio link and their test ports.
 
 ``python -m rigs.emulator`` (or ``smets1-hil emulate``) runs :func:`main`. It prints one JSON line
-saying where the radio link is and which devices it hosts, with each device's serial test port,
-e.g. ``{"radio": "/dev/pts/7", "devices": [{"ieee": ..., "role": ..., "serial": "/dev/pts/9"},
-...], "pid": 4242, "fastpath": "compiled"}``, then serves until SIGINT or SIGTERM.
+saying where the radio port is, what it speaks, where the control channel is and which devices it
+hosts, with each device's serial test port, e.g. ``{"radio": "/dev/pts/7", "coprocessor": "znp",
+"firmware": "...", "control": "tcp://127.0.0.1:40123", "devices": [{"ieee": ..., "role": ...,
+"serial": "/dev/pts/9"}, ...], "pid": 4242, "fastpath": "compiled"}``, then serves until SIGINT or
+SIGTERM.
 
 :class:`EmulatorProcess` starts that process as a subprocess and reads the JSON line; it is a sync
 and an async context manager. The emulator it starts ends when the process that started it ends
@@ -29,13 +31,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Self
 
+from rigs.emulator import coprocessors
 from rigs.emulator.clock import DeviceClock
-from rigs.emulator.coprocessor import CoProcessor
+from rigs.emulator.control_server import ControlServer
+from rigs.emulator.coprocessors import CoProcessor
+from rigs.emulator.coprocessors.air import Air
 from rigs.emulator.device import EmulatedDevice
 from rigs.emulator.device_file import EmulatorConfig, default_config, load_device_file
 from rigs.emulator.device_test_port import DeviceTestPort
 from rigs.emulator.parent_watch import arm, watch_parent
-from rigs.emulator.radio_link_server import RadioLinkServer
 from rigs.impair import ImpairedLink, Impairment
 from rigs.link import Link
 from rigs.operations import RigError
@@ -64,10 +68,10 @@ def device_summary(config: EmulatorConfig) -> list[dict[str, Any]]:
     ]
 
 
-def parse_tcp(value: str) -> tuple[str, int]:
+def parse_tcp(value: str, option: str = "--tcp") -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ValueError(f"--tcp wants HOST:PORT, got {value!r}")
+        raise ValueError(f"{option} wants HOST:PORT, got {value!r}")
     return host or "127.0.0.1", int(port)
 
 
@@ -99,7 +103,8 @@ async def serve(
     impairment: Impairment | None = None,
     radio_impairment: Impairment | None = None,
     parent_pid: int | None = None,
-    coprocessor_kind: str = "emulated",
+    coprocessor: str = coprocessors.DEFAULT_KIND,
+    control: tuple[str, int] = ("127.0.0.1", 0),
     radio_fd: int | None = None,
 ) -> None:
     """Run the emulator until SIGINT/SIGTERM; ``announce`` gets the JSON-able start record.
@@ -109,6 +114,8 @@ async def serve(
     With ``parent_pid`` the emulator also ends when that process is no longer its parent.
     With ``radio_fd`` the radio link is served on that inherited socket (one end of a socketpair
     whose other end the starting process holds) instead of a pty.
+    ``coprocessor`` is the kind of co-processor the radio port speaks (:mod:`.coprocessors`);
+    ``control`` where the control channel listens (port 0: an ephemeral port).
     """
     import fastpath
     from rigs.link import link_from_streams, open_pty_pair
@@ -120,8 +127,14 @@ async def serve(
         loop.add_signal_handler(sig, stop.set)
     clock = DeviceClock(config.clock_start)
     devices = [EmulatedDevice(spec, clock) for spec in config.devices]
-    coprocessor = CoProcessor(devices, clock)
-    server = _front_end(coprocessor_kind, coprocessor)
+    air = Air(devices, clock)
+    server = coprocessors.create(coprocessor, air)
+    summary = device_summary(config)
+    control_server = ControlServer(
+        air,
+        info=lambda: {"coprocessor": server.kind, "firmware": server.firmware, "devices": summary},
+        link_stats=server.stats,
+    )
     tasks: list[asyncio.Task[None]] = []
     tcp_server: asyncio.Server | None = None
     current: list[asyncio.Task[None]] = []
@@ -144,7 +157,7 @@ async def serve(
                 own_link, path = open_pty_pair()
             link = _impaired(own_link, radio_impairment, server)
             radio = path
-            tasks.append(asyncio.create_task(server.serve(link)))  # type: ignore[attr-defined]
+            tasks.append(asyncio.create_task(server.serve(link)))
         else:
 
             async def _client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -160,17 +173,14 @@ async def serve(
                 assert task is not None
                 current[:] = [task]
                 try:
-                    if coprocessor_kind == "ezsp":
-                        await server.serve(client_link, power_on=True)  # type: ignore[attr-defined]
-                    else:
-                        await server.serve(client_link)  # type: ignore[attr-defined]
+                    await server.serve(client_link, new_host=True)
                 finally:
                     await client_link.close()
 
             tcp_server = await asyncio.start_server(_client, tcp[0], tcp[1])
             host, port = tcp_server.sockets[0].getsockname()[:2]
             radio = f"socket://{host}:{port}"
-        summary = device_summary(config)
+        control_url = await control_server.start(*control)
         if test_ports:
             for index, (device, entry) in enumerate(zip(devices, summary, strict=True)):
                 port_device = DeviceTestPort(device)
@@ -184,7 +194,9 @@ async def serve(
                 entry["serial"] = served.url
         record = {
             "radio": radio,
-            "coprocessor": coprocessor_kind,
+            "coprocessor": server.kind,
+            "firmware": server.firmware,
+            "control": control_url,
             "devices": summary,
             "pid": os.getpid(),
             "fastpath": fastpath.IMPLEMENTATION,
@@ -200,39 +212,26 @@ async def serve(
         await asyncio.gather(*tasks, return_exceptions=True)
         for served in served_ports:
             await served.close()
-        LOGGER.info("radio port statistics: %s", json.dumps(coprocessor.link_stats()))
-        coprocessor.close()
+        LOGGER.info("radio port statistics: %s", json.dumps(server.stats()))
+        await control_server.close()
+        air.close()
 
 
-COPROCESSOR_KINDS = ("emulated", "ezsp")
-
-
-def _impaired(link: Link, impairment: Impairment | None, server: object) -> Link:
+def _impaired(link: Link, impairment: Impairment | None, server: CoProcessor) -> Link:
     """``link`` behind ``impairment`` (when given); the server's link statistics count the
     bytes the impaired line lost or corrupted in each direction."""
     if impairment is None or impairment.is_clear:
         return link
     impaired = ImpairedLink(link, impairment)
-    setter = getattr(server, "set_line_stats", None)
-    if setter is not None:
-        setter(
-            lambda: {
-                "to_host_lost": impaired.tx.lost,
-                "to_host_corrupted": impaired.tx.corrupted,
-                "from_host_lost": impaired.rx.lost,
-                "from_host_corrupted": impaired.rx.corrupted,
-            }
-        )
+    server.set_line_stats(
+        lambda: {
+            "to_host_lost": impaired.tx.lost,
+            "to_host_corrupted": impaired.tx.corrupted,
+            "from_host_lost": impaired.rx.lost,
+            "from_host_corrupted": impaired.rx.corrupted,
+        }
+    )
     return impaired
-
-
-def _front_end(kind: str, coprocessor: CoProcessor) -> object:
-    """The protocol the radio port speaks: the emulated radio link, or EZSP over ASH."""
-    if kind == "ezsp":
-        from rigs.emulator.coprocessors.ezsp.server import EzspServer
-
-        return EzspServer(coprocessor)
-    return RadioLinkServer(coprocessor)
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
@@ -250,10 +249,17 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     )
     parser.add_argument(
         "--coprocessor",
-        default="emulated",
-        choices=COPROCESSOR_KINDS,
-        help="what the radio port speaks: the emulated radio link (default) or EZSP over ASH "
-        "(an EmberZNet co-processor, for bellows)",
+        default=coprocessors.DEFAULT_KIND,
+        choices=coprocessors.kinds(),
+        help=f"what the radio port speaks (default {coprocessors.DEFAULT_KIND}; "
+        "see docs/coprocessors.md)",
+    )
+    parser.add_argument(
+        "--control",
+        metavar="HOST:PORT",
+        default="127.0.0.1:0",
+        help="where the control channel (device clock, device state, link statistics) listens "
+        '(default 127.0.0.1:0, an ephemeral port; printed as "control")',
     )
     parser.add_argument(
         "--serial-tcp-base",
@@ -338,7 +344,8 @@ def serve_options(args: argparse.Namespace) -> dict[str, Any]:
         "impairment": impairment,
         "radio_impairment": radio_impairment,
         "parent_pid": args.exit_with_parent,
-        "coprocessor_kind": args.coprocessor,
+        "coprocessor": args.coprocessor,
+        "control": parse_tcp(args.control, "--control"),
         "radio_fd": args.radio_fd,
     }
 
@@ -425,6 +432,15 @@ class EmulatorProcess:
         if self._radio_end is not None:
             return f"fd://{self._radio_end.fileno()}"
         return str(self.info["radio"])
+
+    @property
+    def control(self) -> str:
+        """The control channel's URL (``tcp://127.0.0.1:PORT``)."""
+        return str(self.info["control"])
+
+    @property
+    def coprocessor(self) -> str:
+        return str(self.info["coprocessor"])
 
     @property
     def devices(self) -> list[dict[str, Any]]:

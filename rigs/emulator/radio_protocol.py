@@ -11,7 +11,6 @@ little-endian.
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 import struct
 from dataclasses import dataclass, field
@@ -20,8 +19,6 @@ from rigs.eui64 import canonical_eui64
 
 PROTOCOL_VERSION = 1
 MAX_PACKET = 256  # largest packet: the data field of one ASH frame on this link
-CONTROL_CHUNK = 200  # JSON bytes per CONTROL_REPLY packet
-UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class PacketType(enum.IntEnum):
@@ -45,14 +42,6 @@ class PacketType(enum.IntEnum):
     RECEIVED = 0x90
     JOIN_EVENT = 0x91
     ERROR = 0x9F
-    # emulator-only control (host -> emulator, answered with CONTROL_REPLY)
-    CLOCK_SET = 0x40
-    CLOCK_ADVANCE = 0x41
-    CLOCK_GET = 0x42
-    DEVICE_STATE = 0x43
-    LINK_STATS = 0x44
-    CLOCK = 0xC0
-    CONTROL_REPLY = 0xC3
 
 
 class Status(enum.IntEnum):
@@ -333,34 +322,6 @@ def decode_info(body: bytes) -> Info:
     if len(body) < 10 or len(body) < 10 + body[9]:
         raise ProtocolError("truncated INFO")
     return Info(bytes(body[:8]), body[8], bytes(body[10 : 10 + body[9]]).decode())
-
-
-_MICROSECONDS = struct.Struct("<q")
-
-
-def encode_microseconds(count: int) -> bytes:
-    """The body of the clock packets: one signed 64-bit microsecond count."""
-    return _MICROSECONDS.pack(count)
-
-
-def decode_microseconds(body: bytes) -> int:
-    if len(body) != _MICROSECONDS.size:
-        raise ProtocolError("clock packets carry one signed 64-bit microsecond count")
-    (count,) = _MICROSECONDS.unpack(body)
-    return int(count)
-
-
-def encode_time(moment: dt.datetime) -> bytes:
-    """A device-clock time as the clock packets carry it: microseconds since the Unix epoch."""
-    return encode_microseconds((moment - UNIX_EPOCH) // dt.timedelta(microseconds=1))
-
-
-def decode_time(body: bytes) -> dt.datetime:
-    count = decode_microseconds(body)
-    try:
-        return UNIX_EPOCH + dt.timedelta(microseconds=count)
-    except OverflowError:
-        raise ProtocolError(f"clock time {count} us since 1970 is out of range") from None
 
 
 def ieee_to_bytes(ieee: str) -> bytes:

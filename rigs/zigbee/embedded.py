@@ -43,7 +43,9 @@ async def embedded_rig(
     # are opened by their radio library by path, so they keep the emulator's pty
     native = "--coprocessor" not in emulator_args or "emulated" in emulator_args
     async with EmulatorProcess(emulator_args, env=env, radio_socketpair=native) as emulator:
-        config = ZigbeeRigConfig(path=emulator.radio, radio="emulated", **rig_options)
+        config = ZigbeeRigConfig(
+            path=emulator.radio, radio="emulated", control=emulator.control, **rig_options
+        )
         rig = await ZigbeeRig.open(config)
         try:
             await rig.permit_join(60)

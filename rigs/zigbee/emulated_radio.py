@@ -4,15 +4,13 @@
 
 It speaks the packet set of ``docs/radio-link.md`` to the emulator process over any link
 (``/dev/pts/N`` from ``smets1-hil emulate``, ``socket://host:port``, ``rfc2217://...``), so zigpy
-runs exactly as it would with a hardware co-processor. The emulator-only control packets (device
-clock, device state) are reached through :meth:`control`.
+runs exactly as it would with a hardware co-processor. What only the emulator offers (device clock,
+device state) is on its control channel (:mod:`rigs.control_client`), not on this link.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import json
 import logging
 from typing import Any
 
@@ -355,38 +353,3 @@ class EmulatedRadioApplication(
         if notice.event is rp.JoinEvent.LEFT:
             self.handle_leave(t.NWK(notice.nwk), t.EUI64(notice.ieee))
         # joins are announced by the device's own Device_annce, which zigpy handles
-
-    # emulator-only control ----------------------------------------------------------------
-
-    async def clock_now(self) -> dt.datetime:
-        return await self._clock_request(P.CLOCK_GET)
-
-    async def clock_set(self, moment: dt.datetime) -> dt.datetime:
-        if moment.tzinfo is None:
-            raise ValueError("the device clock needs a timezone-aware time")
-        return await self._clock_request(P.CLOCK_SET, rp.encode_time(moment))
-
-    async def clock_advance(self, seconds: float) -> dt.datetime:
-        return await self._clock_request(
-            P.CLOCK_ADVANCE, rp.encode_microseconds(int(seconds * 1e6))
-        )
-
-    async def _clock_request(self, ptype: P, body: bytes = b"") -> dt.datetime:
-        """A clock packet; the device clock it answers with."""
-        answer = await self.client.request(ptype, body, expect=P.CLOCK)
-        try:
-            return rp.decode_time(answer)
-        except rp.ProtocolError:
-            raise RadioLinkError("malformed CLOCK answer") from None
-
-    async def device_state(self, ieee: t.EUI64) -> dict[str, Any]:
-        body = await self.client.request(
-            P.DEVICE_STATE, bytes(ieee.serialize()), expect=P.CONTROL_REPLY
-        )
-        state: dict[str, Any] = json.loads(body)
-        return state
-
-    async def link_stats(self) -> dict[str, Any]:
-        body = await self.client.request(P.LINK_STATS, expect=P.CONTROL_REPLY)
-        stats: dict[str, Any] = json.loads(body)
-        return stats

@@ -47,7 +47,6 @@ class RadioLinkClient:
         self._on_lost = on_lost
         self._decoder = ash.Decoder(max_data=MAX_DATA)
         self._pending: dict[int, asyncio.Future[tuple[int, bytes]]] = {}
-        self._partial_replies: dict[int, bytearray] = {}
         self.lost: LinkClosed | None = None
         self._tag = 0
         self._frm = 0
@@ -180,16 +179,6 @@ class RadioLinkClient:
                 self._on_received(rp.Received.decode(body))
             elif ptype == P.JOIN_EVENT:
                 self._on_join(rp.JoinNotice.decode(body))
-            elif ptype == P.CONTROL_REPLY:
-                if not body:
-                    raise rp.ProtocolError("empty CONTROL_REPLY")
-                collected = self._partial_replies.setdefault(tag, bytearray())
-                collected += body[1:]
-                if body[0] == 0:
-                    del self._partial_replies[tag]
-                    future = self._pending.pop(tag, None)
-                    if future is not None and not future.done():
-                        future.set_result((ptype, bytes(collected)))
             else:
                 future = self._pending.pop(tag, None)
                 if future is not None and not future.done():

@@ -30,6 +30,7 @@ from zigpy.zcl import foundation
 from zigpy.zcl.clusters.general import Basic, Ota
 from zigpy.zcl.clusters.smartenergy import Metering
 
+from rigs.control_client import ControlClient, ControlError
 from rigs.emulator.radio_protocol import ieee_to_bytes, ieee_to_text
 from rigs.link import LinkOpenError, TraceWriter, describe_open_error
 from rigs.operations import (
@@ -85,6 +86,7 @@ class ZigbeeRigConfig:
     nudge_interval: float = 1.0
     min_block_period: int = 0  # OTA minimum block period asked of devices, milliseconds
     trace: Path | None = None
+    control: str | None = None  # the emulator's control channel (tcp://HOST:PORT), if any
     zigpy_config: dict[str, Any] = field(default_factory=dict)
 
     def app_config(self) -> dict[str, Any]:
@@ -138,29 +140,26 @@ def zigbee_time(moment: dt.datetime) -> int:
 
 
 class EmulatorClock:
-    """The emulator's injectable device clock (only with the emulated radio)."""
+    """The emulator's injectable device clock, over its control channel (any radio kind)."""
 
-    def __init__(self, app: EmulatedRadioApplication) -> None:
-        self._app = app
+    def __init__(self, control: ControlClient) -> None:
+        self._control = control
 
     async def now(self) -> dt.datetime:
-        return await self._guard(self._app.clock_now())
+        return await self._guard(self._control.clock_now())
 
     async def set(self, moment: dt.datetime) -> dt.datetime:
-        return await self._guard(self._app.clock_set(moment))
+        return await self._guard(self._control.clock_set(moment))
 
     async def advance(self, seconds: float) -> dt.datetime:
-        return await self._guard(self._app.clock_advance(seconds))
+        return await self._guard(self._control.clock_advance(seconds))
 
     @staticmethod
     async def _guard(call: Any) -> dt.datetime:
         try:
-            async with asyncio.timeout(5.0):
-                result: dt.datetime = await call
-                return result
-        except TimeoutError:
-            raise DeviceTimeout("the emulator did not answer a clock request") from None
-        except (zigpy.exceptions.ZigbeeException, OSError) as exc:
+            result: dt.datetime = await call
+            return result
+        except ControlError as exc:
             raise RigError(f"emulator clock request failed: {exc}") from None
 
 
@@ -192,6 +191,7 @@ class ZigbeeRig:
         config: ZigbeeRigConfig,
         trace: TraceWriter | None,
         watch: _Initialized | None = None,
+        control: ControlClient | None = None,
     ) -> None:
         self.app = app
         self.config = config
@@ -207,8 +207,9 @@ class ZigbeeRig:
             watch = _Initialized()
             app.add_listener(watch)
         self._initialized = watch
+        self.control = control
         self.emulator_clock: EmulatorClock | None = (
-            EmulatorClock(app) if isinstance(app, EmulatedRadioApplication) else None
+            EmulatorClock(control) if control is not None else None
         )
 
     # lifecycle ----------------------------------------------------------------------------
@@ -229,15 +230,25 @@ class ZigbeeRig:
         # devices already on the network announce themselves during start-up
         watch = _Initialized()
         app.add_listener(watch)
+        control = None
         try:
+            if config.control is not None:
+                try:
+                    control = await ControlClient.connect(config.control)
+                except ControlError as exc:
+                    raise RigError(str(exc)) from None
             await _start(app, config.path, timeout)
         except BaseException:
+            if control is not None:
+                await control.close()
             if trace is not None:
                 trace.close()
             raise
-        return cls(app, config, trace, watch)
+        return cls(app, config, trace, watch, control)
 
     async def close(self) -> None:
+        if self.control is not None:
+            await self.control.close()
         await _quiet_shutdown(self.app)
         if self.trace is not None:
             self.trace.close()
@@ -543,10 +554,12 @@ class ZigbeeRig:
 
     async def emulator_device_state(self, ieee: str) -> dict[str, Any]:
         """The emulator's view of a device (held image, events, OTA state); no PIN in it."""
-        if not isinstance(self.app, EmulatedRadioApplication):
-            raise RigError("device state is only available from the emulator")
-        async with self._operation(ieee, "emulator device state", 5.0):
-            return await self.app.device_state(eui64(ieee))
+        if self.control is None:
+            raise RigError("device state is only available from the emulator's control channel")
+        try:
+            return await self.control.device_state(ieee_text(eui64(ieee)))
+        except ControlError as exc:
+            raise RigError(str(exc), device=ieee) from None
 
 
 async def _start(app: zigpy.application.ControllerApplication, path: str, timeout: float) -> None:

@@ -1,5 +1,5 @@
-"""Control packets with values out of range are answered with the protocol's error
-(INVALID_REQUEST), never a logged traceback; the documented SEND layout matches the code."""
+"""Control requests with values out of range are refused with a one-line reason, never a logged
+traceback; the documented SEND layout matches the code."""
 
 from __future__ import annotations
 
@@ -10,41 +10,39 @@ from pathlib import Path
 
 import pytest
 
+from rigs import control_protocol as cp
 from rigs.emulator import radio_protocol as rp
 from rigs.emulator.clock import DeviceClock
-from rigs.emulator.coprocessor import CoProcessor
+from rigs.emulator.control_server import ControlServer
+from rigs.emulator.coprocessors.air import Air
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-P = rp.PacketType
 
 
 @pytest.mark.parametrize(
-    ("ptype", "count"),
+    "request_line",
     [
-        (P.CLOCK_SET, 2**63 - 1),
-        (P.CLOCK_SET, -(2**63)),
-        (P.CLOCK_ADVANCE, 2**63 - 1),
-        (P.CLOCK_ADVANCE, -(2**63)),
+        {"op": "clock.set", "time": "99999-12-31T23:59:59+00:00"},
+        {"op": "clock.advance", "seconds": float("nan")},
+        {"op": "clock.advance", "seconds": 1e300},
+        {"op": "clock.advance", "seconds": -1e300},
     ],
 )
-async def test_out_of_range_clock_packet_is_invalid_request(
-    ptype: rp.PacketType, count: int, caplog: pytest.LogCaptureFixture
+async def test_out_of_range_clock_request_is_refused(
+    request_line: dict[str, object], caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = DeviceClock(dt.datetime(2026, 11, 30, tzinfo=dt.UTC))
-    coprocessor = CoProcessor([], clock)
-    sent: list[bytes] = []
-    coprocessor.attach(sent.append)
+    start = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
+    air = Air([], DeviceClock(start))
+    server = ControlServer(air, info=dict, link_stats=dict)
     try:
         with caplog.at_level(logging.DEBUG):
-            coprocessor.handle(rp.packet(ptype, 9, rp.encode_microseconds(count)))
-            coprocessor.handle(rp.packet(P.CLOCK_GET, 10))
+            refused = cp.decode(server.answer(cp.encode({"id": 9, **request_line})))
+            now = cp.decode(server.answer(cp.encode({"id": 10, "op": "clock.now"})))
     finally:
-        coprocessor.close()
-    assert [(p[0], p[1]) for p in sent] == [(P.ERROR, 9), (P.CLOCK, 10)]
-    assert sent[0][2] == rp.Status.INVALID_REQUEST
+        air.close()
+    assert refused["id"] == 9 and refused["ok"] is False and refused["error"]
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
-    start = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
-    assert start <= rp.decode_time(sent[1][2:]) < start + dt.timedelta(minutes=1)
+    assert start <= cp.parse_time(now["result"]["time"]) < start + dt.timedelta(minutes=1)
 
 
 def test_documented_send_body_size_is_the_codes() -> None:

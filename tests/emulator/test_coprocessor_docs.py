@@ -10,9 +10,10 @@ import pytest
 from emulated_device_factory import make_device
 
 from rigs.emulator.clock import DeviceClock
-from rigs.emulator.coprocessor import CoProcessor
+from rigs.emulator.coprocessors.air import Air
 from rigs.emulator.coprocessors.ezsp.ash import AshNcp
 from rigs.emulator.coprocessors.ezsp.ncp import EzspNcp
+from rigs.emulator.coprocessors.link_protocol import LinkProtocolCoProcessor as CoProcessor
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "coprocessors.md"
 BLOCK = re.compile(r"```(ezsp-ash|ezsp-frames)\n(.*?)```", re.DOTALL)
@@ -44,7 +45,7 @@ def replay(lines: list[tuple[str, bytes]], feed: Callable[[bytes], None], out: l
 
 @pytest.fixture
 async def coprocessor(clock: DeviceClock) -> CoProcessor:
-    return CoProcessor([make_device(clock)], clock)
+    return CoProcessor(Air([make_device(clock)], clock))
 
 
 async def test_ezsp_frame_examples(coprocessor: CoProcessor) -> None:
@@ -53,7 +54,7 @@ async def test_ezsp_frame_examples(coprocessor: CoProcessor) -> None:
     replay(examples("ezsp-frames"), ncp.handle, out)
     assert ncp.invalid_commands == 1
     ncp.close()
-    coprocessor.close()
+    coprocessor.air.close()
 
 
 async def test_ash_examples(coprocessor: CoProcessor) -> None:
@@ -69,4 +70,4 @@ async def test_ash_examples(coprocessor: CoProcessor) -> None:
     assert stats["crc_errors"] == 1 and stats["naks_sent"] == 1 and stats["resets"] == 1
     link.close()
     ncp.close()
-    coprocessor.close()
+    coprocessor.air.close()

@@ -10,8 +10,9 @@ import pytest
 from emulated_device_factory import make_device
 
 from rigs.emulator.clock import DeviceClock
-from rigs.emulator.coprocessor import CoProcessor
+from rigs.emulator.coprocessors.air import Air
 from rigs.emulator.coprocessors.ezsp.ncp import EzspNcp
+from rigs.emulator.coprocessors.link_protocol import LinkProtocolCoProcessor as CoProcessor
 
 VERSION_LEGACY = bytes.fromhex("00 00 00 04")  # seq 0, command, frame ID 0, desired version 4
 VERSION_V8 = bytes.fromhex("01 00 01 0000 08")  # extended layout, desired version 8
@@ -41,20 +42,22 @@ class Ncp:
 @pytest.fixture
 async def ncp(clock: DeviceClock) -> AsyncIterator[Ncp]:
     devices = [make_device(clock)]
-    coprocessor = CoProcessor(devices, clock)
+    air = Air(devices, clock)
+    coprocessor = CoProcessor(air)
     sent: list[bytes] = []
     emulated = EzspNcp(coprocessor, sent.append)
     emulated.handle(VERSION_LEGACY)
     emulated.handle(VERSION_V8)
     yield Ncp(emulated, sent)
     emulated.close()
-    coprocessor.close()
+    air.close()
 
 
 async def test_version_is_negotiated_in_the_legacy_then_the_extended_layout(
     clock: DeviceClock,
 ) -> None:
-    coprocessor = CoProcessor([make_device(clock)], clock)
+    air = Air([make_device(clock)], clock)
+    coprocessor = CoProcessor(air)
     sent: list[bytes] = []
     ncp = EzspNcp(coprocessor, sent.append)
     ncp.handle(bytes.fromhex("05 00 01 2800"))  # getNodeId before any version command
@@ -66,7 +69,7 @@ async def test_version_is_negotiated_in_the_legacy_then_the_extended_layout(
     ncp.handle(bytes.fromhex("02 00 01 2700"))  # getNodeId: the stack is not up
     assert sent.pop() == bytes.fromhex("02 80 01 2700 FEFF")
     ncp.close()
-    coprocessor.close()
+    air.close()
 
 
 async def test_unknown_command_gets_invalid_command_and_is_counted(ncp: Ncp) -> None:

@@ -31,7 +31,8 @@ from harness.pin_report import InventoryError, read_inventory
 from harness.rigfile import RigFileError, parse_rigfile
 from rigs.emulator import radio_protocol as rp
 from rigs.emulator.clock import DeviceClock
-from rigs.emulator.coprocessor import CoProcessor
+from rigs.emulator.coprocessors.air import Air
+from rigs.emulator.coprocessors.link_protocol import LinkProtocolCoProcessor as CoProcessor
 from rigs.emulator.device import EmulatedDevice
 from rigs.emulator.device_file import DeviceFileError, build_config
 from rigs.emulator.device_test_port import DeviceTestPort
@@ -156,7 +157,7 @@ def test_coprocessor_answers_bad_packets_with_the_protocols_error(
     packets: list[tuple[int, bytes]],
 ) -> None:
     async def scenario() -> None:
-        coprocessor = CoProcessor([], DeviceClock(START))
+        coprocessor = CoProcessor(Air([], DeviceClock(START)))
         sent: list[bytes] = []
         coprocessor.attach(sent.append)
         try:
@@ -166,7 +167,7 @@ def test_coprocessor_answers_bad_packets_with_the_protocols_error(
             coprocessor.handle(rp.packet(rp.PacketType.PING, 0xAB))
             assert sent[before:] == [rp.packet(rp.PacketType.PONG, 0xAB)]
         finally:
-            coprocessor.close()
+            coprocessor.air.close()
         for payload in sent:
             rp.split(payload)
 
@@ -180,7 +181,6 @@ RADIO_DECODERS = [
     rp.NetworkParameters.decode,
     rp.Endpoint.decode,
     rp.decode_info,
-    rp.decode_time,
 ]
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from rigs.emulator import radio_protocol as rp
-from rigs.emulator.coprocessor import CoProcessor
+from rigs.emulator.coprocessors.link_protocol import LinkProtocolCoProcessor as CoProcessor
 from rigs.emulator.radio_protocol import PacketType as P
 
 LOGGER = logging.getLogger(__name__)

@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rigs.emulator import radio_protocol as rp
-from rigs.emulator.coprocessor import COORDINATOR_IEEE, CoProcessor
 from rigs.emulator.coprocessors.ezsp import frames as f
 from rigs.emulator.coprocessors.ezsp.air import CoProcessorAir
 from rigs.emulator.coprocessors.ezsp.frames import EmberStatus as ES
 from rigs.emulator.coprocessors.ezsp.frames import EzspStatus as ZS
 from rigs.emulator.coprocessors.ezsp.frames import FrameId as F
+from rigs.emulator.coprocessors.link_protocol import COORDINATOR_IEEE
+from rigs.emulator.coprocessors.link_protocol import LinkProtocolCoProcessor as CoProcessor
 
 LOGGER = logging.getLogger(__name__)
 

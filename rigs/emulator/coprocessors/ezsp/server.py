@@ -7,9 +7,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from rigs.emulator.coprocessor import CoProcessor
 from rigs.emulator.coprocessors.ezsp.ash import RESET_POWER_ON, AshNcp
 from rigs.emulator.coprocessors.ezsp.ncp import EzspNcp
+from rigs.emulator.coprocessors.link_protocol import LinkProtocolCoProcessor as CoProcessor
 from rigs.link import Link, LinkClosed
 
 LOGGER = logging.getLogger(__name__)
@@ -27,7 +27,6 @@ class EzspServer:
         self.sessions = 0
         self._line_stats: Callable[[], dict[str, int]] | None = None
         self.ncp = EzspNcp(coprocessor, self._to_host)
-        coprocessor.link_stats = self.stats
 
     def set_line_stats(self, line_stats: Callable[[], dict[str, int]]) -> None:
         """What the impaired line in front of the radio port did (lost and corrupted bytes)."""
