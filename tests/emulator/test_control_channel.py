@@ -60,7 +60,7 @@ def test_unknown_coprocessor_kind_is_one_line() -> None:
 
 
 def test_registry_names_every_kind() -> None:
-    assert {"emulated", "ezsp"} <= set(coprocessors.kinds())
+    assert {"emulated", "ezsp", "znp"} <= set(coprocessors.kinds())
     with pytest.raises(coprocessors.UnknownKind, match="unknown co-processor kind"):
         coprocessors.factory("carrier-pigeon")
     for kind in coprocessors.kinds():

@@ -44,6 +44,7 @@ Factory = Callable[[Air], CoProcessor]
 KINDS: dict[str, str] = {
     "emulated": "rigs.emulator.coprocessors.link_protocol:LinkProtocolCoProcessor",
     "ezsp": "rigs.emulator.coprocessors.ezsp.kind:EzspCoProcessor",
+    "znp": "rigs.emulator.coprocessors.znp:ZnpCoProcessor",
 }
 """Kind name -> ``module:factory``; imported only when that kind is served."""
 
