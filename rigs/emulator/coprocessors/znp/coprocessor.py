@@ -90,6 +90,7 @@ class ZnpCoProcessor:
         self._wake = asyncio.Event()
         self._attached = False
         self._line_stats: Callable[[], dict[str, int]] | None = None
+        self._frames: Callable[[bytes], None] | None = None
         self._deferred: list[tuple[int, int, bytes]] | None = None
         self._aps_counter = 0
         self._zdo_tsn = 0
@@ -165,11 +166,17 @@ class ZnpCoProcessor:
 
     # the byte stream ------------------------------------------------------------------------
 
+    def attach(self, frames: Callable[[bytes], None]) -> None:
+        """Hand every frame (wire bytes) to ``frames`` instead of the port (for tests)."""
+        self._frames = frames
+
     def _emit(self, cmd0: int, cmd1: int, data: bytes) -> None:
-        if not self._attached:
-            return
-        self._pending.append(mt_framing.encode(cmd0, cmd1, data))
-        self._wake.set()
+        wire = mt_framing.encode(cmd0, cmd1, data)
+        if self._frames is not None:
+            self._frames(wire)
+        elif self._attached:
+            self._pending.append(wire)
+            self._wake.set()
 
     def _areq(self, subsystem: int, cmd1: int, data: bytes) -> None:
         """An asynchronous indication; after the SRSP if a request is being answered."""
