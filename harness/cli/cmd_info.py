@@ -29,6 +29,9 @@ def run(args: argparse.Namespace) -> int:
     from rigs.zigbee import bellows_fastpath
 
     facts["bellows"] = bellows_fastpath.status().summary()
+    from rigs.zigbee import znp_fastpath
+
+    facts["zigpy-znp"] = znp_fastpath.status().summary()
     if args.json:
         print(json.dumps(facts))
     else:

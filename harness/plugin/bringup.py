@@ -125,6 +125,11 @@ def bring_up(
             from rigs.zigbee import bellows_fastpath
 
             where["codec"] = bellows_fastpath.status().describe()
+        elif spec.radio.kind == "znp":
+            from rigs.zigbee import znp_fastpath
+
+            where["codec"] = znp_fastpath.status().describe()
+        where["firmware"] = zigbee.radio_firmware
         started._closers.append(lambda: loop.run(zigbee.close(), 30))
         ieees = [d.ieee for d in spec.devices]
         loop.run(zigbee.permit_join(int(JOIN_TIMEOUT_S)), 20)

@@ -118,6 +118,10 @@ def application_class(radio: str) -> type[zigpy.application.ControllerApplicatio
         from rigs.zigbee import bellows_fastpath
 
         bellows_fastpath.install()
+    elif radio == "znp":
+        from rigs.zigbee import znp_fastpath
+
+        znp_fastpath.install()
     base = module.ControllerApplication
     return type(f"SmartEnergy{base.__name__}", (SmartEnergyApplicationMixin, base), {})
 
@@ -267,6 +271,14 @@ class ZigbeeRig:
             raise DeviceTimeout("permit join was not confirmed in time") from None
         except zigpy.exceptions.ZigbeeException as exc:
             raise RigError(f"permit join failed: {exc}") from None
+
+    @property
+    def radio_firmware(self) -> str:
+        """What the co-processor reports about itself, as the radio library read it
+        (manufacturer, model, firmware version)."""
+        node = self.app.state.node_info
+        parts = [str(p) for p in (node.manufacturer, node.model, node.version) if p]
+        return " ".join(parts) or "not reported"
 
     def ready_devices(self) -> list[str]:
         """Devices that joined and finished their zigpy interview."""

@@ -36,6 +36,9 @@ TARGETS: dict[str, Target] = {
     "mt_encode": Target("MT encode, 100-byte data", "compiled", "pure"),
     "mt_decode": Target("MT decode, 100-byte data", "compiled", "pure"),
     "mt_stream": Target("MT stream decode, 1 MiB of 100-byte frames", "compiled", "pure"),
+    "znp_rx": Target(
+        "zigpy-znp MT receive path, 1 MiB of frames with 100-byte data", "fastpath", "stock"
+    ),
     "bellows_rx": Target(
         "bellows ASH receive path, 1 MiB of 100-byte frames", "fastpath", "stock", ratio=20
     ),

@@ -1,0 +1,121 @@
+# zigpy-znp is untyped: its protocol class and frame types are Any to strict mypy.
+# mypy: disable-error-code="misc,no-any-return"
+"""``fastpath.mt`` in zigpy-znp's UART receive and transmit path, for the versions tested.
+
+zigpy-znp 1.1.x frames MT in pure Python: ``ZnpMtProtocol.data_received`` appends to a buffer and
+parses one ``TransportFrame`` at a time (length check, FCS over a copy, header deserialisation),
+and ``send`` serialises a ``TransportFrame``. :class:`FastMtProtocol` keeps zigpy-znp's protocol
+(connection handling, the API it hands frames to) and replaces those two with ``fastpath.mt``'s
+stream decoder and encoder: every whole, FCS-valid frame becomes the same ``GeneralFrame``
+zigpy-znp would have built. :func:`install` makes ``zigpy_znp.uart.connect`` build it instead of
+``ZnpMtProtocol`` — only for a version in :data:`TESTED_VERSIONS`; any other keeps zigpy-znp's own
+codec, and :func:`status` says which is in use (``smets1-hil info``, the evidence).
+
+One difference, on damaged input only: zigpy-znp drops the bytes of a frame with a bad FCS up to
+the next SOF byte; the stream decoder skips the whole frame by its length. Either way the frame is
+lost and zigpy-znp's request times out and is retried; the decoder also counts it
+(``FastMtProtocol.decoder.stats``).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import fastpath
+from fastpath import mt
+
+LOGGER = logging.getLogger(__name__)
+
+TESTED_VERSIONS = frozenset({"1.1.1"})
+LIBRARY = "zigpy-znp"
+
+_installed: list[Any] = []  # the FastMtProtocol instances made since install()
+
+
+@dataclass(frozen=True)
+class CodecStatus:
+    library: str
+    version: str | None  # None: not installed
+    codec: str  # what frames MT in that library
+    tested: bool
+
+    def summary(self) -> str:
+        """The version and the codec, e.g. ``1.1.1, MT framed by fastpath.mt (compiled)``."""
+        if self.version is None:
+            return "not installed"
+        return f"{self.version}, MT framed by {self.codec}"
+
+    def describe(self) -> str:
+        return f"{self.library} {self.summary()}"
+
+
+def library_version() -> str | None:
+    try:
+        return importlib.metadata.version(LIBRARY)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def status() -> CodecStatus:
+    """Which MT codec zigpy-znp runs with when :func:`install` has been called."""
+    version = library_version()
+    if version is None:
+        return CodecStatus(LIBRARY, None, "none", False)
+    if version in TESTED_VERSIONS:
+        return CodecStatus(LIBRARY, version, f"fastpath.mt ({fastpath.IMPLEMENTATION})", True)
+    tested = ", ".join(sorted(TESTED_VERSIONS))
+    return CodecStatus(
+        LIBRARY,
+        version,
+        f"zigpy-znp's own MT codec (fastpath tested with zigpy-znp {tested})",
+        False,
+    )
+
+
+def _fast_protocol_class() -> type[Any]:
+    """zigpy-znp's protocol with fastpath.mt framing (built on first use: zigpy-znp is optional)."""
+    from zigpy_znp import frames
+    from zigpy_znp import types as znp_t
+    from zigpy_znp.uart import ZnpMtProtocol
+
+    general_frame = frames.GeneralFrame
+    header_type = znp_t.CommandHeader
+    data_type = znp_t.Bytes
+
+    class FastMtProtocol(ZnpMtProtocol):
+        def __init__(self, api: Any, *, url: str | None = None) -> None:
+            super().__init__(api, url=url)
+            self.decoder = mt.Decoder()
+
+        def data_received(self, data: bytes) -> None:
+            for cmd0, cmd1, payload in self.decoder.feed(data):
+                frame = general_frame(header_type(cmd0 | cmd1 << 8), data_type(payload))
+                try:
+                    self._api.frame_received(frame)
+                except Exception as exc:  # as zigpy-znp: log it, keep reading
+                    LOGGER.error("exception while passing %s to zigpy-znp", frame, exc_info=exc)
+
+        def send(self, payload: Any) -> None:
+            header = payload.header
+            self.write(mt.encode(header & 0xFF, header >> 8, bytes(payload.data)))
+
+    return FastMtProtocol
+
+
+def install() -> CodecStatus:
+    """Put fastpath.mt into zigpy-znp's UART path if this zigpy-znp version is tested."""
+    current = status()
+    if not current.tested:
+        if current.version is not None:
+            LOGGER.info("%s", current.describe())
+        return current
+    from zigpy_znp import uart
+
+    if not getattr(uart.ZnpMtProtocol, "_smets1_hil_fastpath", False):
+        fast = _fast_protocol_class()
+        fast._smets1_hil_fastpath = True
+        uart.ZnpMtProtocol = fast
+    return current

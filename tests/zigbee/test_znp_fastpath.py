@@ -1,0 +1,94 @@
+"""fastpath.mt in zigpy-znp's UART path: the same frames reach zigpy-znp as with its own codec."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+import zigpy_znp.frames as znp_frames
+import zigpy_znp.uart as znp_uart
+
+from fastpath import mt
+from rigs.zigbee import znp_fastpath
+
+
+class _Api:
+    def __init__(self) -> None:
+        self.frames: list[Any] = []
+
+    def frame_received(self, frame: Any) -> None:
+        self.frames.append(frame)
+
+
+class _Transport:
+    def __init__(self) -> None:
+        self.written = bytearray()
+
+    def write(self, data: bytes) -> None:
+        self.written += data
+
+
+def _stream() -> tuple[bytes, int]:
+    """Valid frames with noise, a bad FCS and an oversized length between them."""
+    rng = random.Random(12)
+    parts: list[bytes] = []
+    good = 0
+    for index in range(200):
+        frame = mt.encode(
+            rng.choice((0x44, 0x45, 0x61, 0x64)),
+            rng.randrange(256),
+            rng.randbytes(rng.randrange(0, 120)),
+        )
+        if index % 17 == 5:
+            frame = frame[:-1] + bytes((frame[-1] ^ 0x5A,))  # bad FCS
+        else:
+            good += 1
+        if index % 23 == 7:
+            parts.append(b"\x00\x13noise")
+        parts.append(frame)
+    return b"".join(parts), good
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 512])
+def test_fast_protocol_hands_zigpy_znp_the_frames_its_own_codec_does(chunk: int) -> None:
+    stream, good = _stream()
+    received = {}
+    for name, cls in (
+        ("stock", znp_uart.ZnpMtProtocol),
+        ("fast", znp_fastpath._fast_protocol_class()),
+    ):
+        api = _Api()
+        protocol = cls(api, url="test")
+        for i in range(0, len(stream), chunk):
+            protocol.data_received(stream[i : i + chunk])
+        received[name] = [(int(f.header), bytes(f.data)) for f in api.frames]
+    assert len(received["fast"]) == good
+    assert received["fast"] == received["stock"]
+
+
+def test_fast_protocol_sends_what_zigpy_znp_would() -> None:
+    frame = znp_frames.GeneralFrame(0x0224 | 0x20, b"\x02\x01\x10" + bytes(range(40)))
+    wires = []
+    for cls in (znp_uart.ZnpMtProtocol, znp_fastpath._fast_protocol_class()):
+        protocol = cls(_Api(), url="test")
+        protocol._transport = _Transport()
+        protocol.send(frame)
+        wires.append(bytes(protocol._transport.written))
+    assert wires[0] == wires[1] == znp_frames.TransportFrame(frame).serialize()
+
+
+def test_install_only_for_a_tested_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(znp_uart, "ZnpMtProtocol", znp_uart.ZnpMtProtocol)
+    stock = znp_uart.ZnpMtProtocol
+    monkeypatch.setattr(znp_fastpath, "library_version", lambda: "9.9.9")
+    untested = znp_fastpath.install()
+    assert not untested.tested and znp_uart.ZnpMtProtocol is stock
+    assert untested.describe() == (
+        "zigpy-znp 9.9.9, MT framed by zigpy-znp's own MT codec (fastpath tested with zigpy-znp 1.1.1)"
+    )
+    monkeypatch.setattr(znp_fastpath, "library_version", lambda: "1.1.1")
+    tested = znp_fastpath.install()
+    assert tested.tested and znp_uart.ZnpMtProtocol is not stock
+    assert issubclass(znp_uart.ZnpMtProtocol, stock)
+    assert tested.summary().startswith("1.1.1, MT framed by fastpath.mt (")
