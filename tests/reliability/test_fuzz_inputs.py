@@ -193,6 +193,26 @@ def test_radio_link_decoders_raise_only_protocol_errors(data: bytes, which: obje
         pass
 
 
+@BOUNDED
+@given(stream=st.binary(max_size=1500))
+def test_ezsp_ncp_takes_any_stream_and_still_answers_a_reset(stream: bytes) -> None:
+    from fastpath import ash
+    from rigs.emulator.coprocessors.ezsp.ash import AshNcp
+
+    async def scenario() -> None:
+        wire = bytearray()
+        ncp = AshNcp(lambda frame: None, wire.extend)
+        try:
+            ncp.feed(stream)
+            wire.clear()
+            ncp.feed(bytes((ash.CANCEL,)) + ash.encode(ash.RST))
+            assert wire.endswith(bytes.fromhex("C1020B0A527E"))  # UG101's RSTACK
+        finally:
+            ncp.close()
+
+    asyncio.run(scenario())
+
+
 # --- DUIS documents --------------------------------------------------------------------------
 
 XML_PIECES = st.sampled_from(
