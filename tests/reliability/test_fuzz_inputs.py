@@ -205,7 +205,9 @@ def test_ezsp_ncp_takes_any_stream_and_still_answers_a_reset(stream: bytes) -> N
         try:
             ncp.feed(stream)
             wire.clear()
-            ncp.feed(bytes((ash.CANCEL,)) + ash.encode(ash.RST))
+            # a Flag ends whatever the stream left (a Substitute byte discards up to the next
+            # Flag, UG101), then Cancel and RST as a host resets the link
+            ncp.feed(b"\x7e" + bytes((ash.CANCEL,)) + ash.encode(ash.RST))
             assert wire.endswith(bytes.fromhex("C1020B0A527E"))  # UG101's RSTACK
         finally:
             ncp.close()
