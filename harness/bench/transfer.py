@@ -8,12 +8,18 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from harness.firmware.image import build_image, manufacturer_payload
 from harness.targets import SERIAL, Target
-from rigs.operations import DeviceIdentity, RigOperations, TransferStatus
+from rigs.capabilities import Firmware, Identity
+from rigs.operations import DeviceIdentity, TransferStatus
 
 FIRST_BENCH_VERSION = 0x7E000000
+
+
+class TransferRig(Identity, Firmware, Protocol):
+    """What a transfer measurement asks of a rig: who the device is, and sending it an image."""
 
 
 @dataclass
@@ -134,7 +140,7 @@ def _progress_printer(label: str) -> Callable[[int, int], None]:
 
 
 async def measure_transfers(
-    rig: RigOperations,
+    rig: TransferRig,
     ieee: str,
     *,
     transport: str,
@@ -162,7 +168,7 @@ async def measure_transfers(
 
 
 async def _one_transfer(
-    rig: RigOperations, ieee: str, image: bytes, label: str | None, timeout: float
+    rig: TransferRig, ieee: str, image: bytes, label: str | None, timeout: float
 ) -> tuple[float, int, list[float]]:
     """Seconds, blocks and the intervals between progress reports of one transfer."""
     stamps: list[float] = []

@@ -264,9 +264,9 @@ async def _ota(args: argparse.Namespace) -> int:
     )
     from harness.bench.transfer import TransferFailed
     from harness.evidence.bundle import utc_now
+    from rigs.bringup import bring_up
     from rigs.operations import RigError
-    from rigs.zigbee import embedded_rig
-    from rigs.zigbee.rig import ZigbeeRig, ZigbeeRigConfig
+    from rigs.spec import DeviceSpec, RadioSpec, RigSpec
 
     @contextlib.asynccontextmanager
     async def open_rig() -> AsyncIterator[tuple[Any, str, list[dict[str, Any]]]]:
@@ -274,20 +274,31 @@ async def _ota(args: argparse.Namespace) -> int:
             async with rig_from_file(args.rig, args.block_size) as opened:
                 yield opened
             return
-        if args.radio is None:
-            async with embedded_rig(["--no-test-ports"], block_size=args.block_size) as embedded:
-                yield embedded.rig, "emulated", embedded.devices
-            return
-        if not args.device:
-            raise UserError("--radio needs --device EUI64 (the device to send to)")
-        ieee = _device_eui64(args.device)
-        rig = await ZigbeeRig.open(ZigbeeRigConfig(path=args.radio, block_size=args.block_size))
-        try:
-            await rig.permit_join(60)
-            await rig.wait_for_devices([ieee], timeout=60)
-            yield rig, "emulated", [{"ieee": ieee, "role": (await rig.identify(ieee)).role.value}]
-        finally:
-            await rig.close()
+        devices: tuple[DeviceSpec, ...] = ()
+        if args.radio is not None:
+            if not args.device:
+                raise UserError("--radio needs --device EUI64 (the device to send to)")
+            # the role is not known before the device is identified, and not checked
+            devices = (DeviceSpec(role="", ieee=_device_eui64(args.device), model=""),)
+        spec = RigSpec(
+            name="bench", radio=RadioSpec(kind="emulated", path=args.radio), devices=devices
+        )
+        async with contextlib.AsyncExitStack() as stack:
+            session = await bring_up(
+                stack,
+                spec,
+                identify=False,
+                emulator_args=["--no-test-ports"],
+                start_timeout=20.0 if args.radio is None else 60.0,
+                join_timeout=30.0 if args.radio is None else 60.0,
+                radio_options={"block_size": args.block_size},
+            )
+            if args.radio is None:
+                yield session.radio, "emulated", session.announced
+            else:
+                ieee = devices[0].ieee
+                role = (await session.radio.identify(ieee)).role.value
+                yield session.radio, "emulated", [{"ieee": ieee, "role": role}]
 
     started = utc_now()
     try:
@@ -378,7 +389,7 @@ async def _serial(args: argparse.Namespace) -> int:
     )
     from harness.evidence.bundle import utc_now
     from harness.targets import DEFAULTS, SERIAL, TARGET_UNITS, Target
-    from rigs.emulator.process import EmulatorProcess
+    from rigs.launcher import EmulatorProcess
     from rigs.operations import RigError
     from rigs.serial import SerialRig
 

@@ -18,10 +18,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from rigs.emulator import radio_protocol as rp
 from rigs.emulator.clock import DeviceClock
 from rigs.emulator.device import EmulatedDevice
-from rigs.emulator.radio_protocol import PacketType as P
 from rigs.emulator.zigbee_node import (
     ACTIVE_EP_REQ,
     DEVICE_ANNCE,
@@ -31,6 +29,8 @@ from rigs.emulator.zigbee_node import (
     ZDO_PROFILE,
     ZigbeeNode,
 )
+from rigs.protocols import radio_link as rp
+from rigs.protocols.radio_link import PacketType as P
 
 LOGGER = logging.getLogger(__name__)
 

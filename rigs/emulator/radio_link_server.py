@@ -13,8 +13,8 @@ from typing import Any
 
 from fastpath import ash
 from rigs.emulator.coprocessor import CoProcessor
-from rigs.emulator.radio_protocol import MAX_PACKET as MAX_DATA
 from rigs.link import Link, LinkClosed
+from rigs.protocols.radio_link import MAX_PACKET as MAX_DATA
 
 LOGGER = logging.getLogger(__name__)
 
