@@ -12,9 +12,9 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from rigs.emulator import radio_protocol as rp
 from rigs.emulator.coprocessor import CoProcessor
-from rigs.emulator.radio_protocol import PacketType as P
+from rigs.protocols import radio_link as rp
+from rigs.protocols.radio_link import PacketType as P
 
 LOGGER = logging.getLogger(__name__)
 

@@ -22,13 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rigs.emulator import radio_protocol as rp
 from rigs.emulator.coprocessor import COORDINATOR_IEEE, CoProcessor
 from rigs.emulator.coprocessors.ezsp import frames as f
 from rigs.emulator.coprocessors.ezsp.air import CoProcessorAir
 from rigs.emulator.coprocessors.ezsp.frames import EmberStatus as ES
 from rigs.emulator.coprocessors.ezsp.frames import EzspStatus as ZS
 from rigs.emulator.coprocessors.ezsp.frames import FrameId as F
+from rigs.protocols import radio_link as rp
 
 LOGGER = logging.getLogger(__name__)
 
