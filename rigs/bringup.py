@@ -56,14 +56,14 @@ class RigSession:
             raise RigError(f"rig {self.spec.name} has no {kind} ports") from None
 
 
-def emulator_device_file(devices: Sequence[DeviceSpec]) -> str:
-    """A device file for the emulator hosting exactly ``devices``.
+def emulator_device_file(spec: RigSpec) -> str:
+    """A device file for the emulator hosting exactly the rig's devices.
 
     The devices report their MPRN/MPAN in canonical form (no leading zeros); the rig file's
     ``site_id`` is what the SMSO holds, which may be padded.
     """
     lines = []
-    for device in devices:
+    for device in spec.devices:
         lines += [
             "[[devices]]",
             f'role = "{device.role}"',
@@ -103,7 +103,7 @@ async def _start_emulator(
         workdir = Path(tempfile.mkdtemp(prefix="smets1-hil-rig-"))
         stack.callback(shutil.rmtree, workdir, ignore_errors=True)
         device_file = workdir / "devices.toml"
-        device_file.write_text(emulator_device_file(spec.devices), encoding="utf-8")
+        device_file.write_text(emulator_device_file(spec), encoding="utf-8")
         args += ["--device-file", str(device_file)]
     # the emulated radio link runs over a socketpair (docs/links.md); other co-processor kinds
     # are opened by their radio library by path, so they keep the emulator's pty

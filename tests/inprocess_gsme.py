@@ -108,7 +108,7 @@ class EmulatedGsmeRig:
         device.locked = False
         device.pin_changes += 1
 
-    # The rest of RigOperations is not part of this model.
+    # The identity and firmware capabilities are not part of this model.
 
     async def identify(self, ieee: str, *, timeout: float = 10.0) -> DeviceIdentity:
         raise RigError("not modelled", device=ieee)

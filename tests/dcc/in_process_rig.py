@@ -132,7 +132,7 @@ class InProcessRig:
         device.held = None
         return True
 
-    # --- RigOperations --------------------------------------------------------------------------
+    # --- capabilities ---------------------------------------------------------------------------
 
     async def identify(self, ieee: str, *, timeout: float = 10.0) -> DeviceIdentity:
         return self._device(ieee).identity
