@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from rigs.emulator import radio_protocol as rp
 from rigs.emulator.clock import DeviceClock
 from rigs.emulator.coprocessor import CoProcessor
+from rigs.protocols import radio_link as rp
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 P = rp.PacketType

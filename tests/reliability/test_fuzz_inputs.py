@@ -29,13 +29,13 @@ from harness.evidence.manifest import MANIFEST, verify_bundle
 from harness.firmware import ImageError, build_image, manufacturer_payload, parse_image
 from harness.pin_report import InventoryError, read_inventory
 from harness.rigfile import RigFileError, parse_rigfile
-from rigs.emulator import radio_protocol as rp
 from rigs.emulator.clock import DeviceClock
 from rigs.emulator.coprocessor import CoProcessor
 from rigs.emulator.device import EmulatedDevice
 from rigs.emulator.device_file import DeviceFileError, build_config
 from rigs.emulator.device_test_port import DeviceTestPort
 from rigs.link.urls import url_problem
+from rigs.protocols import radio_link as rp
 from rigs.serial import bodies
 from rigs.serial.protocol import (
     NOTICE_CMD,
