@@ -72,6 +72,22 @@ def register(subparsers: Any) -> None:
         "'off' records nothing (default $SMETS1_HIL_DB, else "
         "$XDG_DATA_HOME/smets1-hil/results.sqlite)",
     )
+    parser.add_argument(
+        "--duis-xsd",
+        metavar="FILE",
+        help="the DUIS 5.4 XSD (default: $SMETS1_HIL_DUIS_XSD, then ../shared/duis/ from the "
+        "current directory and from the source checkout)",
+    )
+    parser.add_argument(
+        "--require-schema",
+        action="store_true",
+        help="exit 2 when no DUIS XSD is found (default: warn once, record it, run on)",
+    )
+    parser.add_argument(
+        "--sign-key",
+        metavar="NAME.key",
+        help="sign the bundle with this Ed25519 key (made by smets1-hil evidence keygen)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="one character per scenario")
     parser.add_argument(
         "pytest_args",
@@ -88,7 +104,31 @@ def cache_dir() -> Path:
     return Path(base) / "smets1-hil" / "pytest"
 
 
-def build_pytest_args(args: argparse.Namespace, evidence_dir: Path) -> list[str]:
+def locate_duis_xsd(args: argparse.Namespace) -> Path | None:
+    """The DUIS XSD, found before anything else happens; warns once (or refuses) without one."""
+    from harness.duis.schema import XSD_ENV, candidate_paths, locate_xsd
+
+    xsd = locate_xsd(args.duis_xsd)
+    if args.duis_xsd and xsd is None:
+        raise UserError(f"--duis-xsd {args.duis_xsd}: no such file")
+    if xsd is None:
+        tried = ", ".join(str(p) for p in candidate_paths(args.duis_xsd))
+        if args.require_schema:
+            raise UserError(
+                f"no DUIS XSD found (tried {tried}); give --duis-xsd FILE or set {XSD_ENV}"
+            )
+        print(
+            f"smets1-hil: warning: no DUIS XSD found (tried {tried}); DUIS XML will not be "
+            f"validated (give --duis-xsd FILE or set {XSD_ENV}; --require-schema makes this "
+            "an error)",
+            file=sys.stderr,
+        )
+    return xsd
+
+
+def build_pytest_args(
+    args: argparse.Namespace, evidence_dir: Path, xsd: Path | None = None
+) -> list[str]:
     from harness.plugin.loading import plugin_args
     from harness.suites.uplift_1_2 import SUITE_DIR
 
@@ -115,6 +155,10 @@ def build_pytest_args(args: argparse.Namespace, evidence_dir: Path) -> list[str]
     ]
     if args.changes:
         pytest_args += ["--hil-changes", args.changes]
+    if xsd is not None:
+        pytest_args += ["--hil-duis-xsd", str(xsd)]
+    if args.sign_key:
+        pytest_args += ["--hil-sign-key", str(Path(args.sign_key).resolve())]
     if args.rig:
         pytest_args += ["--hil-rig", str(Path(args.rig).resolve())]
     if args.keyword:
@@ -146,6 +190,10 @@ def _check(args: argparse.Namespace) -> Path:
             raise UserError(
                 f"{Path(args.rig).name} lists {len(rigfile.rigs)} rig(s); -n {args.workers} needs one rig per worker"
             )
+    if args.sign_key:
+        from harness.evidence.signing import load_private_key
+
+        load_private_key(Path(args.sign_key))  # a bad key is refused before anything runs
     if args.evidence is not None and not args.evidence.strip():
         raise UserError("--evidence: must not be empty (leave it out for ./evidence/<UTC time>)")
     if args.evidence is None:
@@ -182,10 +230,11 @@ def run(args: argparse.Namespace) -> int:
     from harness.evidence.summary import format_table, selected_requirements_pass
 
     evidence_dir = _check(args)
+    xsd = locate_duis_xsd(args)
     # Worker and emulator processes import this installation, never a source tree that happens
     # to be the current directory (which Python would otherwise put first on their path).
     os.environ["PYTHONSAFEPATH"] = "1"
-    pytest_args = build_pytest_args(args, evidence_dir)
+    pytest_args = build_pytest_args(args, evidence_dir, xsd)
     from harness.plugin.evidence_hooks import EvidenceErrorWatch
     from harness.run_signals import signals_end_the_run
 

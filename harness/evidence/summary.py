@@ -108,6 +108,35 @@ def selected_requirements_pass(summary: Mapping[str, Any]) -> bool:
     return bool(selected) and all(r["verdict"] in PASSING for r in selected)
 
 
+def overall_verdict(summary: Mapping[str, Any]) -> tuple[str, str]:
+    """The run's verdict (``pass``, ``fail``, ``interrupted`` or ``incomplete``) and a headline
+    counting the selected requirements, e.g. ``6 of 11 requirements failed``."""
+    selected = [r for r in summary.get("requirements", {}).values() if r.get("selected")]
+    total = len(selected)
+    failed = sum(1 for r in selected if r.get("verdict") == "fail")
+    passed = sum(1 for r in selected if r.get("verdict") == "pass")
+    others = total - failed - passed
+    if total == 0:
+        return "incomplete", "no requirements were selected"
+    parts = []
+    if failed:
+        parts.append(f"{failed} of {total} requirements failed")
+    if others:
+        parts.append(
+            f"{others} of {total} not passed"
+            if failed
+            else f"{others} of {total} requirements not passed"
+        )
+    if not parts:
+        parts.append(f"{passed} of {total} requirements passed")
+    headline = "; ".join(parts)
+    if summary.get("interrupted"):
+        return "interrupted", f"run interrupted: {headline}"
+    if failed:
+        return "fail", headline
+    return ("pass", headline) if passed == total else ("incomplete", headline)
+
+
 def format_table(summary: Mapping[str, Any]) -> str:
     """The requirement / verdict table printed at the end of a run and by ``evidence show``."""
     requirements: Mapping[str, Any] = summary.get("requirements", {})

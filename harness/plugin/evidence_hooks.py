@@ -46,6 +46,8 @@ def bundle_extra(state: RunState) -> dict[str, Any]:
         "rigs": rigs,
         "workers": state.workers,
         **run_facts(state.rigfile.path if state.rigfile else None, kinds),
+        "run": state.run_info,
+        "notes": list(state.notes),
     }
 
 
@@ -173,8 +175,9 @@ class EvidenceErrorWatch:
 class BundleController:
     """Keeps summary.json current during the run and closes the bundle at the end (controller only)."""
 
-    def __init__(self, state: RunState) -> None:
+    def __init__(self, state: RunState, sign_key: Any = None) -> None:
         self.state = state
+        self.sign_key = sign_key  # an Ed25519 private key: the manifest is signed at the end
         assert state.bundle is not None
         self.bundle = state.bundle
         self._session: pytest.Session | None = None
@@ -261,6 +264,7 @@ class BundleController:
                     interrupted=interrupted or self.state.evidence_error is not None,
                     extra=bundle_extra(self.state),
                     suite_name=SUITE_NAME,
+                    sign_key=self.sign_key,
                 )
         except OSError as exc:
             self._failed(exc)

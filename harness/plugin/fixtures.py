@@ -57,6 +57,7 @@ def evidence(request: pytest.FixtureRequest, hil_run: RunState) -> ScenarioEvide
         hil_run.secrets,
         bundle.traces_dir if bundle else None,
         record_filename(request.node.nodeid),
+        hil_run.schema_use(),
     )
     request.node.stash[EVIDENCE_STASH] = recorder
     return recorder
@@ -142,9 +143,10 @@ def gsme(rig: HilRig) -> HilDevice:
 
 
 @pytest.fixture
-def dcc(rig: HilRig, profile: str) -> ServiceRequests:
-    """The DCC service-request processor of the run's profile, executing on the rig."""
-    return ServiceRequests(rig, profile)
+def dcc(rig: HilRig, profile: str, hil_run: RunState) -> ServiceRequests:
+    """The DCC service-request processor of the run's profile, executing on the rig; it checks
+    requests against the run's DUIS XSD (none when the run has none)."""
+    return ServiceRequests(rig, profile, schema=hil_run.schema_use().schema())
 
 
 @pytest.fixture

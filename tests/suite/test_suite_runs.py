@@ -301,3 +301,21 @@ def test_user_mistakes_are_one_line(tmp_path: Path) -> None:
         assert err.strip().splitlines()[-1].startswith("smets1-hil: error: "), err
         assert message in err.strip().splitlines()[-1]
         assert "Traceback" not in err
+
+
+def test_baseline_report_opens_red_with_its_headline(runs: dict[str, Run], tmp_path: Path) -> None:
+    from browser import chromium_available, probe
+
+    failed = len(UPLIFT_IDS)
+    headline = f"{failed} of {len(REQUIREMENTS)} requirements failed"
+    report = runs["baseline"].bundle / "report.html"
+    assert headline in report.read_text()
+    assert f"{len(REQUIREMENTS)} of {len(REQUIREMENTS)} requirements passed" in (
+        runs["uplift"].bundle / "report.html"
+    ).read_text()
+    if not chromium_available():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    found = probe(report, tmp_path)
+    assert found["verdict"] == "fail" and headline in found["banner_text"]
+    assert found["banner_colour"] == "rgb(183, 28, 28)"
+    assert found["scroll_width"] <= found["page_width"], found
