@@ -63,6 +63,7 @@ class RigFile:
     rigs: tuple[RigSpec, ...]
     lock_dir: Path | None = None
     targets: Targets = DEFAULTS  # throughput targets (harness.targets), the defaults if not given
+    requirements: Path | None = None  # the lab's requirements file (TOML), relative paths resolved
 
 
 def default_rig(name: str = "embedded") -> RigSpec:
@@ -297,8 +298,15 @@ def parse_rigfile(
         except TargetsError as exc:
             raise reader.fail("", str(exc)) from None
         data = {k: v for k, v in data.items() if k != "targets"}
+    requirements_text = reader.string(data, "", "requirements")
+    requirements = None
+    if requirements_text:
+        requirements = Path(requirements_text)
+        if path is not None and not requirements.is_absolute():
+            requirements = path.parent / requirements
+    top_level = ("lock_dir", "requirements")
     if "rigs" in data:
-        extra = [k for k in data if k not in ("rigs", "lock_dir")]
+        extra = [k for k in data if k not in ("rigs", *top_level)]
         if extra:
             raise reader.fail(extra[0], "not allowed beside [[rigs]] (put it inside each rig)")
         raw_rigs = data["rigs"]
@@ -316,9 +324,11 @@ def parse_rigfile(
                 )
             names[rig.name] = index
     else:
-        single = {k: v for k, v in data.items() if k != "lock_dir"}
+        single = {k: v for k, v in data.items() if k not in top_level}
         rigs = (_rig(reader, single, "", "rig-0"),)
-    return RigFile(path=path, rigs=rigs, lock_dir=lock_dir, targets=targets)
+    return RigFile(
+        path=path, rigs=rigs, lock_dir=lock_dir, targets=targets, requirements=requirements
+    )
 
 
 def load_rigfile(path: str | Path) -> RigFile:

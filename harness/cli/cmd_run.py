@@ -15,6 +15,7 @@ from typing import Any
 
 from harness.changes import PROFILES, UPLIFT_1_2, Change, ChangeSet
 from harness.errors import UserError
+from harness.suites.registry import DEFAULT_SUITE, get_suite
 
 
 def register(subparsers: Any) -> None:
@@ -41,6 +42,18 @@ def register(subparsers: Any) -> None:
         help="run with only these Uplift 1.2 changes in force (any of "
         + ", ".join(c.value for c in Change)
         + "); each brings its own requirements",
+    )
+    parser.add_argument(
+        "--suite",
+        metavar="NAME",
+        default=DEFAULT_SUITE,
+        help=f"the packaged suite to run (default {DEFAULT_SUITE})",
+    )
+    parser.add_argument(
+        "--requirements",
+        metavar="FILE",
+        help="the lab's own requirements (TOML [[requirements]]: id, title, clause) for "
+        "requirement(...) markers; default: the rig file's `requirements`",
     )
     parser.add_argument(
         "--evidence",
@@ -130,14 +143,15 @@ def build_pytest_args(
     args: argparse.Namespace, evidence_dir: Path, xsd: Path | None = None
 ) -> list[str]:
     from harness.plugin.loading import plugin_args
-    from harness.suites.uplift_1_2 import SUITE_DIR
 
+    suite = get_suite(args.suite)
+    suite_dir = suite.directory
     pytest_args = [
-        str(SUITE_DIR),
+        str(suite_dir),
         "--rootdir",
-        str(SUITE_DIR),
+        str(suite_dir),
         "-c",
-        str(SUITE_DIR / "pytest.ini"),  # the suite's own settings, never a project's
+        str(suite_dir / "pytest.ini"),  # the suite's own settings, never a project's
         "-o",
         f"cache_dir={cache_dir()}",  # --lf / --ff work across runs, nothing written into the suite
         "-p",
@@ -145,8 +159,10 @@ def build_pytest_args(
         "-p",
         "no:asyncio",
         *plugin_args(),
+        "--hil-suite",
+        suite.name,
         "--hil-profile",
-        args.profile,
+        args.profile or suite.default_profile,
         "--hil-evidence",
         str(evidence_dir),
         "-rfE",
@@ -161,6 +177,8 @@ def build_pytest_args(
         pytest_args += ["--hil-sign-key", str(Path(args.sign_key).resolve())]
     if args.rig:
         pytest_args += ["--hil-rig", str(Path(args.rig).resolve())]
+    if args.requirements:
+        pytest_args += ["--hil-requirements", str(Path(args.requirements).resolve())]
     if args.keyword:
         pytest_args += ["-k", args.keyword]
     if args.workers:
@@ -184,6 +202,12 @@ def _check(args: argparse.Namespace) -> Path:
             raise UserError(f"--changes: {exc}") from None
     if args.retries < 0:
         raise UserError("--retries: must be 0 or more")
+    suite = get_suite(args.suite)
+    if args.requirements:
+        from harness.evidence.requirements import load_requirements_file, merge_catalogue
+
+        lab = load_requirements_file(Path(args.requirements))
+        merge_catalogue(suite.requirements, lab, args.requirements)
     if args.rig:
         rigfile = load_rigfile(args.rig)
         if args.workers > len(rigfile.rigs):

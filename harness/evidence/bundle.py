@@ -29,6 +29,7 @@ from harness.evidence.junit import render_junit
 from harness.evidence.manifest import write_manifest
 from harness.evidence.redaction import SecretFilter
 from harness.evidence.report_html import render_report
+from harness.evidence.requirements import Requirement
 from harness.evidence.signing import ALGORITHM, SIGNATURE, fingerprint, sign_manifest
 from harness.evidence.summary import build_requirements, scenario_counts, throughput_figures
 
@@ -204,7 +205,11 @@ class EvidenceBundle:
         finished: str | None,
         interrupted: bool,
         extra: Mapping[str, Any] | None = None,
+        catalogue: Mapping[str, Requirement] | None = None,
+        always_listed: tuple[str, ...] | None = None,
     ) -> dict[str, Any]:
+        """``catalogue``: the requirements the run knows (default: the Uplift 1.2 suite's);
+        ``always_listed``: the ids listed selected or not (default: the Uplift 1.2 ones)."""
         plan = self.read_plan()
         records = self.read_records()
         summary: dict[str, Any] = {
@@ -216,7 +221,7 @@ class EvidenceBundle:
             "interrupted": interrupted,
             **(extra or {}),
             "scenarios": scenario_counts(plan, records),
-            "requirements": build_requirements(plan, records),
+            "requirements": build_requirements(plan, records, catalogue, always_listed),
             "throughput": throughput_figures(records),
         }
         write_atomic(self.root / SUMMARY, _dump(summary))
@@ -229,6 +234,8 @@ class EvidenceBundle:
         started: str,
         interrupted: bool,
         extra: Mapping[str, Any] | None = None,
+        catalogue: Mapping[str, Requirement] | None = None,
+        always_listed: tuple[str, ...] | None = None,
         suite_name: str = "smets1-hil",
         sign_key: Any = None,
     ) -> dict[str, Any]:
@@ -243,6 +250,8 @@ class EvidenceBundle:
             finished=utc_now(),
             interrupted=interrupted,
             extra=extra,
+            catalogue=catalogue,
+            always_listed=always_listed,
         )
         plan = self.read_plan()
         records = self.read_records()

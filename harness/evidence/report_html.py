@@ -7,6 +7,7 @@ escaped where it is made (:mod:`harness.evidence.charts`).
 
 from __future__ import annotations
 
+import math
 import re
 import xml.dom.minidom
 from collections.abc import Iterable, Mapping
@@ -151,12 +152,21 @@ def throughput_rows(
 
 def latency_buckets(rows: list[dict[str, Any]]) -> list[tuple[str, int]]:
     """The per-block latency distribution over every transfer that recorded one."""
-    totals: dict[float, int] = {}
+    totals: dict[float, int] = {}  # upper bound (ms) -> blocks; inf: the open last bucket
     for row in rows:
         transfer = row.get("transfer") or {}
         for upper, count in transfer.get("block_latency_ms_histogram", []) or []:
-            totals[float(upper)] = totals.get(float(upper), 0) + int(count)
-    return [(f"≤{upper:g} ms", totals[upper]) for upper in sorted(totals)]
+            bound = math.inf if upper is None else float(upper)
+            totals[bound] = totals.get(bound, 0) + int(count)
+    bounds = sorted(totals)
+    finite = [b for b in bounds if b != math.inf]
+    return [
+        (
+            f"≤{bound:g} ms" if bound != math.inf else f">{finite[-1]:g} ms" if finite else "all",
+            totals[bound],
+        )
+        for bound in bounds
+    ]
 
 
 def _charts(rows: list[dict[str, Any]]) -> dict[str, Markup]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from harness.evidence.requirements import REQUIREMENTS, UPLIFT_IDS
+from harness.evidence.requirements import REQUIREMENTS, UPLIFT_IDS, Requirement
 
 SCENARIO_VERDICTS = ("pass", "flaky", "fail", "error", "skipped", "not-run")
 PASSING = ("pass", "flaky")  # a flaky scenario passed, on a later attempt
@@ -24,15 +24,20 @@ def requirement_verdict(scenario_verdicts: list[str]) -> str:
 
 
 def build_requirements(
-    plan: Iterable[Mapping[str, Any]], records: Iterable[Mapping[str, Any]]
+    plan: Iterable[Mapping[str, Any]],
+    records: Iterable[Mapping[str, Any]],
+    catalogue: Mapping[str, Requirement] | None = None,
+    always_listed: Iterable[str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The ``requirements`` section of summary.json.
 
     Every Uplift 1.2 requirement is listed, selected or not; other ids appear when a scenario
     names them. A scenario in the plan without a record is ``not-run``.
     """
+    catalogue = REQUIREMENTS if catalogue is None else catalogue
+    always = UPLIFT_IDS if always_listed is None else tuple(always_listed)
     by_scenario: dict[str, Mapping[str, Any]] = {r["scenario"]: r for r in records}
-    scenarios: dict[str, list[dict[str, Any]]] = {rid: [] for rid in UPLIFT_IDS}
+    scenarios: dict[str, list[dict[str, Any]]] = {rid: [] for rid in always}
     planned: dict[str, list[str]] = {p["scenario"]: list(p.get("requirements", [])) for p in plan}
     for name, finished in by_scenario.items():
         planned.setdefault(name, list(finished.get("requirements", [])))
@@ -48,9 +53,10 @@ def build_requirements(
         for rid in requirement_ids:
             scenarios.setdefault(rid, []).append(entry)
     result: dict[str, dict[str, Any]] = {}
-    for rid in sorted(scenarios, key=_order):
+    order = list(catalogue)
+    for rid in sorted(scenarios, key=lambda rid: _order(rid, order, always)):
         entries = sorted(scenarios[rid], key=lambda e: e["scenario"])
-        known = REQUIREMENTS.get(rid)
+        known = catalogue.get(rid)
         result[rid] = {
             "verdict": requirement_verdict([e["verdict"] for e in entries]),
             "selected": bool(entries),
@@ -64,9 +70,8 @@ def build_requirements(
     return result
 
 
-def _order(rid: str) -> tuple[int, int, str]:
-    ids = list(REQUIREMENTS)
-    return (0 if rid.startswith("U12-") else 1, ids.index(rid) if rid in ids else len(ids), rid)
+def _order(rid: str, ids: list[str], first: tuple[str, ...]) -> tuple[int, int, str]:
+    return (0 if rid in first else 1, ids.index(rid) if rid in ids else len(ids), rid)
 
 
 def scenario_counts(

@@ -12,5 +12,6 @@ pytest_plugins = [
     "harness.plugin.retries",
     "harness.plugin.hooks",
     "harness.plugin.measuring",
+    "harness.plugin.preflight",
     "harness.plugin.fixtures",
 ]

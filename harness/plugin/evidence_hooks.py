@@ -46,6 +46,7 @@ def bundle_extra(state: RunState) -> dict[str, Any]:
         "rigs": rigs,
         "workers": state.workers,
         **run_facts(state.rigfile.path if state.rigfile else None, kinds),
+        "suite": state.suite,
         "run": state.run_info,
         "notes": list(state.notes),
     }
@@ -195,6 +196,8 @@ class BundleController:
             finished=None,
             interrupted=True,
             extra=bundle_extra(self.state),
+            catalogue=self.state.requirements,
+            always_listed=self.state.always_listed,
         )
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -256,6 +259,8 @@ class BundleController:
 
     def _finish(self, *, interrupted: bool) -> None:
         self._finished = True
+        if self.state.preflight_failure is not None:
+            return  # pre-flight stopped the run before any scenario: there is no bundle
         try:
             with held():
                 self.bundle.finalize(
@@ -263,6 +268,8 @@ class BundleController:
                     started=self.state.started,
                     interrupted=interrupted or self.state.evidence_error is not None,
                     extra=bundle_extra(self.state),
+                    catalogue=self.state.requirements,
+                    always_listed=self.state.always_listed,
                     suite_name=SUITE_NAME,
                     sign_key=self.sign_key,
                 )
@@ -270,4 +277,6 @@ class BundleController:
             self._failed(exc)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.state.preflight_failure is not None:
+            return
         terminalreporter.write_line(f"smets1-hil evidence bundle: {self.bundle.root}")

@@ -51,6 +51,7 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(str(exc)) from None
     changes = _changes(config)
     xsd, searched = _locate_xsd(config, workerinput)
+    suite, catalogue = _suite_and_requirements(config, rigfile)
     state = RunState(
         profile=changes.name,
         changes=changes,
@@ -62,6 +63,9 @@ def pytest_configure(config: pytest.Config) -> None:
         workers=workers,
         xsd=xsd,
         xsd_searched=searched,
+        suite=suite.name,
+        requirements=catalogue,
+        always_listed=suite.always_listed,
     )
     if xsd is None:
         state.notes.append(
@@ -90,6 +94,26 @@ def pytest_configure(config: pytest.Config) -> None:
         if state.controller:
             controller = BundleController(state, sign_key=sign_key)
             config.pluginmanager.register(controller, "smets1-hil-bundle")
+
+
+def _suite_and_requirements(
+    config: pytest.Config, rigfile: RigFile | None
+) -> tuple[Any, dict[str, Any]]:
+    """The run's suite, and its requirements with the lab's (``--hil-requirements`` or the rig
+    file's ``requirements``) added."""
+    from harness.evidence.requirements import load_requirements_file, merge_catalogue
+    from harness.suites.registry import get_suite
+
+    try:
+        suite = get_suite(str(config.getoption("hil_suite")))
+        lab_file = config.getoption("hil_requirements")
+        path = Path(lab_file) if lab_file else (rigfile.requirements if rigfile else None)
+        if path is None:
+            return suite, dict(suite.requirements)
+        lab = load_requirements_file(path)
+        return suite, merge_catalogue(suite.requirements, lab, str(path))
+    except UserError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _locate_xsd(

@@ -20,6 +20,8 @@ CHANGES = "--hil-changes"
 DUIS_XSD = "--hil-duis-xsd"
 REQUIRE_SCHEMA = "--hil-require-schema"
 SIGN_KEY = "--hil-sign-key"
+SUITE = "--hil-suite"
+REQUIREMENTS = "--hil-requirements"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -74,4 +76,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME.key",
         default=None,
         help="sign the bundle's manifest with this Ed25519 key (smets1-hil evidence keygen)",
+    )
+    group.addoption(
+        SUITE,
+        dest="hil_suite",
+        metavar="NAME",
+        default="uplift-1.2",
+        help="the packaged suite whose requirements and profiles the run uses (default uplift-1.2)",
+    )
+    group.addoption(
+        REQUIREMENTS,
+        dest="hil_requirements",
+        metavar="FILE",
+        default=None,
+        help="the lab's own requirements (TOML [[requirements]] with id, title, clause); "
+        "default: the rig file's `requirements`, if it names one",
     )

@@ -35,6 +35,11 @@ class RunState:
     xsd_searched: tuple[str, ...] = ()  # where it was looked for
     run_info: dict[str, Any] = field(default_factory=dict)  # summary.json "run"
     notes: list[str] = field(default_factory=list)  # run-level notes for summary and report
+    suite: str = "uplift-1.2"
+    requirements: dict[str, Any] = field(default_factory=dict)  # id -> Requirement of the run
+    always_listed: tuple[str, ...] = ()  # requirement ids every summary lists
+    rig_session: Any = None  # the rig brought up by pre-flight (harness.plugin.preflight)
+    preflight_failure: str | None = None  # the one line saying why pre-flight stopped the run
 
     @property
     def controller(self) -> bool:

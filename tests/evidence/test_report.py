@@ -88,7 +88,7 @@ def make_bundle(root: Path, *, failing: bool, tmp: Path) -> Path:
                     "role": "PPMID",
                     "mb_per_min": 0.2 + index * (0.01 if fails else 0.1),
                     "target": 0.25,
-                    "block_latency_ms_histogram": [[5, 10 + index], [10, 40], [20, 3]],
+                    "block_latency_ms_histogram": [[5, 10 + index], [10, 40], [20, 3], [None, 1]],
                 }
             ],
         }
@@ -154,6 +154,7 @@ def test_report_charts_throughput_against_target(reports: dict[str, Path]) -> No
     assert html.count('<svg class="chart"') == 2  # throughput per transfer, latency histogram
     assert "stroke-dasharray" in html  # the target mark
     assert "#c62828" in html  # a transfer below its target
+    assert "&gt;20 ms" in html  # the open last bucket of the latency histogram
 
 
 def test_helpers() -> None:

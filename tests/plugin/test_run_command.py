@@ -131,3 +131,17 @@ def test_signed_run_verifies_with_the_public_key(tmp_path: Path) -> None:
     assert verify.returncode == 0 and "signature good" in verify.stdout
     bad = smets1_hil(tmp_path, "run", "--sign-key", "missing.key", "--evidence", "c")
     assert bad.returncode == 2 and "missing.key: cannot read the signing key" in bad.stderr
+
+
+def test_a_rig_that_cannot_start_is_one_line_exit_2_and_no_bundle(tmp_path: Path) -> None:
+    (tmp_path / "rig.toml").write_text(
+        '[radio]\nkind = "znp"\npath = "/dev/ttyNOPE0"\n'
+        '[[devices]]\nrole = "PPMID"\nieee = "0000000000000101"\nmodel = "PPMID"\ngroup_id = "AA"\n'
+    )
+    result = smets1_hil(tmp_path, "run", "--rig", "rig.toml", "--evidence", "ev", "-k", "ppmid")
+    assert result.returncode == 2, result.stdout[-3000:] + result.stderr[-3000:]
+    output = result.stdout + result.stderr
+    lines = [line for line in output.splitlines() if "pre-flight:" in line]
+    assert len(lines) == 1 and "cannot open /dev/ttyNOPE0" in lines[0]
+    assert "FAILED" not in output and "ERROR at setup" not in output
+    assert not (tmp_path / "ev").exists()

@@ -310,9 +310,10 @@ def test_baseline_report_opens_red_with_its_headline(runs: dict[str, Run], tmp_p
     headline = f"{failed} of {len(REQUIREMENTS)} requirements failed"
     report = runs["baseline"].bundle / "report.html"
     assert headline in report.read_text()
-    assert f"{len(REQUIREMENTS)} of {len(REQUIREMENTS)} requirements passed" in (
-        runs["uplift"].bundle / "report.html"
-    ).read_text()
+    assert (
+        f"{len(REQUIREMENTS)} of {len(REQUIREMENTS)} requirements passed"
+        in (runs["uplift"].bundle / "report.html").read_text()
+    )
     if not chromium_available():
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
     found = probe(report, tmp_path)
