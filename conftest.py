@@ -3,10 +3,10 @@
 Each ```python block of a page is one test; the blocks of a page share one namespace, in order, and
 run in a fresh temporary directory. An example may use these names without defining them:
 
-- ``shared``: the Path of the shared data folder beside the checkout (``../shared``), for
-  examples that read the DUIS XSD or templates; the example is skipped when it is absent.
+- ``repo``: the Path of the checkout (an invisible block may read its own page from there).
 
-``<!-- skip: next "reason" -->`` before a block skips it (say why: a block that needs hardware).
+``<!-- invisible-code-block: python ... -->`` runs code the reader does not need to see (e.g. the
+check that a documented test file passes).
 """
 
 from __future__ import annotations
@@ -16,16 +16,12 @@ from pathlib import Path
 
 import pytest
 from sybil import Sybil
-from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
-
-SHARED = Path(__file__).resolve().parent.parent / "shared"
-
+from sybil.parsers.markdown import PythonCodeBlockParser
 
 @pytest.fixture
-def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip(f"the shared data folder {SHARED} is absent")
-    return SHARED
+def repo() -> Path:
+    """The checkout's root (for an example that reads its own page)."""
+    return Path(__file__).resolve().parent
 
 
 @pytest.fixture
@@ -35,8 +31,8 @@ def _example_workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 
 pytest_collect_file = Sybil(
-    parsers=[PythonCodeBlockParser(), SkipParser()],
+    parsers=[PythonCodeBlockParser()],
     patterns=["README.md", "docs/*.md"],
-    fixtures=["_example_workdir"],
+    fixtures=["_example_workdir", "repo"],
     name="docs",
 ).pytest()

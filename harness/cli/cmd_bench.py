@@ -380,6 +380,23 @@ def run_serial(args: argparse.Namespace) -> int:
     return asyncio.run(_serial(args))
 
 
+DEFAULT_BAUD = 115200
+UNPACED_SCHEMES = ("socket://", "loop://", "spy://", "alt://")
+
+
+def serial_line_rate(port: str | None, baud: int | None) -> tuple[float | None, str]:
+    """Bytes per second the port is paced to (10 bits a byte), or None with the reason why a
+    percentage of a line rate would mean nothing: the emulated port unpaced without --baud, or a
+    pty or TCP socket, which carries bytes as fast as they come whatever baud rate is set."""
+    if port is None:
+        if baud:
+            return baud / 10.0, ""
+        return None, "the emulated port is not paced; give --baud to pace it"
+    if port.startswith(UNPACED_SCHEMES) or port.startswith("/dev/pts/"):
+        return None, f"{port} is a pty or socket, not paced to any baud rate"
+    return (baud or DEFAULT_BAUD) / 10.0, ""  # a real port, opened at that rate
+
+
 async def _serial(args: argparse.Namespace) -> int:
     from harness.bench.transfer import (
         TransferFailed,
@@ -394,8 +411,10 @@ async def _serial(args: argparse.Namespace) -> int:
     from rigs.serial import SerialRig
 
     started = utc_now()
-    line_rate = args.baud / 10.0 if args.baud else None
-    rig = SerialRig(baudrate=args.baud or 115200, block_size=args.block_size, window=args.window)
+    line_rate, unpaced = serial_line_rate(args.port, args.baud)
+    rig = SerialRig(
+        baudrate=args.baud or DEFAULT_BAUD, block_size=args.block_size, window=args.window
+    )
     try:
         async with contextlib.AsyncExitStack() as stack:
             stack.push_async_callback(rig.close)
@@ -423,6 +442,7 @@ async def _serial(args: argparse.Namespace) -> int:
                 rounds=args.rounds,
                 timeout=args.timeout,
                 line_rate_bytes_per_s=line_rate,
+                unpaced_reason=unpaced,
                 show_progress=not args.json,
             )
     except (RigError, TransferFailed) as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from harness.cli.cmd_run import terminal_width, use_colour
     from harness.evidence.bundle import EvidenceBundle
     from harness.evidence.summary import format_table
     from harness.evidence.validation import problems as schema_problems
@@ -146,7 +148,7 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0
-    print(format_table(summary))
+    print(format_table(summary, width=terminal_width(), colour=use_colour(sys.stdout)))
     counts = summary.get("scenarios", {})
     if counts:
         print("scenarios: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,16 @@ def register(subparsers: Any) -> None:
         help="options passed on to pytest after a '--' (e.g. -- -x --lf --junitxml=out.xml)",
     )
     parser.set_defaults(func=run)
+
+
+def terminal_width() -> int:
+    """Columns of the terminal (``COLUMNS`` wins; 80 when output is not a terminal)."""
+    return shutil.get_terminal_size().columns
+
+
+def use_colour(stream: Any) -> bool:
+    """Colour only on a terminal, and never with ``NO_COLOR`` set (https://no-color.org)."""
+    return bool(stream.isatty()) and not os.environ.get("NO_COLOR")
 
 
 def cache_dir() -> Path:
@@ -279,7 +290,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"smets1-hil: error: {reason}", file=sys.stderr)
         return stop.exit_code or int(code) or 1
     print()
-    print(format_table(summary))
+    print(format_table(summary, width=terminal_width(), colour=use_colour(sys.stdout)))
     print(f"evidence: {evidence_dir}")
     if watch.error is not None:
         print(f"smets1-hil: error: {watch.error}", file=sys.stderr)

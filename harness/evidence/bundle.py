@@ -255,7 +255,9 @@ class EvidenceBundle:
         )
         plan = self.read_plan()
         records = self.read_records()
-        write_atomic(self.root / "junit.xml", render_junit(plan, records, suite_name))
+        host = (summary.get("run") or {}).get("host")
+        junit = render_junit(plan, records, suite_name, started=started, hostname=host)
+        write_atomic(self.root / "junit.xml", junit)
         html = render_report(summary, records)
         write_atomic(self.root / "report.html", html.encode("utf-8"))
         for leftover in list(self.root.rglob(".*.tmp")):

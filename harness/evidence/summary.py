@@ -142,8 +142,23 @@ def overall_verdict(summary: Mapping[str, Any]) -> tuple[str, str]:
     return ("pass", headline) if passed == total else ("incomplete", headline)
 
 
-def format_table(summary: Mapping[str, Any]) -> str:
-    """The requirement / verdict table printed at the end of a run and by ``evidence show``."""
+VERDICT_COLOURS = {"PASS": "32", "FAIL": "31", "FLAKY": "33", "NOT-RUN": "33"}  # ANSI SGR
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, an ellipsis marking the cut."""
+    if width <= 0:
+        return ""
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def format_table(
+    summary: Mapping[str, Any], *, width: int | None = None, colour: bool = False
+) -> str:
+    """The requirement / verdict table printed at the end of a run and by ``evidence show``.
+
+    With ``width`` (the terminal's columns) no line is longer: the "what" column is cut to fit
+    (never the id or the verdict). With ``colour`` the verdicts are coloured (for a terminal)."""
     requirements: Mapping[str, Any] = summary.get("requirements", {})
     rows: list[tuple[str, str, str, str, str]] = []
     for rid, entry in requirements.items():
@@ -160,18 +175,28 @@ def format_table(summary: Mapping[str, Any]) -> str:
                 str(entry.get("title", "")),
             )
         )
-    width = max([len("requirement")] + [len(r[0]) for r in rows])
-    header, *body = [
-        f"{rid:<{width}}  {shown:<12}  {passed:>7}  {flaky:>5}  {title}"
-        for rid, shown, passed, flaky, title in [
-            ("requirement", "verdict", "passed", "flaky", "what"),
-            *rows,
-        ]
-    ]
-    lines = [header, "-" * max(len(line) for line in [header, *body]), *body]
+    id_width = max([len("requirement")] + [len(r[0]) for r in rows])
+    fixed = id_width + 2 + 12 + 2 + 7 + 2 + 5 + 2
+    title_width = None if width is None else max(0, width - fixed)
+
+    def line(rid: str, shown: str, passed: str, flaky: str, title: str, paint: bool) -> str:
+        cell = f"{shown:<12}"
+        if paint and shown in VERDICT_COLOURS:
+            cell = f"\x1b[{VERDICT_COLOURS[shown]}m{shown}\x1b[0m" + " " * (12 - len(shown))
+        what = title if title_width is None else _fit(title, title_width)
+        return f"{rid:<{id_width}}  {cell}  {passed:>7}  {flaky:>5}  {what}".rstrip()
+
+    header = line("requirement", "verdict", "passed", "flaky", "what", False)
+    body = [line(*row, colour) for row in rows]
+    plain = [line(*row, False) for row in rows]
+    rule = max(len(text) for text in [header, *plain])
+    if width is not None:
+        rule = min(rule, width)
+    lines = [header, "-" * rule, *body]
     state = "INTERRUPTED" if summary.get("interrupted") else "finished"
-    lines.append(
+    footer = (
         f"profile {summary.get('profile')}; started {summary.get('started')}; "
         f"{state} {summary.get('finished') or ''}".rstrip()
     )
+    lines.append(footer if width is None else _fit(footer, width))
     return "\n".join(lines)

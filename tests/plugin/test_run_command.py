@@ -46,6 +46,7 @@ def test_pytest_options_pass_through_relative_to_the_callers_directory(tmp_path:
         "--",
         "--junitxml=own-junit.xml",
         "-x",
+        env={"COLUMNS": "72"},
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert (tmp_path / "own-junit.xml").is_file()  # relative to where the user ran it
@@ -53,6 +54,10 @@ def test_pytest_options_pass_through_relative_to_the_callers_directory(tmp_path:
     # scenarios are named relative to the suite, wherever the run was started
     assert "test_mprn.py::test_ioc_mprn_with_leading_zeros_validates[AA] PASSED" in result.stdout
     assert (tmp_path / "cache" / "smets1-hil" / "pytest").is_dir()  # --lf has a cache to read
+    # the verdict table fits the terminal, and a pipe gets no colour codes
+    table = result.stdout[result.stdout.index("\nrequirement ") :].splitlines()[1:]
+    assert table and all(len(line) <= 72 for line in table), table
+    assert "\x1b[" not in result.stdout
 
 
 def test_unknown_option_without_the_separator_is_one_line(tmp_path: Path) -> None:
