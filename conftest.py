@@ -18,6 +18,7 @@ import pytest
 from sybil import Sybil
 from sybil.parsers.markdown import PythonCodeBlockParser
 
+
 @pytest.fixture
 def repo() -> Path:
     """The checkout's root (for an example that reads its own page)."""

@@ -264,8 +264,8 @@ def run(args: argparse.Namespace) -> int:
     from harness.evidence.bundle import EvidenceBundle
     from harness.evidence.summary import format_table, selected_requirements_pass
 
+    xsd = locate_duis_xsd(args)  # before anything is created: --require-schema leaves nothing
     evidence_dir = _check(args)
-    xsd = locate_duis_xsd(args)
     # Worker and emulator processes import this installation, never a source tree that happens
     # to be the current directory (which Python would otherwise put first on their path).
     os.environ["PYTHONSAFEPATH"] = "1"

@@ -1,4 +1,8 @@
-"""The ``requirement(...)`` marker: which requirement ids a scenario gives evidence for."""
+"""The ``requirement(...)`` marker: which requirement ids a scenario gives evidence for.
+
+PYTEST_DONT_REWRITE: ``smets1-hil run`` imports this module (through the evidence hooks) before
+pytest loads it as a plugin; it holds no assertions to rewrite.
+"""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from rigs.serial.protocol import REDACTED_BODY
 from rigs.trace import read_trace
 
 REPO = Path(__file__).resolve().parents[2]
-RUN_TIMEOUT_S = 240
+RUN_TIMEOUT_S = 480  # two full runs at once; a loaded machine needs the room
 
 
 def smets1_hil(*args: str, cwd: Path) -> subprocess.Popen[str]:
