@@ -36,6 +36,7 @@ class TransferFigures:
     target: Target | None = None  # the lower limit each round's figure is held to
     intervals: list[list[float]] = field(default_factory=list)  # per round, between blocks (s)
     firmware: str | None = None  # the device's running build id before the first round
+    unpaced_reason: str = ""  # why no percentage of a line rate is given, where none is
 
     def figure(self, row: dict[str, float]) -> float | None:
         """The round's figure in the target's units: % of line rate (serial), MB/min (OTA)."""
@@ -54,7 +55,6 @@ class TransferFigures:
             for number, row in enumerate(self.rounds, 1)
             if (value := self.figure(row)) is not None and not self.target.met_by(value)
         ]
-    unpaced_reason: str = ""  # why no percentage of a line rate is given, where none is
 
     def add(self, seconds: float, blocks: int, intervals: list[float]) -> None:
         ordered = sorted(intervals) or [0.0]

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping
 import sys
 import types
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +177,8 @@ class ScenarioEvidence:
             failure = MeasurementFailed(measurement, scrub=self._secrets.scrub)
             # where it was measured: raised later, the failure still points at this line
             caller = sys._getframe(1)
+            while caller.f_back is not None and caller.f_locals.get("__tracebackhide__"):
+                caller = caller.f_back  # past helpers that hide themselves (transfer(), steps)
             failure.__traceback__ = types.TracebackType(
                 None, caller, caller.f_lasti, caller.f_lineno
             )

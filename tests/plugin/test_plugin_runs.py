@@ -109,6 +109,7 @@ def test_evidence_bundle_of_a_run(tmp_path: Path) -> None:
     assert failed["verdict"] == "fail"
     assert failed["measurements"][0]["outcome"] == "fail"
     assert "latency = 9.0 s outside" in failed["failure"]
+    assert "test_scenarios.py:" in failed["failure"]  # where it was measured, not the plugin
     assert records["test_skipped"]["verdict"] == "skipped"
     for name in ("junit.xml", "report.html", "manifest.sha256", "plan.json"):
         assert (bundle / name).is_file()
