@@ -9,8 +9,6 @@ key, e.g. ``rig.toml: devices[2].role: must be one of PPMID, ESME, GSME``.
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import re
 import tomllib
 from collections.abc import Mapping
@@ -20,82 +18,41 @@ from typing import Any
 
 from harness.errors import UserError
 from harness.targets import DEFAULTS, Targets, TargetsError, parse_targets
+from rigs import kinds
 from rigs.eui64 import canonical_eui64
-from rigs.link.urls import url_problem, url_schemes  # noqa: F401 (url_schemes: re-exported)
+from rigs.kinds import SpecError, UnknownKind
+from rigs.link.urls import url_problem, url_schemes
+from rigs.spec import (
+    SERIAL,
+    DeviceSpec,
+    MigrationStatus,
+    PortSpec,
+    RadioSpec,
+    RigSpec,
+    SerialPortSpec,
+)
+
+__all__ = [
+    "DeviceSpec",
+    "MigrationStatus",
+    "RadioSpec",
+    "RigFile",
+    "RigFileError",
+    "RigSpec",
+    "SerialPortSpec",
+    "default_rig",
+    "load_rigfile",
+    "parse_rigfile",
+    "serial_url_problem",
+    "url_schemes",
+]
 
 ROLES = ("PPMID", "ESME", "GSME")
-RADIO_KINDS = ("emulated", "ezsp", "znp")
 GROUP_ID = re.compile(r"^[A-Z]{2}$")
 
 
 class RigFileError(UserError):
     """The rig file cannot be used; the message is one line naming the file and key."""
-
-
-class MigrationStatus(str, enum.Enum):
-    """Where an installation stands in DCC's SMETS1 migration."""
-
-    PENDING = "pending"  # not yet on a migration list
-    DORMANT = "dormant"  # on the Dormant migration list
-    ACTIVE = "active"  # on the Active migration list
-    MIGRATED = "migrated"  # enrolled with DCC
-
-
-@dataclass(frozen=True)
-class RadioSpec:
-    """The coordinator radio: the emulated radio link, or a real EZSP / Z-Stack stick."""
-
-    kind: str  # one of RADIO_KINDS
-    path: str | None = None  # pyserial URL or device path; None: start the embedded emulator
-    baudrate: int = 115200
-
-    @property
-    def embedded(self) -> bool:
-        """True when the harness starts its own emulator process for this radio."""
-        return self.kind == "emulated" and self.path is None
-
-
-@dataclass(frozen=True)
-class DeviceSpec:
-    """One device of a rig, with what the SMSO holds about its installation."""
-
-    role: str  # PPMID, ESME or GSME
-    ieee: str  # 16 upper-case hex digits
-    model: str  # model profile name
-    serial_port: str | None = None  # pyserial URL of the device's serial test port
-    group_id: str = "AA"  # SMSO GroupID of the installation's cohort
-    site_id: str | None = None  # MPAN (ESME) or MPRN (GSME) as the SMSO holds it
-    installing_supplier: str = ""
-    responsible_supplier: str = ""
-    installation_id: str = ""
-    migration_status: MigrationStatus = MigrationStatus.ACTIVE
-
-
-@dataclass(frozen=True)
-class RigSpec:
-    """One rig: a radio and its devices."""
-
-    name: str
-    radio: RadioSpec
-    devices: tuple[DeviceSpec, ...]
-
-    def device(self, role: str) -> DeviceSpec | None:
-        """The first device of ``role`` on this rig, if any."""
-        for device in self.devices:
-            if device.role == role:
-                return device
-        return None
-
-    def with_serial_ports(self, ports: Mapping[str, str]) -> RigSpec:
-        """This rig with ``ports`` (IEEE address -> URL) as the test ports of the devices the rig
-        file gives none; a ``serial_port`` the rig file gives is kept as it is."""
-        devices = tuple(
-            device
-            if device.serial_port is not None or device.ieee not in ports
-            else dataclasses.replace(device, serial_port=ports[device.ieee])
-            for device in self.devices
-        )
-        return dataclasses.replace(self, devices=devices)
 
 
 @dataclass(frozen=True)
@@ -106,6 +63,7 @@ class RigFile:
     rigs: tuple[RigSpec, ...]
     lock_dir: Path | None = None
     targets: Targets = DEFAULTS  # throughput targets (harness.targets), the defaults if not given
+    requirements: Path | None = None  # the lab's requirements file (TOML), relative paths resolved
 
 
 def default_rig(name: str = "embedded") -> RigSpec:
@@ -191,12 +149,12 @@ def _join(prefix: str, name: str) -> str:
 
 
 _RIG_KEYS = ("name", "radio", "devices")
-_RADIO_KEYS = ("kind", "path", "baudrate")
 _DEVICE_KEYS = (
     "role",
     "ieee",
     "model",
     "serial_port",
+    "ports",
     "group_id",
     "site_id",
     "installing_supplier",
@@ -204,34 +162,53 @@ _DEVICE_KEYS = (
     "installation_id",
     "migration_status",
 )
-_BAUD_RATES = (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
 
 
 def serial_url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a port (a device path or a pyserial URL), or None (see
-    :func:`rigs.link.urls.url_problem`)."""
+    """Why ``url`` cannot be a test port (a device path or a pyserial URL), or None."""
     return url_problem(url)
 
 
 def _radio(reader: _Reader, data: Any, prefix: str) -> RadioSpec:
     table = reader.table(data, prefix)
-    reader.check_keys(table, prefix, _RADIO_KEYS)
-    kind = reader.string(table, prefix, "kind", required=True)
-    if kind not in RADIO_KINDS:
-        raise reader.fail(_join(prefix, "kind"), f"must be one of {', '.join(RADIO_KINDS)}")
-    path = reader.string(table, prefix, "path")
-    if kind != "emulated" and not path:
-        raise reader.fail(_join(prefix, "path"), f"missing (a {kind} radio needs its port or URL)")
-    if path is not None:
-        problem = url_problem(path)
-        if problem:
-            raise reader.fail(_join(prefix, "path"), problem)
-    baudrate = reader.integer(table, prefix, "baudrate", 115200)
-    if baudrate not in _BAUD_RATES:
-        raise reader.fail(
-            _join(prefix, "baudrate"), f"must be one of {', '.join(str(b) for b in _BAUD_RATES)}"
-        )
-    return RadioSpec(kind=kind, path=path, baudrate=baudrate)
+    kind_name = reader.string(table, prefix, "kind", required=True) or ""
+    try:
+        kind = kinds.get(kind_name, "radio")
+    except UnknownKind as exc:
+        raise reader.fail(_join(prefix, "kind"), str(exc)) from None
+    try:
+        spec = kind.parse(table, prefix)
+    except SpecError as exc:
+        raise reader.fail(exc.key, exc.message) from None
+    assert isinstance(spec, RadioSpec)
+    return spec
+
+
+def _ports(reader: _Reader, table: Mapping[str, Any], prefix: str) -> tuple[PortSpec, ...]:
+    """The device's ports by kind: its ``ports`` table, and ``serial_port`` (a shorthand for
+    ``ports.serial``)."""
+    entries: dict[str, tuple[Any, str]] = {}
+    if "ports" in table:
+        ports_key = _join(prefix, "ports")
+        for name, entry in reader.table(table["ports"], ports_key).items():
+            entries[name] = (entry, _join(ports_key, name))
+    if "serial_port" in table:
+        if SERIAL in entries:
+            raise reader.fail(
+                _join(prefix, "serial_port"), f"repeats {entries[SERIAL][1]} (give one of them)"
+            )
+        entries[SERIAL] = (table["serial_port"], _join(prefix, "serial_port"))
+    ports: list[PortSpec] = []
+    for name, (entry, key) in entries.items():
+        try:
+            kind = kinds.get(name, "port")
+        except UnknownKind as exc:
+            raise reader.fail(key, f"unknown port kind ({exc})") from None
+        try:
+            ports.append(kind.parse(entry, key))
+        except SpecError as exc:
+            raise reader.fail(exc.key, exc.message) from None
+    return tuple(ports)
 
 
 def _device(reader: _Reader, data: Any, prefix: str) -> DeviceSpec:
@@ -249,11 +226,7 @@ def _device(reader: _Reader, data: Any, prefix: str) -> DeviceSpec:
             "must be an EUI-64: 16 hex digits, optionally ':'-separated",
         ) from None
     model = reader.string(table, prefix, "model", required=True) or ""
-    serial_port = reader.string(table, prefix, "serial_port")
-    if serial_port is not None:
-        problem = serial_url_problem(serial_port)
-        if problem:
-            raise reader.fail(_join(prefix, "serial_port"), problem)
+    ports = _ports(reader, table, prefix)
     group_id = reader.string(table, prefix, "group_id") or "AA"
     if not GROUP_ID.match(group_id):
         raise reader.fail(_join(prefix, "group_id"), "must be two upper-case letters (e.g. AA)")
@@ -275,7 +248,7 @@ def _device(reader: _Reader, data: Any, prefix: str) -> DeviceSpec:
         role=role,
         ieee=ieee,
         model=model,
-        serial_port=serial_port,
+        ports=ports,
         group_id=group_id,
         site_id=site_id,
         installing_supplier=reader.string(table, prefix, "installing_supplier") or "",
@@ -325,8 +298,15 @@ def parse_rigfile(
         except TargetsError as exc:
             raise reader.fail("", str(exc)) from None
         data = {k: v for k, v in data.items() if k != "targets"}
+    requirements_text = reader.string(data, "", "requirements")
+    requirements = None
+    if requirements_text:
+        requirements = Path(requirements_text)
+        if path is not None and not requirements.is_absolute():
+            requirements = path.parent / requirements
+    top_level = ("lock_dir", "requirements")
     if "rigs" in data:
-        extra = [k for k in data if k not in ("rigs", "lock_dir")]
+        extra = [k for k in data if k not in ("rigs", *top_level)]
         if extra:
             raise reader.fail(extra[0], "not allowed beside [[rigs]] (put it inside each rig)")
         raw_rigs = data["rigs"]
@@ -344,9 +324,11 @@ def parse_rigfile(
                 )
             names[rig.name] = index
     else:
-        single = {k: v for k, v in data.items() if k != "lock_dir"}
+        single = {k: v for k, v in data.items() if k not in top_level}
         rigs = (_rig(reader, single, "", "rig-0"),)
-    return RigFile(path=path, rigs=rigs, lock_dir=lock_dir, targets=targets)
+    return RigFile(
+        path=path, rigs=rigs, lock_dir=lock_dir, targets=targets, requirements=requirements
+    )
 
 
 def load_rigfile(path: str | Path) -> RigFile:

@@ -1,9 +1,9 @@
-"""The rig operations the DCC-side model and the suite call, whatever transport sits underneath.
+"""The value types rig operations take and return, and the errors they raise.
 
-Both the ZigBee rig (zigpy) and the serial rig (HDLC test port) implement :class:`RigOperations`.
-Every operation is async, has a timeout, and returns a typed result or raises :class:`RigError`
-(never a raw transport or zigpy exception). PIN values are accepted as arguments but never stored
-on results, logged or put in exception messages.
+The operations themselves are the capability protocols of :mod:`rigs.capabilities` (identity,
+firmware, PIN, site id, power), which every rig kind's driver implements as far as its transport
+allows. Operations raise :class:`RigError` (never a raw transport or zigpy exception); PIN values
+are never stored on results, logged or put in exception messages.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import datetime as dt
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
 
 
 class DeviceRole(str, enum.Enum):
@@ -129,51 +128,3 @@ class DeviceIdentity:
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (bytes done, bytes total) as a transfer goes."""
-
-
-@runtime_checkable
-class RigOperations(Protocol):
-    """What the DCC-side model and the suite need of a rig."""
-
-    async def identify(self, ieee: str, *, timeout: float = 10.0) -> DeviceIdentity: ...
-
-    async def distribute_image(
-        self,
-        ieee: str,
-        image: bytes,
-        *,
-        progress: ProgressCallback | None = None,
-        timeout: float = 600.0,
-    ) -> TransferResult:
-        """Send an OTA image to the device, which holds it without running it."""
-        ...
-
-    async def read_firmware_version(
-        self, ieee: str, *, timeout: float = 10.0
-    ) -> FirmwareVersion: ...
-
-    async def read_held_image(self, ieee: str, *, timeout: float = 10.0) -> HeldImage | None: ...
-
-    async def activate(
-        self, ieee: str, at: dt.datetime | None = None, *, timeout: float = 30.0
-    ) -> ActivationResult:
-        """Run the held image now (``at`` None) or schedule it at ``at`` on the device clock."""
-        ...
-
-    async def cancel_activation(self, ieee: str, *, timeout: float = 10.0) -> ActivationResult: ...
-
-    async def read_site_id(self, ieee: str, *, timeout: float = 10.0) -> str: ...
-
-    async def verify_pin(
-        self, ieee: str, pin: str, *, timeout: float = 10.0
-    ) -> PinVerification: ...
-
-    async def pin_is_default(self, ieee: str, *, timeout: float = 10.0) -> bool: ...
-
-    async def read_pin_status(self, ieee: str, *, timeout: float = 10.0) -> PinStatus:
-        """How many PIN attempts are left and whether the menu is locked; costs no attempt."""
-        ...
-
-    async def set_pin(self, ieee: str, new_pin: str, *, timeout: float = 10.0) -> None:
-        """Privileged PIN change, as the SMSO configuration tool makes it."""
-        ...

@@ -1,4 +1,4 @@
-"""A small in-process emulated GSME rig: the PIN and site-id part of RigOperations.
+"""A small in-process emulated GSME rig: the PIN and site-id capabilities (rigs.capabilities).
 
 A state model of each GSME's engineering menu: one PIN, a wrong-attempt counter that locks the menu
 after ``lockout_after`` wrong verifications (a correct one resets the count; a privileged PIN change
@@ -50,7 +50,7 @@ class GsmeState:
 
 @dataclass
 class EmulatedGsmeRig:
-    """Implements the PIN and site-id operations of :class:`rigs.operations.RigOperations`."""
+    """Offers :class:`rigs.capabilities.Pin`, :class:`~rigs.capabilities.PinChange` and :class:`~rigs.capabilities.SiteId`."""
 
     devices: dict[str, GsmeState] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)  # (operation, ieee), never a PIN
@@ -108,7 +108,7 @@ class EmulatedGsmeRig:
         device.locked = False
         device.pin_changes += 1
 
-    # The rest of RigOperations is not part of this model.
+    # The identity and firmware capabilities are not part of this model.
 
     async def identify(self, ieee: str, *, timeout: float = 10.0) -> DeviceIdentity:
         raise RigError("not modelled", device=ieee)

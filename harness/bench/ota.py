@@ -328,38 +328,17 @@ async def rig_from_file(
 
     An ``emulated`` radio without a path starts an emulator hosting the file's devices.
     """
-    from harness.plugin.bringup import emulator_device_file
     from harness.rigfile import load_rigfile
-    from rigs.zigbee.rig import ZigbeeRig, ZigbeeRigConfig
+    from rigs.bringup import bring_up
 
     spec = load_rigfile(path).rigs[0]
     devices = [{"ieee": d.ieee, "role": d.role, "profile": d.model} for d in spec.devices]
-    ieees = [d.ieee for d in spec.devices]
     async with contextlib.AsyncExitStack() as stack:
-        if spec.radio.embedded:
-            import tempfile
-
-            from rigs.emulator import EmulatorProcess
-
-            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="smets1-bench-")))
-            device_file = workdir / "devices.toml"
-            device_file.write_text(emulator_device_file(spec), encoding="utf-8")
-            emulator = await stack.enter_async_context(
-                EmulatorProcess(["--device-file", str(device_file), "--no-test-ports"])
-            )
-            radio_path = emulator.radio
-        else:
-            assert spec.radio.path is not None
-            radio_path = spec.radio.path
-        config = ZigbeeRigConfig(
-            path=radio_path,
-            radio=spec.radio.kind,
-            baudrate=spec.radio.baudrate,
-            block_size=block_size,
+        session = await bring_up(
+            stack,
+            spec,
+            identify=False,
+            emulator_args=["--no-test-ports"],
+            radio_options={"block_size": block_size},
         )
-        rig = await ZigbeeRig.open(config)
-        stack.push_async_callback(rig.close)
-        await rig.permit_join(60)
-        await rig.wait_for_devices(ieees, timeout=60)
-        await rig.permit_join(0)
-        yield rig, spec.radio.kind, devices
+        yield session.radio, spec.radio.kind, devices

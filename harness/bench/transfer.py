@@ -8,12 +8,18 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from harness.firmware.image import build_image, manufacturer_payload
 from harness.targets import SERIAL, Target
-from rigs.operations import DeviceIdentity, RigOperations, TransferStatus
+from rigs.capabilities import Firmware, Identity
+from rigs.operations import DeviceIdentity, TransferStatus
 
 FIRST_BENCH_VERSION = 0x7E000000
+
+
+class TransferRig(Identity, Firmware, Protocol):
+    """What a transfer measurement asks of a rig: who the device is, and sending it an image."""
 
 
 @dataclass
@@ -30,6 +36,7 @@ class TransferFigures:
     target: Target | None = None  # the lower limit each round's figure is held to
     intervals: list[list[float]] = field(default_factory=list)  # per round, between blocks (s)
     firmware: str | None = None  # the device's running build id before the first round
+    unpaced_reason: str = ""  # why no percentage of a line rate is given, where none is
 
     def figure(self, row: dict[str, float]) -> float | None:
         """The round's figure in the target's units: % of line rate (serial), MB/min (OTA)."""
@@ -75,6 +82,9 @@ class TransferFigures:
             facts["fraction_of_line_rate"] = (
                 best["bytes_per_min"] / 60.0 / self.line_rate_bytes_per_s
             )
+        elif self.unpaced_reason:
+            facts["line_rate"] = None
+            facts["line_rate_note"] = self.unpaced_reason
         if self.target is not None:
             facts["target"] = {
                 "value": self.target.value,
@@ -114,19 +124,29 @@ def image_of_size(identity: DeviceIdentity, size: int, version: int) -> bytes:
 image_for = image_of_size
 
 
+def progress_line(done: int, total: int, elapsed_s: float) -> str:
+    """``42% (110100/262144 bytes), 1.23 MB/min, 0:07 left`` (rate and time left once known)."""
+    percent = 100 * done // max(total, 1)
+    text = f"{percent:3d}% ({done}/{total} bytes)"
+    if done <= 0 or elapsed_s <= 0:
+        return text
+    rate = done / elapsed_s  # bytes per second
+    left = (total - done) / rate
+    minutes, seconds = divmod(round(left), 60)
+    return f"{text}, {rate * 60 / 1e6:.2f} MB/min, {minutes}:{seconds:02d} left"
+
+
 def _progress_printer(label: str) -> Callable[[int, int], None]:
-    last = [-1]
+    """Progress on stderr, updated at most twice a second, with the rate and the time left."""
+    started = time.monotonic()
+    last = [-1.0]
 
     def show(done: int, total: int) -> None:
-        percent = 100 * done // max(total, 1)
-        if percent // 10 != last[0] or done == total:
-            last[0] = percent // 10
-            print(
-                f"\r{label}: {percent:3d}% ({done}/{total} bytes)",
-                end="",
-                file=sys.stderr,
-                flush=True,
-            )
+        now = time.monotonic()
+        if now - last[0] >= 0.5 or done == total:
+            last[0] = now
+            line = progress_line(done, total, now - started)
+            print(f"\r{label}: {line}\x1b[K", end="", file=sys.stderr, flush=True)
             if done == total:
                 print(file=sys.stderr)
 
@@ -134,7 +154,7 @@ def _progress_printer(label: str) -> Callable[[int, int], None]:
 
 
 async def measure_transfers(
-    rig: RigOperations,
+    rig: TransferRig,
     ieee: str,
     *,
     transport: str,
@@ -143,12 +163,18 @@ async def measure_transfers(
     rounds: int,
     timeout: float,
     line_rate_bytes_per_s: float | None = None,
+    unpaced_reason: str = "",
     show_progress: bool = True,
 ) -> TransferFigures:
     """Send ``rounds`` fresh images to one device and time each transfer."""
     identity = await rig.identify(ieee)
     figures = TransferFigures(
-        transport, ieee, size, block_size, line_rate_bytes_per_s=line_rate_bytes_per_s
+        transport,
+        ieee,
+        size,
+        block_size,
+        line_rate_bytes_per_s=line_rate_bytes_per_s,
+        unpaced_reason=unpaced_reason,
     )
     figures.firmware = (await rig.read_firmware_version(ieee)).build_id
     for number in range(rounds):
@@ -162,7 +188,7 @@ async def measure_transfers(
 
 
 async def _one_transfer(
-    rig: RigOperations, ieee: str, image: bytes, label: str | None, timeout: float
+    rig: TransferRig, ieee: str, image: bytes, label: str | None, timeout: float
 ) -> tuple[float, int, list[float]]:
     """Seconds, blocks and the intervals between progress reports of one transfer."""
     stamps: list[float] = []
@@ -246,6 +272,8 @@ def format_figures(figures: TransferFigures) -> str:
     facts = figures.as_dict()
     if "fraction_of_line_rate" in facts:
         lines.append(f"best: {100 * float(facts['fraction_of_line_rate']):.1f}% of line rate")  # type: ignore[arg-type]
+    elif figures.unpaced_reason:
+        lines.append(f"line rate: none ({figures.unpaced_reason})")
     missed = figures.missed()
     if target is not None and missed:
         lines.append(

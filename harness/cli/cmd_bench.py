@@ -264,9 +264,9 @@ async def _ota(args: argparse.Namespace) -> int:
     )
     from harness.bench.transfer import TransferFailed
     from harness.evidence.bundle import utc_now
+    from rigs.bringup import bring_up
     from rigs.operations import RigError
-    from rigs.zigbee import embedded_rig
-    from rigs.zigbee.rig import ZigbeeRig, ZigbeeRigConfig
+    from rigs.spec import DeviceSpec, RadioSpec, RigSpec
 
     @contextlib.asynccontextmanager
     async def open_rig() -> AsyncIterator[tuple[Any, str, list[dict[str, Any]]]]:
@@ -274,20 +274,31 @@ async def _ota(args: argparse.Namespace) -> int:
             async with rig_from_file(args.rig, args.block_size) as opened:
                 yield opened
             return
-        if args.radio is None:
-            async with embedded_rig(["--no-test-ports"], block_size=args.block_size) as embedded:
-                yield embedded.rig, "emulated", embedded.devices
-            return
-        if not args.device:
-            raise UserError("--radio needs --device EUI64 (the device to send to)")
-        ieee = _device_eui64(args.device)
-        rig = await ZigbeeRig.open(ZigbeeRigConfig(path=args.radio, block_size=args.block_size))
-        try:
-            await rig.permit_join(60)
-            await rig.wait_for_devices([ieee], timeout=60)
-            yield rig, "emulated", [{"ieee": ieee, "role": (await rig.identify(ieee)).role.value}]
-        finally:
-            await rig.close()
+        devices: tuple[DeviceSpec, ...] = ()
+        if args.radio is not None:
+            if not args.device:
+                raise UserError("--radio needs --device EUI64 (the device to send to)")
+            # the role is not known before the device is identified, and not checked
+            devices = (DeviceSpec(role="", ieee=_device_eui64(args.device), model=""),)
+        spec = RigSpec(
+            name="bench", radio=RadioSpec(kind="emulated", path=args.radio), devices=devices
+        )
+        async with contextlib.AsyncExitStack() as stack:
+            session = await bring_up(
+                stack,
+                spec,
+                identify=False,
+                emulator_args=["--no-test-ports"],
+                start_timeout=20.0 if args.radio is None else 60.0,
+                join_timeout=30.0 if args.radio is None else 60.0,
+                radio_options={"block_size": args.block_size},
+            )
+            if args.radio is None:
+                yield session.radio, "emulated", session.announced
+            else:
+                ieee = devices[0].ieee
+                role = (await session.radio.identify(ieee)).role.value
+                yield session.radio, "emulated", [{"ieee": ieee, "role": role}]
 
     started = utc_now()
     try:
@@ -369,6 +380,23 @@ def run_serial(args: argparse.Namespace) -> int:
     return asyncio.run(_serial(args))
 
 
+DEFAULT_BAUD = 115200
+UNPACED_SCHEMES = ("socket://", "loop://", "spy://", "alt://")
+
+
+def serial_line_rate(port: str | None, baud: int | None) -> tuple[float | None, str]:
+    """Bytes per second the port is paced to (10 bits a byte), or None with the reason why a
+    percentage of a line rate would mean nothing: the emulated port unpaced without --baud, or a
+    pty or TCP socket, which carries bytes as fast as they come whatever baud rate is set."""
+    if port is None:
+        if baud:
+            return baud / 10.0, ""
+        return None, "the emulated port is not paced; give --baud to pace it"
+    if port.startswith(UNPACED_SCHEMES) or port.startswith("/dev/pts/"):
+        return None, f"{port} is a pty or socket, not paced to any baud rate"
+    return (baud or DEFAULT_BAUD) / 10.0, ""  # a real port, opened at that rate
+
+
 async def _serial(args: argparse.Namespace) -> int:
     from harness.bench.transfer import (
         TransferFailed,
@@ -378,13 +406,15 @@ async def _serial(args: argparse.Namespace) -> int:
     )
     from harness.evidence.bundle import utc_now
     from harness.targets import DEFAULTS, SERIAL, TARGET_UNITS, Target
-    from rigs.emulator.process import EmulatorProcess
+    from rigs.launcher import EmulatorProcess
     from rigs.operations import RigError
     from rigs.serial import SerialRig
 
     started = utc_now()
-    line_rate = args.baud / 10.0 if args.baud else None
-    rig = SerialRig(baudrate=args.baud or 115200, block_size=args.block_size, window=args.window)
+    line_rate, unpaced = serial_line_rate(args.port, args.baud)
+    rig = SerialRig(
+        baudrate=args.baud or DEFAULT_BAUD, block_size=args.block_size, window=args.window
+    )
     try:
         async with contextlib.AsyncExitStack() as stack:
             stack.push_async_callback(rig.close)
@@ -412,6 +442,7 @@ async def _serial(args: argparse.Namespace) -> int:
                 rounds=args.rounds,
                 timeout=args.timeout,
                 line_rate_bytes_per_s=line_rate,
+                unpaced_reason=unpaced,
                 show_progress=not args.json,
             )
     except (RigError, TransferFailed) as exc:

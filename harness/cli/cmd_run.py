@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 from harness.changes import PROFILES, UPLIFT_1_2, Change, ChangeSet
 from harness.errors import UserError
+from harness.suites.registry import DEFAULT_SUITE, get_suite
 
 
 def register(subparsers: Any) -> None:
@@ -41,6 +43,18 @@ def register(subparsers: Any) -> None:
         help="run with only these Uplift 1.2 changes in force (any of "
         + ", ".join(c.value for c in Change)
         + "); each brings its own requirements",
+    )
+    parser.add_argument(
+        "--suite",
+        metavar="NAME",
+        default=DEFAULT_SUITE,
+        help=f"the packaged suite to run (default {DEFAULT_SUITE})",
+    )
+    parser.add_argument(
+        "--requirements",
+        metavar="FILE",
+        help="the lab's own requirements (TOML [[requirements]]: id, title, clause) for "
+        "requirement(...) markers; default: the rig file's `requirements`",
     )
     parser.add_argument(
         "--evidence",
@@ -72,6 +86,22 @@ def register(subparsers: Any) -> None:
         "'off' records nothing (default $SMETS1_HIL_DB, else "
         "$XDG_DATA_HOME/smets1-hil/results.sqlite)",
     )
+    parser.add_argument(
+        "--duis-xsd",
+        metavar="FILE",
+        help="the DUIS 5.4 XSD (default: $SMETS1_HIL_DUIS_XSD, then ../shared/duis/ from the "
+        "current directory and from the source checkout)",
+    )
+    parser.add_argument(
+        "--require-schema",
+        action="store_true",
+        help="exit 2 when no DUIS XSD is found (default: warn once, record it, run on)",
+    )
+    parser.add_argument(
+        "--sign-key",
+        metavar="NAME.key",
+        help="sign the bundle with this Ed25519 key (made by smets1-hil evidence keygen)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="one character per scenario")
     parser.add_argument(
         "pytest_args",
@@ -82,22 +112,57 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def terminal_width() -> int:
+    """Columns of the terminal (``COLUMNS`` wins; 80 when output is not a terminal)."""
+    return shutil.get_terminal_size().columns
+
+
+def use_colour(stream: Any) -> bool:
+    """Colour only on a terminal, and never with ``NO_COLOR`` set (https://no-color.org)."""
+    return bool(stream.isatty()) and not os.environ.get("NO_COLOR")
+
+
 def cache_dir() -> Path:
     """pytest's cache for the suite (last failures): ``$XDG_CACHE_HOME/smets1-hil/pytest``."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "smets1-hil" / "pytest"
 
 
-def build_pytest_args(args: argparse.Namespace, evidence_dir: Path) -> list[str]:
-    from harness.plugin.loading import plugin_args
-    from harness.suites.uplift_1_2 import SUITE_DIR
+def locate_duis_xsd(args: argparse.Namespace) -> Path | None:
+    """The DUIS XSD, found before anything else happens; warns once (or refuses) without one."""
+    from harness.duis.schema import XSD_ENV, candidate_paths, locate_xsd
 
+    xsd = locate_xsd(args.duis_xsd)
+    if args.duis_xsd and xsd is None:
+        raise UserError(f"--duis-xsd {args.duis_xsd}: no such file")
+    if xsd is None:
+        tried = ", ".join(str(p) for p in candidate_paths(args.duis_xsd))
+        if args.require_schema:
+            raise UserError(
+                f"no DUIS XSD found (tried {tried}); give --duis-xsd FILE or set {XSD_ENV}"
+            )
+        print(
+            f"smets1-hil: warning: no DUIS XSD found (tried {tried}); DUIS XML will not be "
+            f"validated (give --duis-xsd FILE or set {XSD_ENV}; --require-schema makes this "
+            "an error)",
+            file=sys.stderr,
+        )
+    return xsd
+
+
+def build_pytest_args(
+    args: argparse.Namespace, evidence_dir: Path, xsd: Path | None = None
+) -> list[str]:
+    from harness.plugin.loading import plugin_args
+
+    suite = get_suite(args.suite)
+    suite_dir = suite.directory
     pytest_args = [
-        str(SUITE_DIR),
+        str(suite_dir),
         "--rootdir",
-        str(SUITE_DIR),
+        str(suite_dir),
         "-c",
-        str(SUITE_DIR / "pytest.ini"),  # the suite's own settings, never a project's
+        str(suite_dir / "pytest.ini"),  # the suite's own settings, never a project's
         "-o",
         f"cache_dir={cache_dir()}",  # --lf / --ff work across runs, nothing written into the suite
         "-p",
@@ -105,8 +170,10 @@ def build_pytest_args(args: argparse.Namespace, evidence_dir: Path) -> list[str]
         "-p",
         "no:asyncio",
         *plugin_args(),
+        "--hil-suite",
+        suite.name,
         "--hil-profile",
-        args.profile,
+        args.profile or suite.default_profile,
         "--hil-evidence",
         str(evidence_dir),
         "-rfE",
@@ -115,8 +182,14 @@ def build_pytest_args(args: argparse.Namespace, evidence_dir: Path) -> list[str]
     ]
     if args.changes:
         pytest_args += ["--hil-changes", args.changes]
+    if xsd is not None:
+        pytest_args += ["--hil-duis-xsd", str(xsd)]
+    if args.sign_key:
+        pytest_args += ["--hil-sign-key", str(Path(args.sign_key).resolve())]
     if args.rig:
         pytest_args += ["--hil-rig", str(Path(args.rig).resolve())]
+    if args.requirements:
+        pytest_args += ["--hil-requirements", str(Path(args.requirements).resolve())]
     if args.keyword:
         pytest_args += ["-k", args.keyword]
     if args.workers:
@@ -140,12 +213,22 @@ def _check(args: argparse.Namespace) -> Path:
             raise UserError(f"--changes: {exc}") from None
     if args.retries < 0:
         raise UserError("--retries: must be 0 or more")
+    suite = get_suite(args.suite)
+    if args.requirements:
+        from harness.evidence.requirements import load_requirements_file, merge_catalogue
+
+        lab = load_requirements_file(Path(args.requirements))
+        merge_catalogue(suite.requirements, lab, args.requirements)
     if args.rig:
         rigfile = load_rigfile(args.rig)
         if args.workers > len(rigfile.rigs):
             raise UserError(
                 f"{Path(args.rig).name} lists {len(rigfile.rigs)} rig(s); -n {args.workers} needs one rig per worker"
             )
+    if args.sign_key:
+        from harness.evidence.signing import load_private_key
+
+        load_private_key(Path(args.sign_key))  # a bad key is refused before anything runs
     if args.evidence is not None and not args.evidence.strip():
         raise UserError("--evidence: must not be empty (leave it out for ./evidence/<UTC time>)")
     if args.evidence is None:
@@ -181,11 +264,12 @@ def run(args: argparse.Namespace) -> int:
     from harness.evidence.bundle import EvidenceBundle
     from harness.evidence.summary import format_table, selected_requirements_pass
 
+    xsd = locate_duis_xsd(args)  # before anything is created: --require-schema leaves nothing
     evidence_dir = _check(args)
     # Worker and emulator processes import this installation, never a source tree that happens
     # to be the current directory (which Python would otherwise put first on their path).
     os.environ["PYTHONSAFEPATH"] = "1"
-    pytest_args = build_pytest_args(args, evidence_dir)
+    pytest_args = build_pytest_args(args, evidence_dir, xsd)
     from harness.plugin.evidence_hooks import EvidenceErrorWatch
     from harness.run_signals import signals_end_the_run
 
@@ -206,7 +290,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"smets1-hil: error: {reason}", file=sys.stderr)
         return stop.exit_code or int(code) or 1
     print()
-    print(format_table(summary))
+    print(format_table(summary, width=terminal_width(), colour=use_colour(sys.stdout)))
     print(f"evidence: {evidence_dir}")
     if watch.error is not None:
         print(f"smets1-hil: error: {watch.error}", file=sys.stderr)

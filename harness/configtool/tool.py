@@ -23,6 +23,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from harness.changes import Change, ChangeSet
 from harness.configtool.audit import AuditLog
@@ -35,8 +36,9 @@ from harness.configtool.records import (
     PinAction,
 )
 from harness.migration import IOC_GROUP_IDS
+from rigs import capabilities
 from rigs.eui64 import canonical_eui64
-from rigs.operations import DeviceTimeout, PinCheck, RigError, RigOperations
+from rigs.operations import DeviceTimeout, PinCheck, RigError
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +105,16 @@ class ConfigurationOutcome:
         return self.status is ChangeStatus.APPLIED
 
 
+class PinRig(capabilities.Pin, capabilities.PinChange, Protocol):
+    """What the configuration tool asks of a rig: checking PINs and the privileged change."""
+
+
 class ConfigurationTool:
     """Configures engineering menu PINs of GSMEs the way the profile says."""
 
     def __init__(
         self,
-        rig: RigOperations,
+        rig: PinRig,
         *,
         profile: str | ChangeSet,
         audit: AuditLog,

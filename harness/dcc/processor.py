@@ -4,7 +4,7 @@ A request is checked (schema where the XSD is available; a service request the h
 the originator a known service user of an eligible role; its counter above every earlier one of
 that originator; the RequestID target the DCC or a device as the service request needs) and then
 processed by its definition (:mod:`harness.service_requests`) through
-:class:`rigs.operations.RigOperations`. The result is the DUIS response and the alerts a service
+the rig's capabilities (:mod:`rigs.capabilities`). The result is the DUIS response and the alerts a service
 user would receive. Every refusal is a DUIS response with an E code (settings in
 :class:`~harness.dcc.profiles.ProcessorSettings`), never an exception, except for a document that
 is not DUIS at all (:class:`RequestRejected`).
@@ -38,12 +38,12 @@ from harness.duis.responses import (
 )
 from harness.duis.schema import load_schema, schema_problems
 from harness.duis.xmlnames import parse_document
+from rigs.capabilities import Firmware
 from rigs.operations import ActivationStatus as RigActivationStatus
 from rigs.operations import (
     DeviceRole,
     DeviceTimeout,
     RigError,
-    RigOperations,
     TransferResult,
     TransferStatus,
 )
@@ -82,7 +82,7 @@ class ServiceRequestProcessor:
 
     def __init__(
         self,
-        rig: RigOperations,
+        rig: Firmware,
         inventory: Inventory,
         settings: ProcessorSettings | None = None,
         *,

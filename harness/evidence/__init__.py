@@ -7,7 +7,13 @@ from harness.evidence.bundle import (
     default_bundle_dir,
 )
 from harness.evidence.manifest import verify_bundle, write_manifest
-from harness.evidence.measurement import Measurement, MeasurementFailed, equals, in_range
+from harness.evidence.measurement import (
+    Measurement,
+    MeasurementFailed,
+    equals,
+    in_range,
+    one_of,
+)
 from harness.evidence.recorder import ScenarioEvidence
 from harness.evidence.redaction import SecretFilter
 from harness.evidence.requirements import REQUIREMENTS, UPLIFT_IDS
@@ -25,6 +31,7 @@ __all__ = [
     "default_bundle_dir",
     "equals",
     "in_range",
+    "one_of",
     "verify_bundle",
     "write_manifest",
 ]

@@ -29,12 +29,17 @@ from harness.evidence.junit import render_junit
 from harness.evidence.manifest import write_manifest
 from harness.evidence.redaction import SecretFilter
 from harness.evidence.report_html import render_report
+from harness.evidence.requirements import Requirement
+from harness.evidence.signing import ALGORITHM, SIGNATURE, fingerprint, sign_manifest
 from harness.evidence.summary import build_requirements, scenario_counts, throughput_figures
 
 SUMMARY = "summary.json"
 PLAN = "plan.json"
 RECORD_SCHEMA = "smets1-hil/record/1"
 SUMMARY_SCHEMA = "smets1-hil/summary/1"
+SCHEMA_VERSION = (
+    1  # of records and summary.json; their JSON Schemas are in harness/evidence/schemas
+)
 
 
 class BundleError(UserError):
@@ -75,6 +80,11 @@ def claim_bundle_dir(base: Path = Path("evidence")) -> Path:
             ) from None
         return candidate
     raise BundleError(f"{base}: no free evidence directory name after 999 tries")
+
+
+def signature_entry(public_key: Any) -> dict[str, str]:
+    """summary.json's ``signature``: which key signs the manifest, and where the signature is."""
+    return {"algorithm": ALGORITHM, "fingerprint": fingerprint(public_key), "file": SIGNATURE}
 
 
 def record_filename(scenario: str) -> str:
@@ -148,7 +158,13 @@ class EvidenceBundle:
         """Write one scenario record atomically; secrets are scrubbed from it and its trace files."""
         name = record_filename(str(record["scenario"])) + ".json"
         plain = json.loads(json.dumps(dict(record), default=str))
-        body = {"schema": RECORD_SCHEMA, **secrets.scrub_tree(plain), "file": f"records/{name}"}  # type: ignore[dict-item]
+        scrubbed: dict[str, Any] = secrets.scrub_tree(plain)  # type: ignore[assignment]
+        body: dict[str, Any] = {
+            "schema": RECORD_SCHEMA,
+            "schema_version": SCHEMA_VERSION,
+            **scrubbed,
+            "file": f"records/{name}",
+        }
         text = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
         for trace in body.get("traces", []):
             path = self.root / trace
@@ -189,18 +205,23 @@ class EvidenceBundle:
         finished: str | None,
         interrupted: bool,
         extra: Mapping[str, Any] | None = None,
+        catalogue: Mapping[str, Requirement] | None = None,
+        always_listed: tuple[str, ...] | None = None,
     ) -> dict[str, Any]:
+        """``catalogue``: the requirements the run knows (default: the Uplift 1.2 suite's);
+        ``always_listed``: the ids listed selected or not (default: the Uplift 1.2 ones)."""
         plan = self.read_plan()
         records = self.read_records()
         summary: dict[str, Any] = {
             "schema": SUMMARY_SCHEMA,
+            "schema_version": SCHEMA_VERSION,
             "profile": profile,
             "started": started,
             "finished": finished,
             "interrupted": interrupted,
             **(extra or {}),
             "scenarios": scenario_counts(plan, records),
-            "requirements": build_requirements(plan, records),
+            "requirements": build_requirements(plan, records, catalogue, always_listed),
             "throughput": throughput_figures(records),
         }
         write_atomic(self.root / SUMMARY, _dump(summary))
@@ -213,22 +234,51 @@ class EvidenceBundle:
         started: str,
         interrupted: bool,
         extra: Mapping[str, Any] | None = None,
+        catalogue: Mapping[str, Requirement] | None = None,
+        always_listed: tuple[str, ...] | None = None,
         suite_name: str = "smets1-hil",
+        sign_key: Any = None,
     ) -> dict[str, Any]:
-        """Write the final summary, junit.xml, report.html and, last, the manifest."""
+        """Write the final summary, junit.xml, report.html and, last, the manifest (signed with
+        ``sign_key``, an Ed25519 private key, when one is given)."""
+        extra = dict(extra or {})
+        if sign_key is not None:
+            extra["signature"] = signature_entry(sign_key.public_key())
         summary = self.write_summary(
             profile=profile,
             started=started,
             finished=utc_now(),
             interrupted=interrupted,
             extra=extra,
+            catalogue=catalogue,
+            always_listed=always_listed,
         )
         plan = self.read_plan()
         records = self.read_records()
-        write_atomic(self.root / "junit.xml", render_junit(plan, records, suite_name))
-        html = render_report(summary, records, summary["throughput"])
+        host = (summary.get("run") or {}).get("host")
+        junit = render_junit(plan, records, suite_name, started=started, hostname=host)
+        write_atomic(self.root / "junit.xml", junit)
+        html = render_report(summary, records)
         write_atomic(self.root / "report.html", html.encode("utf-8"))
         for leftover in list(self.root.rglob(".*.tmp")):
             leftover.unlink(missing_ok=True)
         write_manifest(self.root)
+        if sign_key is not None:
+            sign_manifest(self.root, sign_key)
         return summary
+
+    def sign(self, key: Any) -> None:
+        """Sign a finished bundle: summary.json names the key, the report shows it, and the
+        manifest is rewritten and signed. The bundle must be intact first."""
+        from harness.evidence.manifest import verify_bundle
+
+        problems = verify_bundle(self.root)
+        if problems:
+            raise BundleError(f"{self.root}: not intact, refusing to sign ({problems[0]})")
+        summary = self.read_summary()
+        summary["signature"] = signature_entry(key.public_key())
+        write_atomic(self.root / SUMMARY, _dump(summary))
+        html = render_report(summary, self.read_records())
+        write_atomic(self.root / "report.html", html.encode("utf-8"))
+        write_manifest(self.root)
+        sign_manifest(self.root, key)

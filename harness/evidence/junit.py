@@ -1,18 +1,51 @@
-"""JUnit XML of a run, built from the records so that every worker's scenarios are in one file."""
+"""JUnit XML of a run, built from the records so that every worker's scenarios are in one file.
+
+The test suite carries ``timestamp`` (when the run started) and ``hostname``; each test case has a
+``requirement`` property per requirement id and a ``measurement:NAME`` property per measurement
+(``value units; outcome; limits``), so a CI system that reads only JUnit still sees what was
+measured against which limit.
+"""
 
 from __future__ import annotations
 
+import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 
+def measurement_text(measurement: Mapping[str, Any]) -> str:
+    from harness.evidence.report_html import limits_text
+
+    units = f" {measurement.get('units')}" if measurement.get("units") else ""
+    limits = limits_text(measurement.get("validator"))
+    text = f"{measurement.get('value')!r}{units}; {measurement.get('outcome')}"
+    return f"{text}; {limits}" if limits else text
+
+
+def _timestamp(started: str | None) -> str | None:
+    """JUnit's timestamp: ISO 8601 without a zone designator (the schema's xs:dateTime form that
+    Jenkins and junitparser read); the run's times are UTC."""
+    if not started:
+        return None
+    return started.removesuffix("Z").split("+")[0]
+
+
 def render_junit(
-    plan: Iterable[Mapping[str, Any]], records: Iterable[Mapping[str, Any]], suite_name: str
+    plan: Iterable[Mapping[str, Any]],
+    records: Iterable[Mapping[str, Any]],
+    suite_name: str,
+    *,
+    started: str | None = None,
+    hostname: str | None = None,
 ) -> bytes:
     by_scenario = {r["scenario"]: r for r in records}
     names = sorted({p["scenario"] for p in plan} | set(by_scenario))
     suite = ET.Element("testsuite", name=suite_name)
+    timestamp = _timestamp(started)
+    if timestamp:
+        suite.set("timestamp", timestamp)
+    suite.set("hostname", hostname or socket.gethostname())
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     total_time = 0.0
     for name in names:
@@ -26,10 +59,18 @@ def render_junit(
         )
         counts["tests"] += 1
         requirements = record.get("requirements", []) if record else []
-        if requirements:
+        measurements = record.get("measurements", []) if record else []
+        if requirements or measurements:
             props = ET.SubElement(case, "properties")
             for rid in requirements:
                 ET.SubElement(props, "property", name="requirement", value=rid)
+            for measurement in measurements:
+                ET.SubElement(
+                    props,
+                    "property",
+                    name=f"measurement:{measurement.get('name')}",
+                    value=measurement_text(measurement),
+                )
         verdict = record["verdict"] if record else "not-run"
         message = str(record.get("failure") or "") if record else ""
         detail = str(record.get("traceback") or message) if record else ""

@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from harness.evidence.files import write_atomic
 
 MANIFEST = "manifest.sha256"
+SIGNATURE = "manifest.sha256.sig"  # signs the manifest, so it cannot be listed in it
 
 
 def _sha256(path: Path) -> str:
@@ -24,12 +25,13 @@ def _sha256(path: Path) -> str:
 
 
 def bundle_files(root: Path) -> list[str]:
-    """Every file under ``root`` except the manifest, as sorted POSIX paths relative to it."""
+    """Every file under ``root`` except the manifest and its signature, as sorted POSIX paths
+    relative to it."""
     names = []
     for path in root.rglob("*"):
         if path.is_file() or path.is_symlink():
             relative = path.relative_to(root).as_posix()
-            if relative != MANIFEST:
+            if relative not in (MANIFEST, SIGNATURE):
                 names.append(relative)
     return sorted(names)
 

@@ -62,7 +62,27 @@ class Equals:
         return f"x == {self.expected!r}"
 
 
-Validator = InRange | Equals
+@dataclass(frozen=True)
+class OneOf:
+    """Value equal (type and value) to one of ``choices``."""
+
+    choices: tuple[Value, ...]
+
+    def __post_init__(self) -> None:
+        if not self.choices:
+            raise ValueError("one_of needs at least one choice")
+
+    def __call__(self, value: Value) -> bool:
+        return any(type(value) is type(choice) and value == choice for choice in self.choices)
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": "one_of", "choices": list(self.choices)}
+
+    def __str__(self) -> str:
+        return "x in {" + ", ".join(repr(c) for c in self.choices) + "}"
+
+
+Validator = InRange | Equals | OneOf
 
 
 def in_range(minimum: float | None = None, maximum: float | None = None) -> InRange:
@@ -71,6 +91,10 @@ def in_range(minimum: float | None = None, maximum: float | None = None) -> InRa
 
 def equals(expected: Value) -> Equals:
     return Equals(expected)
+
+
+def one_of(*choices: Value) -> OneOf:
+    return OneOf(tuple(choices))
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,18 @@
 A scenario gets one :class:`ScenarioEvidence` (the ``evidence`` fixture). When the scenario
 finishes, the plugin turns it into a record with the verdict and writes it to the bundle. With no
 bundle the recorder still checks measurements, so a scenario behaves the same with or without one.
+
+A measurement outside its limits does not stop the scenario: like a phase in OpenHTF, the scenario
+goes on and records every later measurement, and the plugin fails it with the *first* failed
+measurement when its body ends (also when the body then broke on something else).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import sys
+import types
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,10 +25,22 @@ from harness.evidence.measurement import (
     InRange,
     Measurement,
     MeasurementFailed,
+    OneOf,
     Validator,
     Value,
 )
 from harness.evidence.redaction import SecretFilter
+from harness.evidence.schema_use import SchemaUse
+
+
+class _NotGiven:
+    """The default of ``measure(equals=...)``: not a value, so any value (None too) can be expected."""
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Any = _NotGiven()
 
 
 def plain(value: Any) -> Any:
@@ -49,8 +67,16 @@ def plain(value: Any) -> Any:
 class ScenarioEvidence:
     """The evidence a scenario gathers; secrets registered here never reach the bundle."""
 
-    def __init__(self, secrets: SecretFilter, traces_dir: Path | None, scenario_slug: str) -> None:
+    def __init__(
+        self,
+        secrets: SecretFilter,
+        traces_dir: Path | None,
+        scenario_slug: str,
+        schema_use: SchemaUse | None = None,
+    ) -> None:
         self._secrets = secrets
+        self._schema_use = schema_use or SchemaUse(None)
+        self._failures: list[MeasurementFailed] = []
         self._traces_dir = traces_dir
         self._slug = scenario_slug
         self.devices: list[dict[str, Any]] = []
@@ -84,12 +110,16 @@ class ScenarioEvidence:
     def duis_exchange(
         self, service_request: str, request_xml: str, response_xml: str | None
     ) -> None:
-        """Record one DUIS request and the response it got (XML text)."""
+        """Record one DUIS request and the response it got (XML text), each checked against the
+        run's DUIS XSD where there is one; the entry says whether it was, and against which."""
         self.duis.append(
             {
                 "service_request": service_request,
                 "request": self._secrets.scrub(request_xml),
                 "response": None if response_xml is None else self._secrets.scrub(response_xml),
+                "schema": self._secrets.scrub_tree(
+                    self._schema_use.check(request_xml, response_xml)
+                ),
             }
         )
 
@@ -109,24 +139,50 @@ class ScenarioEvidence:
         value: Value,
         *,
         units: str = "",
+        equals: Value = NOT_GIVEN,
         low: float | None = None,
         high: float | None = None,
-        equals: Value = None,
+        one_of: tuple[Value, ...] | list[Value] | None = None,
         description: str = "",
     ) -> Measurement:
-        """Record a measurement; one outside its limits fails the scenario (after being recorded)."""
-        __tracebackhide__ = True
+        """Record a measurement with at most one validator: ``equals=`` (type and value),
+        ``low=``/``high=`` (inclusive bounds, either may be left open) or ``one_of=``.
+
+        A measurement outside its limits is recorded and the scenario goes on; it fails with the
+        first such measurement when its body ends (see the module docstring).
+        """
+        given = [
+            kind
+            for kind, present in (
+                ("equals", equals is not NOT_GIVEN),
+                ("low/high", low is not None or high is not None),
+                ("one_of", one_of is not None),
+            )
+            if present
+        ]
+        if len(given) > 1:
+            raise TypeError(f"measure({name!r}): give one validator, not {' and '.join(given)}")
         validator: Validator | None = None
-        if equals is not None:
+        if equals is not NOT_GIVEN:
             validator = Equals(equals)
         elif low is not None or high is not None:
             validator = InRange(low, high)
+        elif one_of is not None:
+            validator = OneOf(tuple(one_of))
         # Compared as measured; registered secrets are scrubbed from what leaves the recorder:
         # its record (as_dict) and the failure message (pytest prints it).
         measurement = Measurement(name, value, units, validator, description)
         self.measurements.append(measurement)
         if measurement.validator is not None and not measurement.validator(measurement.value):
-            raise MeasurementFailed(measurement, scrub=self._secrets.scrub)
+            failure = MeasurementFailed(measurement, scrub=self._secrets.scrub)
+            # where it was measured: raised later, the failure still points at this line
+            caller = sys._getframe(1)
+            while caller.f_back is not None and caller.f_locals.get("__tracebackhide__"):
+                caller = caller.f_back  # past helpers that hide themselves (transfer(), steps)
+            failure.__traceback__ = types.TracebackType(
+                None, caller, caller.f_lasti, caller.f_lineno
+            )
+            self._failures.append(failure)
         return measurement
 
     def transfer(self, entry: Mapping[str, Any]) -> Measurement:
@@ -150,6 +206,17 @@ class ScenarioEvidence:
             description=f"{entry.get('kind')} to {entry.get('role')} {entry.get('device')}; "
             f"target: {entry.get('target_source') or 'none'}",
         )
+
+    @property
+    def first_failure(self) -> MeasurementFailed | None:
+        """The first measurement that fell outside its limits, as the exception to fail with."""
+        return self._failures[0] if self._failures else None
+
+    def check(self) -> None:
+        """Raise the first failed measurement, if any (the plugin calls this when a body ends)."""
+        __tracebackhide__ = True
+        if self._failures:
+            raise self._failures[0]
 
     def trace(self, name: str, data: bytes | str) -> Path | None:
         """Store a trace file (frame log) under ``traces/``; returns its path, None with no bundle."""

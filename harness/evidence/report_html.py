@@ -1,205 +1,201 @@
-"""report.html: a self-contained, readable summary of a bundle (no external assets, all text escaped)."""
+"""report.html: a self-contained page a reviewer reads in a browser, rendered from Jinja2 templates.
+
+The page is built from summary.json and the records alone. Everything is escaped by the template
+engine (autoescape); the only markup made here is the inline SVG of the charts, whose text is
+escaped where it is made (:mod:`harness.evidence.charts`).
+"""
 
 from __future__ import annotations
 
+import math
+import re
+import xml.dom.minidom
 from collections.abc import Iterable, Mapping
-from html import escape
 from typing import Any
+from xml.parsers.expat import ExpatError
 
-_STYLE = """
-body { font-family: sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; margin: 1em 0; }
-th, td { border: 1px solid #bbb; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
-th { background: #eee; }
-.pass { background: #d9f2d9; } .fail, .error { background: #f8d0d0; }
-.not-run, .skipped { background: #f0f0f0; color: #555; }
-.flaky { background: #fbe8b0; }
-.banner { padding: 0.6em; font-weight: bold; }
-code { font-size: 90%; }
-"""
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from harness.evidence.charts import Bar, histogram_chart, throughput_chart
+from harness.evidence.summary import overall_verdict
+
+LONG_TEXT = 256  # XML text longer than this (a base64 image) is shown cut, with its length
+_LONG_XML_TEXT = re.compile(r">([^<]{" + str(LONG_TEXT + 1) + r",})<")
 
 
-def _cell(text: Any, cls: str = "") -> str:
-    attr = f' class="{escape(cls)}"' if cls else ""
-    return f"<td{attr}>{escape(str(text))}</td>"
-
-
-def render_report(
-    summary: Mapping[str, Any],
-    records: Iterable[Mapping[str, Any]],
-    throughput: Iterable[Mapping[str, Any]],
-) -> str:
-    records = list(records)
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>smets1-hil evidence: {escape(str(summary.get('profile')))}</title>",
-        f"<style>{_STYLE}</style></head><body>",
-        "<h1>smets1-hil evidence bundle</h1>",
-    ]
-    interrupted = bool(summary.get("interrupted"))
-    state = "interrupted" if interrupted else "finished"
-    parts.append(
-        f'<p class="banner {"fail" if interrupted else "pass"}">Run {escape(state)}: profile '
-        f"{escape(str(summary.get('profile')))}, started {escape(str(summary.get('started')))}, "
-        f"finished {escape(str(summary.get('finished')))}</p>"
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("harness.evidence", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
-    rigs = summary.get("rigs") or []
-    if rigs:
-        parts.append(f"<p>Rigs: {escape(', '.join(str(r) for r in rigs))}</p>")
-
-    parts.extend(_run_basis_html(summary))
-    parts.append("<h2>Traceability matrix</h2>")
-    parts.append(
-        "<table><tr><th>requirement</th><th>clause</th><th>verdict</th><th>flaky</th>"
-        "<th>scenario</th><th>scenario verdict</th></tr>"
-    )
-    for rid, entry in summary.get("requirements", {}).items():
-        scenarios = entry.get("scenarios", []) or [
-            {"scenario": "(none selected)", "verdict": "not-run"}
-        ]
-        verdict = entry.get("verdict", "not-run")
-        for index, scenario in enumerate(scenarios):
-            parts.append("<tr>")
-            if index == 0:
-                span = f' rowspan="{len(scenarios)}"'
-                parts.append(
-                    f"<td{span}><b>{escape(rid)}</b><br>{escape(str(entry.get('title', '')))}</td>"
-                )
-                facts = ", ".join(str(f) for f in entry.get("facts", []))
-                basis = f"<br><small>rests on: {escape(facts)}</small>" if facts else ""
-                parts.append(f"<td{span}>{escape(str(entry.get('clause', '')))}{basis}</td>")
-                parts.append(f'<td{span} class="{escape(verdict)}">{escape(verdict)}</td>')
-                parts.append(f"<td{span}>{escape(str(entry.get('flaky', 0)))}</td>")
-            parts.append(f"<td><code>{escape(str(scenario['scenario']))}</code></td>")
-            parts.append(_cell(scenario["verdict"], str(scenario["verdict"])))
-            parts.append("</tr>")
-    parts.append("</table>")
-
-    counts = summary.get("scenarios", {})
-    if counts:
-        parts.append(
-            "<h2>Scenarios</h2><p>"
-            + escape(", ".join(f"{k}: {v}" for k, v in counts.items()))
-            + "</p>"
-        )
-
-    throughput = list(throughput)
-    parts.append("<h2>Throughput</h2>")
-    if throughput:
-        parts.append(
-            "<table><tr><th>scenario</th><th>measurement</th><th>value</th><th>units</th>"
-            "<th>limits</th><th>outcome</th></tr>"
-        )
-        for figure in throughput:
-            parts.append(
-                "<tr>"
-                + _cell(figure["scenario"])
-                + _cell(figure["name"])
-                + _cell(figure["value"])
-                + _cell(figure.get("units", ""))
-                + _cell(_limits(figure.get("validator")))
-                + _cell(figure.get("outcome", ""), str(figure.get("outcome", "")))
-                + "</tr>"
-            )
-        parts.append("</table>")
-    else:
-        parts.append("<p>No throughput figures were recorded.</p>")
-
-    parts.append("<h2>Records</h2>")
-    for record in sorted(records, key=lambda r: str(r["scenario"])):
-        verdict = str(record.get("verdict"))
-        parts.append(
-            f'<h3 class="{escape(verdict)}">{escape(str(record["scenario"]))}: {escape(verdict)}</h3>'
-        )
-        parts.append(
-            f"<p>Requirements: {escape(', '.join(record.get('requirements', [])) or '-')}; "
-            f"file <code>{escape(str(record.get('file', '')))}</code>; "
-            f"{escape(str(record.get('duration_s', '')))} s</p>"
-        )
-        measurements = record.get("measurements", [])
-        if measurements:
-            parts.append(
-                "<table><tr><th>measurement</th><th>value</th><th>units</th><th>limits</th>"
-                "<th>outcome</th></tr>"
-            )
-            for m in measurements:
-                parts.append(
-                    "<tr>"
-                    + _cell(m["name"])
-                    + _cell(m["value"])
-                    + _cell(m.get("units", ""))
-                    + _cell(_limits(m.get("validator")))
-                    + _cell(m["outcome"], m["outcome"])
-                    + "</tr>"
-                )
-            parts.append("</table>")
-        for fw in record.get("firmware", []):
-            parts.append(
-                f"<p>Firmware of {escape(str(fw.get('device')))}: {escape(str(fw.get('before')))} "
-                f"&rarr; {escape(str(fw.get('after')))}</p>"
-            )
-        if record.get("failure"):
-            parts.append(f"<pre>{escape(str(record['failure']))}</pre>")
-        for attempt in record.get("failed_attempts", []):
-            parts.append(
-                f'<p class="{escape(str(attempt.get("verdict")))}">Attempt '
-                f"{escape(str(attempt.get('attempt')))} of {escape(str(record.get('attempts')))}: "
-                f"{escape(str(attempt.get('verdict')))}</p>"
-                f"<pre>{escape(str(attempt.get('failure') or ''))}</pre>"
-            )
-    parts.extend(_sources_html(summary))
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    env.filters["limits"] = limits_text
+    env.filters["firmware"] = firmware_text
+    env.filters["value"] = value_text
+    env.filters["xml"] = pretty_xml
+    return env
 
 
-def _limits(validator: Mapping[str, Any] | None) -> str:
+def limits_text(validator: Mapping[str, Any] | None) -> str:
+    """A validator as a reader would write it: ``>= 3``, ``1 .. 2``, ``== 'I0'``, ``one of ...``."""
     if not validator:
         return ""
-    if validator.get("kind") == "in_range":
+    kind = validator.get("kind")
+    if kind == "in_range":
         low, high = validator.get("min"), validator.get("max")
-        return f"{'-inf' if low is None else low} .. {'+inf' if high is None else high}"
-    if validator.get("kind") == "equals":
+        if low is not None and high is not None:
+            return f"== {low:g}" if low == high else f"{low:g} .. {high:g}"
+        return f">= {low:g}" if low is not None else f"<= {high:g}"
+    if kind == "equals":
         return f"== {validator.get('expected')!r}"
+    if kind == "one_of":
+        return "one of " + ", ".join(repr(v) for v in validator.get("choices", []))
     return str(validator)
 
 
-def _run_basis_html(summary: Mapping[str, Any]) -> list[str]:
-    """The changes in force and the DUIS versions, under the banner."""
-    parts: list[str] = []
-    if "changes" in summary:
-        changes = ", ".join(str(c) for c in summary.get("changes") or []) or "none (baseline)"
-        parts.append(f"<p>Uplift 1.2 changes in force: {escape(changes)}</p>")
-    duis = summary.get("duis")
-    if isinstance(duis, Mapping):
-        parts.append(f"<p>DUIS: {escape(str(duis.get('note', '')))}</p>")
-    return parts
+def _hex_version(value: int) -> str:
+    return f"0x{value:08X}"
 
 
-def _sources_html(summary: Mapping[str, Any]) -> list[str]:
-    """Every fact shown: quoted from a source, or our setting with its default and how to change
-    it."""
-    sources = summary.get("sources") or []
-    if not sources:
-        return []
-    parts = [
-        "<h2>Sources and settings</h2>",
-        "<p>Each clause or fact shown above is quoted from a source or is a setting of ours.</p>",
-        (
-            "<table><tr><th>id</th><th>what is shown</th><th>kind</th><th>source, or why</th>"
-            "<th>default</th><th>how to change</th></tr>"
-        ),
-    ]
-    for fact in sources:
-        parts.append(
-            "<tr>"
-            + _cell(fact.get("id", ""))
-            + _cell(fact.get("shown", ""))
-            + _cell(fact.get("kind", ""))
-            + _cell(fact.get("source", ""))
-            + _cell(fact.get("default", ""))
-            + _cell(fact.get("change", ""))
-            + "</tr>"
+def firmware_text(version: Any) -> str:
+    """A firmware version as a lab reads it: ``0x01000001 (build 01000001)``."""
+    if isinstance(version, Mapping):
+        file_version = version.get("file_version")
+        build = version.get("build_id")
+        if isinstance(file_version, int) and not isinstance(file_version, bool):
+            text = _hex_version(file_version)
+            return f"{text} (build {build})" if build else text
+        return ", ".join(f"{k} {v}" for k, v in version.items())
+    if isinstance(version, int) and not isinstance(version, bool):
+        return _hex_version(version)
+    return "-" if version is None else str(version)
+
+
+def value_text(measurement: Mapping[str, Any]) -> str:
+    """A measured value; firmware versions also in hex."""
+    value = measurement.get("value")
+    if (
+        "version" in str(measurement.get("name", ""))
+        and isinstance(value, int)
+        and not isinstance(value, bool)
+    ):
+        return f"{value} ({_hex_version(value)})"
+    if isinstance(value, float):
+        return f"{value:,.3f}".rstrip("0").rstrip(".")
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def pretty_xml(text: str | None) -> str:
+    """XML indented for reading, long text (images) cut to a stated length; escaped by the template."""
+    if not text:
+        return ""
+    cut = _LONG_XML_TEXT.sub(
+        lambda m: f">{m.group(1)[:64]}… [{len(m.group(1))} characters]<", text.strip()
+    )
+    body = cut.split("?>", 1)[1] if cut.startswith("<?xml") else cut
+    if "\n" in body.strip():
+        return cut  # already indented
+    try:
+        pretty = xml.dom.minidom.parseString(cut.encode("utf-8")).toprettyxml(indent="  ")
+    except ExpatError:
+        return cut
+    return "\n".join(line for line in pretty.splitlines() if line.strip())
+
+
+def _short(scenario: str) -> str:
+    return scenario.rpartition("::")[2] or scenario
+
+
+def throughput_rows(
+    summary: Mapping[str, Any], records: list[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """One row per transfer: the records' ``transfers`` where a scenario recorded them, else the
+    rate measurements of summary.json; each with its target (the lower limit) where there is one."""
+    rows: list[dict[str, Any]] = []
+    for record in records:
+        for transfer in record.get("transfers", []) or []:
+            rate = transfer.get("mb_per_min")
+            if not isinstance(rate, int | float):
+                continue
+            rows.append(
+                {
+                    "scenario": record["scenario"],
+                    "label": f"{_short(str(record['scenario']))} {transfer.get('role') or ''}",
+                    "value": float(rate),
+                    "units": "MB/min",
+                    "target": transfer.get("target"),
+                    "transfer": transfer,
+                }
+            )
+    if rows:
+        return rows
+    for figure in summary.get("throughput", []) or []:
+        validator = figure.get("validator") or {}
+        target = validator.get("min") if validator.get("kind") == "in_range" else None
+        value = figure.get("value")
+        if not isinstance(value, int | float):
+            continue
+        rows.append(
+            {
+                "scenario": figure["scenario"],
+                "label": _short(str(figure["scenario"])),
+                "value": float(value),
+                "units": str(figure.get("units", "")),
+                "target": target,
+                "transfer": None,
+            }
         )
-    parts.append("</table>")
-    return parts
+    return rows
+
+
+def latency_buckets(rows: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """The per-block latency distribution over every transfer that recorded one."""
+    totals: dict[float, int] = {}  # upper bound (ms) -> blocks; inf: the open last bucket
+    for row in rows:
+        transfer = row.get("transfer") or {}
+        for upper, count in transfer.get("block_latency_ms_histogram", []) or []:
+            bound = math.inf if upper is None else float(upper)
+            totals[bound] = totals.get(bound, 0) + int(count)
+    bounds = sorted(totals)
+    finite = [b for b in bounds if b != math.inf]
+    return [
+        (
+            f"≤{bound:g} ms" if bound != math.inf else f">{finite[-1]:g} ms" if finite else "all",
+            totals[bound],
+        )
+        for bound in bounds
+    ]
+
+
+def _charts(rows: list[dict[str, Any]]) -> dict[str, Markup]:
+    charts: dict[str, Markup] = {}
+    by_units: dict[str, list[Bar]] = {}
+    for row in rows:
+        by_units.setdefault(row["units"], []).append(Bar(row["label"], row["value"], row["target"]))
+    charts["throughput"] = Markup(  # the SVG's text is escaped where it is made
+        "".join(throughput_chart(bars, units) for units, bars in by_units.items())
+    )
+    buckets = latency_buckets(rows)
+    charts["latency"] = Markup(histogram_chart(buckets, "Per-block latency") if buckets else "")
+    return charts
+
+
+def render_report(summary: Mapping[str, Any], records: Iterable[Mapping[str, Any]]) -> str:
+    records = sorted(records, key=lambda r: str(r["scenario"]))
+    verdict, headline = overall_verdict(summary)
+    rows = throughput_rows(summary, records)
+    anchors = {str(r["scenario"]): f"record-{index}" for index, r in enumerate(records, 1)}
+    template = _environment().get_template("report.html")
+    return template.render(
+        summary=summary,
+        run=summary.get("run") or {},
+        records=records,
+        anchors=anchors,
+        verdict=verdict,
+        headline=headline,
+        throughput=rows,
+        charts=_charts(rows),
+        notes=summary.get("notes") or [],
+    )

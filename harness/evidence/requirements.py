@@ -12,7 +12,13 @@ entries of :mod:`harness.evidence.sources` the requirement rests on, quoted or o
 
 from __future__ import annotations
 
+import re
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+
+from harness.errors import UserError
 
 SRPD_ROW = (
     "SRPD 6.1(n), 16.1, 16.2(b), 18.1(d)(viii)(B) (one row of the consultation, not split by "
@@ -119,3 +125,53 @@ UPLIFT_IDS: tuple[str, ...] = tuple(r.id for r in REQUIREMENTS.values() if r.upl
 
 def known(requirement_id: str) -> bool:
     return requirement_id in REQUIREMENTS
+
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def load_requirements_file(path: Path) -> dict[str, Requirement]:
+    """A lab's own requirements: a TOML file of ``[[requirements]]`` tables, each with ``id``,
+    ``title`` and ``clause`` (all text). Any mistake is one line naming the file and the entry."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such requirements file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read requirements file ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: not valid TOML: {exc}") from None
+    extra = sorted(set(data) - {"requirements"})
+    if extra:
+        raise UserError(f"{path}: unknown key {extra[0]!r} (only [[requirements]] tables)")
+    entries = data.get("requirements")
+    if not isinstance(entries, list) or not entries:
+        raise UserError(f"{path}: no [[requirements]] tables")
+    found: dict[str, Requirement] = {}
+    for index, entry in enumerate(entries):
+        where = f"{path}: requirements[{index}]"
+        if not isinstance(entry, dict):
+            raise UserError(f"{where}: must be a table")
+        unknown = sorted(set(entry) - {"id", "title", "clause"})
+        if unknown:
+            raise UserError(f"{where}: unknown key {unknown[0]!r} (id, title, clause)")
+        for key in ("id", "title", "clause"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise UserError(f"{where}.{key}: must be non-empty text")
+        rid = entry["id"].strip()
+        if not _ID.match(rid):
+            raise UserError(f"{where}.id: {rid!r} is not an id (letters, digits, . _ -)")
+        if rid in found:
+            raise UserError(f"{where}.id: {rid!r} is listed twice")
+        found[rid] = Requirement(rid, entry["clause"].strip(), entry["title"].strip())
+    return found
+
+
+def merge_catalogue(
+    suite: Mapping[str, Requirement], lab: Mapping[str, Requirement], source: str
+) -> dict[str, Requirement]:
+    """The suite's requirements and a lab's; a lab may not redefine one of the suite's ids."""
+    clash = sorted(set(suite) & set(lab))
+    if clash:
+        raise UserError(f"{source}: {clash[0]!r} is already a requirement of the suite")
+    return {**suite, **lab}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from harness.evidence.requirements import REQUIREMENTS, UPLIFT_IDS
+from harness.evidence.requirements import REQUIREMENTS, UPLIFT_IDS, Requirement
 
 SCENARIO_VERDICTS = ("pass", "flaky", "fail", "error", "skipped", "not-run")
 PASSING = ("pass", "flaky")  # a flaky scenario passed, on a later attempt
@@ -24,15 +24,20 @@ def requirement_verdict(scenario_verdicts: list[str]) -> str:
 
 
 def build_requirements(
-    plan: Iterable[Mapping[str, Any]], records: Iterable[Mapping[str, Any]]
+    plan: Iterable[Mapping[str, Any]],
+    records: Iterable[Mapping[str, Any]],
+    catalogue: Mapping[str, Requirement] | None = None,
+    always_listed: Iterable[str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The ``requirements`` section of summary.json.
 
     Every Uplift 1.2 requirement is listed, selected or not; other ids appear when a scenario
     names them. A scenario in the plan without a record is ``not-run``.
     """
+    catalogue = REQUIREMENTS if catalogue is None else catalogue
+    always = UPLIFT_IDS if always_listed is None else tuple(always_listed)
     by_scenario: dict[str, Mapping[str, Any]] = {r["scenario"]: r for r in records}
-    scenarios: dict[str, list[dict[str, Any]]] = {rid: [] for rid in UPLIFT_IDS}
+    scenarios: dict[str, list[dict[str, Any]]] = {rid: [] for rid in always}
     planned: dict[str, list[str]] = {p["scenario"]: list(p.get("requirements", [])) for p in plan}
     for name, finished in by_scenario.items():
         planned.setdefault(name, list(finished.get("requirements", [])))
@@ -48,9 +53,10 @@ def build_requirements(
         for rid in requirement_ids:
             scenarios.setdefault(rid, []).append(entry)
     result: dict[str, dict[str, Any]] = {}
-    for rid in sorted(scenarios, key=_order):
+    order = list(catalogue)
+    for rid in sorted(scenarios, key=lambda rid: _order(rid, order, always)):
         entries = sorted(scenarios[rid], key=lambda e: e["scenario"])
-        known = REQUIREMENTS.get(rid)
+        known = catalogue.get(rid)
         result[rid] = {
             "verdict": requirement_verdict([e["verdict"] for e in entries]),
             "selected": bool(entries),
@@ -64,9 +70,8 @@ def build_requirements(
     return result
 
 
-def _order(rid: str) -> tuple[int, int, str]:
-    ids = list(REQUIREMENTS)
-    return (0 if rid.startswith("U12-") else 1, ids.index(rid) if rid in ids else len(ids), rid)
+def _order(rid: str, ids: list[str], first: tuple[str, ...]) -> tuple[int, int, str]:
+    return (0 if rid in first else 1, ids.index(rid) if rid in ids else len(ids), rid)
 
 
 def scenario_counts(
@@ -108,8 +113,52 @@ def selected_requirements_pass(summary: Mapping[str, Any]) -> bool:
     return bool(selected) and all(r["verdict"] in PASSING for r in selected)
 
 
-def format_table(summary: Mapping[str, Any]) -> str:
-    """The requirement / verdict table printed at the end of a run and by ``evidence show``."""
+def overall_verdict(summary: Mapping[str, Any]) -> tuple[str, str]:
+    """The run's verdict (``pass``, ``fail``, ``interrupted`` or ``incomplete``) and a headline
+    counting the selected requirements, e.g. ``6 of 11 requirements failed``."""
+    selected = [r for r in summary.get("requirements", {}).values() if r.get("selected")]
+    total = len(selected)
+    failed = sum(1 for r in selected if r.get("verdict") == "fail")
+    passed = sum(1 for r in selected if r.get("verdict") == "pass")
+    others = total - failed - passed
+    if total == 0:
+        return "incomplete", "no requirements were selected"
+    parts = []
+    if failed:
+        parts.append(f"{failed} of {total} requirements failed")
+    if others:
+        parts.append(
+            f"{others} of {total} not passed"
+            if failed
+            else f"{others} of {total} requirements not passed"
+        )
+    if not parts:
+        parts.append(f"{passed} of {total} requirements passed")
+    headline = "; ".join(parts)
+    if summary.get("interrupted"):
+        return "interrupted", f"run interrupted: {headline}"
+    if failed:
+        return "fail", headline
+    return ("pass", headline) if passed == total else ("incomplete", headline)
+
+
+VERDICT_COLOURS = {"PASS": "32", "FAIL": "31", "FLAKY": "33", "NOT-RUN": "33"}  # ANSI SGR
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, an ellipsis marking the cut."""
+    if width <= 0:
+        return ""
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def format_table(
+    summary: Mapping[str, Any], *, width: int | None = None, colour: bool = False
+) -> str:
+    """The requirement / verdict table printed at the end of a run and by ``evidence show``.
+
+    With ``width`` (the terminal's columns) no line is longer: the "what" column is cut to fit
+    (never the id or the verdict). With ``colour`` the verdicts are coloured (for a terminal)."""
     requirements: Mapping[str, Any] = summary.get("requirements", {})
     rows: list[tuple[str, str, str, str, str]] = []
     for rid, entry in requirements.items():
@@ -126,18 +175,28 @@ def format_table(summary: Mapping[str, Any]) -> str:
                 str(entry.get("title", "")),
             )
         )
-    width = max([len("requirement")] + [len(r[0]) for r in rows])
-    header, *body = [
-        f"{rid:<{width}}  {shown:<12}  {passed:>7}  {flaky:>5}  {title}"
-        for rid, shown, passed, flaky, title in [
-            ("requirement", "verdict", "passed", "flaky", "what"),
-            *rows,
-        ]
-    ]
-    lines = [header, "-" * max(len(line) for line in [header, *body]), *body]
+    id_width = max([len("requirement")] + [len(r[0]) for r in rows])
+    fixed = id_width + 2 + 12 + 2 + 7 + 2 + 5 + 2
+    title_width = None if width is None else max(0, width - fixed)
+
+    def line(rid: str, shown: str, passed: str, flaky: str, title: str, paint: bool) -> str:
+        cell = f"{shown:<12}"
+        if paint and shown in VERDICT_COLOURS:
+            cell = f"\x1b[{VERDICT_COLOURS[shown]}m{shown}\x1b[0m" + " " * (12 - len(shown))
+        what = title if title_width is None else _fit(title, title_width)
+        return f"{rid:<{id_width}}  {cell}  {passed:>7}  {flaky:>5}  {what}".rstrip()
+
+    header = line("requirement", "verdict", "passed", "flaky", "what", False)
+    body = [line(*row, colour) for row in rows]
+    plain = [line(*row, False) for row in rows]
+    rule = max(len(text) for text in [header, *plain])
+    if width is not None:
+        rule = min(rule, width)
+    lines = [header, "-" * rule, *body]
     state = "INTERRUPTED" if summary.get("interrupted") else "finished"
-    lines.append(
+    footer = (
         f"profile {summary.get('profile')}; started {summary.get('started')}; "
         f"{state} {summary.get('finished') or ''}".rstrip()
     )
+    lines.append(footer if width is None else _fit(footer, width))
     return "\n".join(lines)

@@ -6,7 +6,8 @@ import enum
 from dataclasses import dataclass, replace
 
 from harness.migration.mprn import DEFAULT_RULES, MprnError, MprnRejection, MprnRules, validate_mprn
-from rigs.operations import RigError, RigOperations
+from rigs.capabilities import SiteId
+from rigs.operations import RigError
 
 
 class MprnVerdict(str, enum.Enum):
@@ -36,7 +37,7 @@ class MprnCheckResult:
 
 
 async def check_migration_mprn(
-    rig: RigOperations,
+    rig: SiteId,
     ieee: str,
     inventory_mprn: str,
     group_id: str,

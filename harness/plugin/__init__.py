@@ -11,5 +11,7 @@ pytest_plugins = [
     "harness.plugin.markers",
     "harness.plugin.retries",
     "harness.plugin.hooks",
+    "harness.plugin.measuring",
+    "harness.plugin.preflight",
     "harness.plugin.fixtures",
 ]

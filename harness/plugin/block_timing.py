@@ -7,14 +7,15 @@ import itertools
 import time
 from typing import Any
 
-from rigs.operations import RigOperations, TransferResult
+from rigs.capabilities import Firmware
+from rigs.operations import TransferResult
 
 
 class BlockTimer:
     """Delegates every operation to ``ops``; :meth:`distribute_image` also keeps the intervals
     between consecutive block progress reports, per device (the last transfer's)."""
 
-    def __init__(self, ops: RigOperations) -> None:
+    def __init__(self, ops: Firmware) -> None:
         self._ops = ops
         self.intervals: dict[str, list[float]] = {}
 

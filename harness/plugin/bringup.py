@@ -1,53 +1,45 @@
 """Bring a rig up for a session and take it down again, whatever happens in between.
 
-A rig with an embedded radio starts the emulator process (hosting exactly the rig file's devices)
-and reaches it over the pty the emulator prints; any other rig is reached at the radio path the rig
-file gives (a device path, or a ``socket://`` / ``rfc2217://`` URL, used exactly like a local port).
-Then the ZigBee rig starts the network, lets the devices join and identifies each of them.
+The rig is brought up by :func:`rigs.bringup.bring_up` on the rig's own event loop thread, with
+everything it starts entered on one :class:`contextlib.AsyncExitStack`: an embedded radio starts
+the emulator process (hosting exactly the rig file's devices) and is reached over the pty the
+emulator prints; any other rig is reached at the radio path the rig file gives (a device path, or
+a ``socket://`` / ``rfc2217://`` URL, used exactly like a local port). Then the ZigBee rig starts
+the network, lets the devices join and identifies each of them.
 
-Each device's serial test port is the rig file's ``serial_port``; for the embedded emulator, a
-device the rig file gives none is reached at the port the emulator serves it on. The ports are
-opened only when a scenario first uses one.
+Each device's ports are the ones the rig file lists by kind (``ports.serial`` or ``serial_port``
+for its serial test port); for the embedded emulator, a device the rig file gives no test port is
+reached at the port the emulator serves it on. Ports are opened only when a scenario first uses
+one.
 """
 
 from __future__ import annotations
 
-import tempfile
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 from harness.plugin.loop_thread import LoopThread
-from harness.plugin.rig import HilRig
-from harness.rigfile import RigSpec
+from harness.plugin.rig import HilRig, RadioOperations
+from rigs import bringup
+from rigs.bringup import RigBringUpError, emulator_device_file, emulator_serial_ports
+from rigs.spec import SERIAL, RigSpec
 
-JOIN_TIMEOUT_S = 60.0
-START_TIMEOUT_S = 60.0
+__all__ = [
+    "RigBringUpError",
+    "StartedRig",
+    "bring_up",
+    "emulator_device_file",
+    "emulator_serial_ports",
+]
 
-
-class RigBringUpError(Exception):
-    """The rig could not be brought up; the message says which step failed."""
-
-
-def emulator_device_file(spec: RigSpec) -> str:
-    """A device file for the emulator hosting exactly the rig's devices.
-
-    The devices report their MPRN/MPAN in canonical form (no leading zeros); the rig file's
-    ``site_id`` is what the SMSO holds, which may be padded.
-    """
-    lines = []
-    for device in spec.devices:
-        lines += [
-            "[[devices]]",
-            f'role = "{device.role}"',
-            f'profile = "{device.model}"',
-            f'ieee = "{device.ieee}"',
-        ]
-        if device.site_id is not None:
-            lines.append(f'site_id = "{device.site_id.lstrip("0") or "0"}"')
-        lines.append("")
-    return "\n".join(lines)
+START_TIMEOUT_S = bringup.START_TIMEOUT_S
+JOIN_TIMEOUT_S = bringup.JOIN_TIMEOUT_S
+# the whole bring-up: emulator start, radio start, join, identification of a few devices
+BRING_UP_TIMEOUT_S = START_TIMEOUT_S * 2 + JOIN_TIMEOUT_S + 60
+TEARDOWN_TIMEOUT_S = 60.0
 
 
 @dataclass
@@ -68,105 +60,54 @@ class StartedRig:
             raise RigBringUpError(f"rig teardown: {errors[0]}")
 
 
-def emulator_serial_ports(devices: list[dict[str, Any]]) -> dict[str, str]:
-    """IEEE address -> test port URL, from the devices the emulator announced."""
-    return {
-        str(entry["ieee"]).upper(): str(entry["serial"]) for entry in devices if entry.get("serial")
-    }
-
-
 def bring_up(
     spec: RigSpec, trace: Path | None = None, test_port_traces: Path | None = None
 ) -> StartedRig:
     """Bring the rig up; ``trace`` is the radio trace file, ``test_port_traces`` the directory
     for the test ports' traces (none are written without it)."""
     from harness.plugin.serial_side import TestPorts
-    from rigs.zigbee.rig import ZigbeeRig, ZigbeeRigConfig
 
     loop = LoopThread(name=f"rig-{spec.name}")
-    started = StartedRig(rig=None)  # type: ignore[arg-type]
-    started._closers.append(loop.close)
-    try:
-        where: dict[str, Any] = {}
-        if spec.radio.embedded:
-            from rigs.emulator import EmulatorProcess
+    stack = contextlib.AsyncExitStack()
 
-            workdir = Path(tempfile.mkdtemp(prefix="smets1-hil-rig-"))
-            device_file = workdir / "devices.toml"
-            device_file.write_text(emulator_device_file(spec), encoding="utf-8")
-            emulator = EmulatorProcess(
-                ["--device-file", str(device_file)],
-                start_timeout=START_TIMEOUT_S,
-                radio_socketpair=spec.radio.kind == "emulated",  # docs/links.md
-            )
-            emulator.start()
-            started._closers.append(lambda: _stop_emulator(emulator, workdir))
-            radio_path = emulator.radio
-            control = emulator.control
-            shown = radio_path
-            if radio_path.startswith("fd://"):  # a socketpair: its number says little on its own
-                shown = f"{radio_path} (socketpair to emulator pid {emulator.pid})"
-            where.update(radio=shown, emulator_pid=emulator.pid)
-            spec = spec.with_serial_ports(emulator_serial_ports(emulator.devices))
-        else:
-            assert spec.radio.path is not None
-            radio_path = spec.radio.path
-            control = None
-            where.update(radio=radio_path)
-        config = ZigbeeRigConfig(
-            path=radio_path,
-            radio=spec.radio.kind,
-            baudrate=spec.radio.baudrate,
-            trace=trace,
-            control=control,
-        )
-        zigbee = loop.run(ZigbeeRig.open(config, timeout=START_TIMEOUT_S), START_TIMEOUT_S + 10)
-        if spec.radio.kind == "ezsp":
-            from rigs.zigbee import bellows_fastpath
-
-            where["codec"] = bellows_fastpath.status().describe()
-        elif spec.radio.kind == "znp":
-            from rigs.zigbee import znp_fastpath
-
-            where["codec"] = znp_fastpath.status().describe()
-        where["firmware"] = zigbee.radio_firmware
-        started._closers.append(lambda: loop.run(zigbee.close(), 30))
-        ieees = [d.ieee for d in spec.devices]
-        loop.run(zigbee.permit_join(int(JOIN_TIMEOUT_S)), 20)
-        loop.run(zigbee.wait_for_devices(ieees, timeout=JOIN_TIMEOUT_S), JOIN_TIMEOUT_S + 10)
-        identities = {ieee: loop.run(zigbee.identify(ieee), 30) for ieee in ieees}
-        for device in spec.devices:
-            found = identities[device.ieee].role.value
-            if found != device.role:
-                raise RigBringUpError(
-                    f"rig {spec.name}: device {device.ieee} is a {found}, the rig file says {device.role}"
-                )
-        if trace is not None:
-            where["trace"] = trace
-        ports = {d.ieee: d.serial_port for d in spec.devices if d.serial_port is not None}
-        test_ports = TestPorts(loop, ports, trace_dir=test_port_traces)
-        started._closers.append(lambda: loop.run(test_ports.close(), 30))
-        started.rig = HilRig(
-            spec=spec,
-            ops=zigbee,
-            loop=loop,
-            identities=identities,
-            where=where,
-            test_ports=test_ports,
-        )
-        return started
-    except BaseException:
+    async def up() -> bringup.RigSession:
         try:
-            started.close()
-        except RigBringUpError:
-            pass
-        raise
+            return await bringup.bring_up(stack, spec, trace=trace, port_traces=test_port_traces)
+        except BaseException:
+            await stack.aclose()
+            raise
 
-
-def _stop_emulator(emulator: Any, workdir: Path) -> None:
     try:
-        emulator.stop()
-    finally:
-        for path in workdir.iterdir():
-            path.unlink(missing_ok=True)
-        workdir.rmdir()
+        session = loop.run(up(), BRING_UP_TIMEOUT_S)
+    except BaseException:
+        loop.close()
+        raise
+    if spec.radio.kind == "ezsp":
+        from rigs.zigbee import bellows_fastpath
+
+        session.where["codec"] = bellows_fastpath.status().describe()
+    elif spec.radio.kind == "znp":
+        from rigs.zigbee import znp_fastpath
+
+        session.where["codec"] = znp_fastpath.status().describe()
+    firmware = getattr(session.radio, "radio_firmware", None)  # what the co-processor reports
+    if firmware is not None:
+        session.where["firmware"] = firmware
+    started = StartedRig(rig=None)  # type: ignore[arg-type]
+    started._closers += [loop.close, lambda: loop.run(stack.aclose(), TEARDOWN_TIMEOUT_S)]
+    test_ports = TestPorts(
+        loop,
+        {d.ieee: d.serial_port for d in session.spec.devices if d.serial_port is not None},
+        trace_dir=test_port_traces,
+        rig=session.ports.get(SERIAL),  # type: ignore[arg-type]
+    )
+    started.rig = HilRig(
+        spec=session.spec,
+        ops=cast(RadioOperations, session.radio),
+        loop=loop,
+        identities=session.identities,
+        where=session.where,
+        test_ports=test_ports,
+        ports=session.ports,
+    )
+    return started

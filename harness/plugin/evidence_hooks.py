@@ -46,6 +46,9 @@ def bundle_extra(state: RunState) -> dict[str, Any]:
         "rigs": rigs,
         "workers": state.workers,
         **run_facts(state.rigfile.path if state.rigfile else None, kinds),
+        "suite": state.suite,
+        "run": state.run_info,
+        "notes": list(state.notes),
     }
 
 
@@ -173,8 +176,9 @@ class EvidenceErrorWatch:
 class BundleController:
     """Keeps summary.json current during the run and closes the bundle at the end (controller only)."""
 
-    def __init__(self, state: RunState) -> None:
+    def __init__(self, state: RunState, sign_key: Any = None) -> None:
         self.state = state
+        self.sign_key = sign_key  # an Ed25519 private key: the manifest is signed at the end
         assert state.bundle is not None
         self.bundle = state.bundle
         self._session: pytest.Session | None = None
@@ -192,6 +196,8 @@ class BundleController:
             finished=None,
             interrupted=True,
             extra=bundle_extra(self.state),
+            catalogue=self.state.requirements,
+            always_listed=self.state.always_listed,
         )
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -253,6 +259,8 @@ class BundleController:
 
     def _finish(self, *, interrupted: bool) -> None:
         self._finished = True
+        if self.state.preflight_failure is not None:
+            return  # pre-flight stopped the run before any scenario: there is no bundle
         try:
             with held():
                 self.bundle.finalize(
@@ -260,10 +268,15 @@ class BundleController:
                     started=self.state.started,
                     interrupted=interrupted or self.state.evidence_error is not None,
                     extra=bundle_extra(self.state),
+                    catalogue=self.state.requirements,
+                    always_listed=self.state.always_listed,
                     suite_name=SUITE_NAME,
+                    sign_key=self.sign_key,
                 )
         except OSError as exc:
             self._failed(exc)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.state.preflight_failure is not None:
+            return
         terminalreporter.write_line(f"smets1-hil evidence bundle: {self.bundle.root}")

@@ -11,16 +11,15 @@ import pytest
 
 from harness.changes import ChangeSet
 from harness.evidence.bundle import record_filename
-from harness.evidence.files import safe_name
 from harness.evidence.recorder import ScenarioEvidence
 from harness.plugin.configuration import ConfigurationToolSession
 from harness.plugin.evidence_hooks import EVIDENCE_STASH
-from harness.plugin.leasing import NoRigFree, lease_rig
 from harness.plugin.pin_reporting import PinReportService
+from harness.plugin.preflight import PreflightFailed, lease_spec, open_rig
 from harness.plugin.rig import HilDevice, HilRig
 from harness.plugin.service_requests import ServiceRequests
 from harness.plugin.state import RunState, run_state
-from harness.rigfile import RigSpec, default_rig
+from harness.rigfile import RigSpec
 from harness.targets import DEFAULTS, Targets
 
 
@@ -57,63 +56,50 @@ def evidence(request: pytest.FixtureRequest, hil_run: RunState) -> ScenarioEvide
         hil_run.secrets,
         bundle.traces_dir if bundle else None,
         record_filename(request.node.nodeid),
+        hil_run.schema_use(),
     )
     request.node.stash[EVIDENCE_STASH] = recorder
     return recorder
-
-
-def _worker_index(worker_id: str) -> int:
-    digits = worker_id.removeprefix("gw")
-    return int(digits) if digits.isdigit() else 0
 
 
 @pytest.fixture(scope="session")
 def rig_spec(hil_run: RunState) -> Iterator[RigSpec]:
     """The rig this process runs against: leased from the rig file's pool (one per xdist worker)
     and held until the session ends, or the embedded default when there is no rig file."""
-    if hil_run.rigfile is None:
-        yield default_rig(
-            name="embedded" if hil_run.worker_id == "main" else f"embedded-{hil_run.worker_id}"
-        )
+    if hil_run.rig_session is not None:  # brought up (and leased) by pre-flight
+        yield hil_run.rig_session.spec
         return
     try:
-        lease = lease_rig(hil_run.rigfile, preferred=_worker_index(hil_run.worker_id))
-    except NoRigFree as exc:
+        spec, lease = lease_spec(hil_run)
+    except PreflightFailed as exc:
         pytest.fail(str(exc), pytrace=False)
     try:
-        yield lease.rig
+        yield spec
     finally:
-        lease.release()
+        if lease is not None:
+            lease.release()
 
 
 @pytest.fixture(scope="session")
 def rig(rig_spec: RigSpec, hil_run: RunState) -> Iterator[HilRig]:
     """The rig, brought up once per session (per worker) and taken down at the end whatever happens.
 
+    Pre-flight brings it up before the first scenario; an xdist worker brings its own up here.
     With no rig file this starts the embedded emulator process with one PPMID, ESME and GSME,
     whose serial test ports the rig then offers (``device.serial``).
     """
-    from harness.plugin.bringup import RigBringUpError, bring_up
-
-    trace = test_port_traces = None
-    if hil_run.bundle is not None:
-        trace = hil_run.bundle.traces_dir / f"radio-{safe_name(rig_spec.name)}.jsonl"
-        test_port_traces = hil_run.bundle.traces_dir / safe_name(rig_spec.name)
-    from rigs.operations import RigError
-
+    session = hil_run.rig_session
+    if session is None or session.spec is not rig_spec:
+        try:
+            session = open_rig(hil_run, rig_spec)
+        except PreflightFailed as exc:
+            pytest.fail(str(exc), pytrace=False)
+        hil_run.rig_session = session
     try:
-        started = bring_up(rig_spec, trace=trace, test_port_traces=test_port_traces)
-    except (RigError, RigBringUpError, OSError, TimeoutError) as exc:
-        pytest.fail(f"rig {rig_spec.name} could not be brought up: {exc}", pytrace=False)
-    hil_run.rig_identity = started.rig.identity_record()
-    hil_run.test_ports = started.rig.test_ports
-    if trace is not None:
-        hil_run.radio_trace = getattr(started.rig.ops, "trace", None)
-        hil_run.radio_trace_file = f"traces/{trace.name}"
-    try:
-        yield started.rig
+        yield session.rig
     finally:
-        started.close()
+        hil_run.rig_session = None
+        session.close()
 
 
 def _device(rig: HilRig, role: str) -> HilDevice:
@@ -142,9 +128,10 @@ def gsme(rig: HilRig) -> HilDevice:
 
 
 @pytest.fixture
-def dcc(rig: HilRig, profile: str) -> ServiceRequests:
-    """The DCC service-request processor of the run's profile, executing on the rig."""
-    return ServiceRequests(rig, profile)
+def dcc(rig: HilRig, profile: str, hil_run: RunState) -> ServiceRequests:
+    """The DCC service-request processor of the run's profile, executing on the rig; it checks
+    requests against the run's DUIS XSD (none when the run has none)."""
+    return ServiceRequests(rig, profile, schema=hil_run.schema_use().schema())
 
 
 @pytest.fixture

@@ -17,6 +17,11 @@ RIG = "--hil-rig"
 PROFILE = "--hil-profile"
 EVIDENCE = "--hil-evidence"
 CHANGES = "--hil-changes"
+DUIS_XSD = "--hil-duis-xsd"
+REQUIRE_SCHEMA = "--hil-require-schema"
+SIGN_KEY = "--hil-sign-key"
+SUITE = "--hil-suite"
+REQUIREMENTS = "--hil-requirements"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -49,4 +54,41 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         default=None,
         help="write an evidence bundle into DIR (a new or empty directory); default: no evidence",
+    )
+    group.addoption(
+        DUIS_XSD,
+        dest="hil_duis_xsd",
+        metavar="FILE",
+        default=None,
+        help="the DUIS 5.4 XSD to validate DUIS XML against (default: $SMETS1_HIL_DUIS_XSD, then "
+        "../shared/duis/ from the current directory and from the source checkout)",
+    )
+    group.addoption(
+        REQUIRE_SCHEMA,
+        dest="hil_require_schema",
+        action="store_true",
+        default=False,
+        help="refuse to run when no DUIS XSD is found (default: warn once and record it)",
+    )
+    group.addoption(
+        SIGN_KEY,
+        dest="hil_sign_key",
+        metavar="NAME.key",
+        default=None,
+        help="sign the bundle's manifest with this Ed25519 key (smets1-hil evidence keygen)",
+    )
+    group.addoption(
+        SUITE,
+        dest="hil_suite",
+        metavar="NAME",
+        default="uplift-1.2",
+        help="the packaged suite whose requirements and profiles the run uses (default uplift-1.2)",
+    )
+    group.addoption(
+        REQUIREMENTS,
+        dest="hil_requirements",
+        metavar="FILE",
+        default=None,
+        help="the lab's own requirements (TOML [[requirements]] with id, title, clause); "
+        "default: the rig file's `requirements`, if it names one",
     )

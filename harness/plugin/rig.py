@@ -2,19 +2,22 @@
 
 Scenarios are plain functions; the rig's async operations run on the rig's own event loop thread
 (:class:`~harness.plugin.loop_thread.LoopThread`) through :meth:`HilRig.run`. A device is reached
-over ZigBee (:class:`HilDevice`) and, where the rig gives it one, on its serial test port
-(:attr:`HilDevice.serial`).
+over ZigBee (:class:`HilDevice`) and through each port the rig gives it, by kind:
+``device.port("serial")`` (also :attr:`HilDevice.serial`) is its serial test port; a port of any
+other kind is its kind's driver with the device's IEEE address bound and every call made plain.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from harness.plugin.loop_thread import LoopThread
-from harness.rigfile import DeviceSpec, RigSpec
+from rigs.capabilities import Firmware, Identity, Pin, PinChange, SiteId
+from rigs.kinds import PortDriver
 from rigs.operations import (
     ActivationResult,
     DeviceIdentity,
@@ -22,9 +25,10 @@ from rigs.operations import (
     HeldImage,
     PinStatus,
     PinVerification,
-    RigOperations,
+    RigError,
     TransferResult,
 )
+from rigs.spec import SERIAL, DeviceSpec, RigSpec
 
 if TYPE_CHECKING:
     from harness.plugin.serial_side import TestPort, TestPorts
@@ -33,14 +37,23 @@ T = TypeVar("T")
 DEFAULT_TIMEOUT = 120.0
 
 
+class RadioOperations(Identity, Firmware, Pin, PinChange, SiteId, Protocol):
+    """What scenarios ask of the rig's radio (the ZigBee rig offers all of it)."""
+
+
+class NoPort(RigError):
+    """The rig gives this device no port of that kind."""
+
+
 @dataclass
 class HilRig:
     spec: RigSpec
-    ops: RigOperations
+    ops: RadioOperations
     loop: LoopThread
     identities: dict[str, DeviceIdentity] = field(default_factory=dict)
     where: dict[str, Any] = field(default_factory=dict)  # how the rig was reached (radio URL, pid)
     test_ports: TestPorts | None = None  # the devices' serial test ports
+    ports: dict[str, PortDriver] = field(default_factory=dict)  # port kind -> its driver
 
     def run(self, awaitable: Awaitable[T], timeout: float = DEFAULT_TIMEOUT) -> T:
         return self.loop.run(awaitable, timeout)
@@ -133,6 +146,24 @@ class HilDevice:
     def pin_status(self) -> PinStatus:
         return self.rig.run(self.rig.ops.read_pin_status(self.ieee))
 
+    def port(self, kind: str) -> Any:
+        """The device's port of ``kind``: its serial test port (:class:`TestPort`) for
+        ``"serial"``, else the kind's driver with this device bound (``power_off()`` for
+        ``power_off(ieee)``). Raises :class:`NoPort` when the rig gives the device none."""
+        if self.spec.port(kind) is None:
+            raise NoPort(f"the rig gives this device no {kind} port", device=self.ieee)
+        if kind == SERIAL:
+            return self.serial
+        driver = self.rig.ports.get(kind)
+        if driver is None:
+            raise NoPort(f"the rig has no driver for {kind} ports", device=self.ieee)
+        return BoundPort(self.rig, driver, self.ieee, kind)
+
+    @property
+    def port_kinds(self) -> tuple[str, ...]:
+        """The kinds of port the rig gives this device."""
+        return self.spec.port_kinds
+
     @property
     def serial_port(self) -> str | None:
         """The URL of the device's serial test port, None when the rig gives it none."""
@@ -152,3 +183,28 @@ class HilDevice:
 
     def __repr__(self) -> str:
         return f"HilDevice({self.role} {self.ieee})"
+
+
+class BoundPort:
+    """A port driver's operations for one device, as plain calls: ``port.power_cycle()`` runs
+    ``driver.power_cycle(ieee)`` on the rig's event loop."""
+
+    def __init__(self, rig: HilRig, driver: PortDriver, ieee: str, kind: str) -> None:
+        self._rig = rig
+        self._driver = driver
+        self.ieee = ieee
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"BoundPort({self.kind} of {self.ieee})"
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        operation = getattr(self._driver, name)
+
+        @functools.wraps(operation)
+        def call(*args: Any, timeout: float = DEFAULT_TIMEOUT, **kwargs: Any) -> Any:
+            return self._rig.run(operation(self.ieee, *args, **kwargs), timeout)
+
+        return call

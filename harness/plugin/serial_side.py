@@ -43,12 +43,19 @@ class TestPorts:
     __test__ = False  # not a pytest test class
 
     def __init__(
-        self, loop: LoopThread, urls: Mapping[str, str], trace_dir: Path | None = None
+        self,
+        loop: LoopThread,
+        urls: Mapping[str, str],
+        trace_dir: Path | None = None,
+        rig: SerialRig | None = None,
     ) -> None:
+        """``rig`` is the ``serial`` kind's driver when the bring-up made one (it closes it);
+        without it these ports make their own serial rig and close it themselves."""
         self.loop = loop
         self.urls = dict(urls)
         self.trace_dir = trace_dir
-        self._rig: SerialRig | None = None
+        self._rig: SerialRig | None = rig
+        self._own_rig = rig is None
         self._identities: dict[str, DeviceIdentity] = {}
         self._traces: dict[str, Path] = {}  # kept after the ports close, for the last records
         self.used: set[str] = set()  # devices whose port was used since the last clear()
@@ -91,8 +98,8 @@ class TestPorts:
         return self._traces.get(ieee)
 
     async def close(self) -> None:
-        """Close every open port and its trace."""
-        if self._rig is not None:
+        """Close every open port and its trace (unless the bring-up closes them)."""
+        if self._rig is not None and self._own_rig:
             await self._rig.close()
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness.plugin.block_timing import BlockTimer
 from harness.plugin.rig import HilDevice, HilRig
@@ -78,13 +78,16 @@ class ServiceRequests:
     """Builds and processes requests of the registered service requests against the rig, with one
     set of changes in force."""
 
-    def __init__(self, rig: HilRig, profile: str | ChangeSet) -> None:
+    def __init__(self, rig: HilRig, profile: str | ChangeSet, *, schema: Any = "auto") -> None:
+        """``schema``: the loaded DUIS XSD the model checks requests against, None for none, or
+        "auto" to look for it (see :mod:`harness.duis.schema`)."""
         from harness.changes import ChangeSet
         from harness.dcc import ProcessorSettings
 
         self.rig = rig
         self.changes = ChangeSet.resolve(profile)
         self.profile = self.changes.name
+        self.schema = schema
         self.clock = ManualClock()
         self._counter = itertools.count(int(dt.datetime.now(dt.UTC).timestamp() * 1000))
         self.users = dict(ProcessorSettings().user_roles)
@@ -138,7 +141,7 @@ class ServiceRequests:
                     device.ieee, device.role, model, overrides.get(device.ieee, device.group_id)
                 )
             self._processors[key] = ServiceRequestProcessor(
-                self._timer, inventory, settings, clock=self.clock
+                self._timer, inventory, settings, clock=self.clock, schema=self.schema
             )
         return self._processors[key]
 

@@ -15,7 +15,7 @@ from typing import Any
 from rigs import control_protocol as cp
 from rigs.control_protocol import ControlError
 from rigs.emulator.coprocessors.air import Air
-from rigs.emulator.radio_protocol import ieee_to_bytes
+from rigs.protocols.radio_link import ieee_to_bytes
 
 LOGGER = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from rigs.emulator.ota_client import (
     Request,
     UpgradeEnd,
 )
-from rigs.emulator.radio_protocol import ieee_to_bytes
 from rigs.operations import DeviceRole, PinCheck
+from rigs.protocols.radio_link import ieee_to_bytes
 
 SE_PROFILE = 0x0109
 ZDO_PROFILE = 0x0000

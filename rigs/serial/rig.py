@@ -1,4 +1,4 @@
-"""The serial rig: :class:`~rigs.operations.RigOperations` for devices reached on their test port.
+"""The serial rig: identity, firmware, PIN checks and site id for devices reached on their test port.
 
 Each device is reached at a link URL (a serial port, a pty, ``socket://``, ``rfc2217://``).
 ``attach(url)`` opens the port, asks the device who it is and remembers it by its IEEE address;
@@ -174,7 +174,7 @@ class SerialRig:
 
         return await self._run(ieee, timeout, work)
 
-    # --- RigOperations -----------------------------------------------------------------------
+    # --- capabilities -------------------------------------------------------------------------
 
     async def _identify_on(self, client: TestPortClient, timeout: float) -> bodies.IdentityReply:
         return bodies.decode_identity(await self._ask(client, Command.IDENTIFY, timeout=timeout))
@@ -269,13 +269,6 @@ class SerialRig:
     async def pin_is_default(self, ieee: str, *, timeout: float = 10.0) -> bool:
         # The test port's PIN status always carries the default flag.
         return bool((await self.read_pin_status(ieee, timeout=timeout)).is_default)
-
-    async def set_pin(self, ieee: str, new_pin: str, *, timeout: float = 10.0) -> None:
-        raise RigError(
-            "set_pin is not available over the serial test port (the PIN is changed by the "
-            "configuration tool over ZigBee); use the ZigBee rig",
-            device=ieee,
-        )
 
     async def read_event_log(self, ieee: str, *, timeout: float = 10.0) -> list[DeviceEvent]:
         async def work(client: TestPortClient) -> list[DeviceEvent]:

@@ -1,5 +1,5 @@
 """The ZigBee rig: zigpy with an emulated or real radio, Smart Energy support, an OTA server that
-distributes and holds, and :class:`ZigbeeRig` implementing :class:`rigs.operations.RigOperations`.
+distributes and holds, and :class:`ZigbeeRig` offering the capabilities of :mod:`rigs.capabilities` (all but power).
 """
 
 from rigs.zigbee._zigpy_import import import_zigpy

@@ -1,7 +1,10 @@
 """The default embedded rig in one call: emulator process on a pty + ZigbeeRig, devices joined.
 
 async with embedded_rig() as rig:
-    await rig.distribute_image(rig.devices_by_role[DeviceRole.PPMID][0], image)
+    await rig.rig.distribute_image(rig.by_role(DeviceRole.PPMID)[0], image)
+
+It is :func:`rigs.bringup.bring_up` for an ``emulated`` radio without a path, with the devices the
+emulator hosts (not identified: the caller asks what it needs).
 """
 
 from __future__ import annotations
@@ -11,16 +14,19 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rigs.emulator.process import EmulatorProcess
+from rigs.bringup import RigSession, bring_up
+from rigs.launcher import EmulatorProcess
 from rigs.operations import DeviceRole
-from rigs.zigbee.rig import ZigbeeRig, ZigbeeRigConfig
+from rigs.spec import RadioSpec, RigSpec
+from rigs.zigbee.rig import ZigbeeRig
 
 
 @dataclass
 class EmbeddedRig:
     rig: ZigbeeRig
+    session: RigSession
     emulator: EmulatorProcess
-    devices: list[dict[str, Any]] = field(default_factory=list)
+    devices: list[dict[str, Any]] = field(default_factory=list)  # as the emulator announced them
 
     def by_role(self, role: DeviceRole) -> list[str]:
         return [d["ieee"] for d in self.devices if d["role"] == role.value]
@@ -37,20 +43,22 @@ async def embedded_rig(
     """Start the emulator, open the rig on its pty, form the network, wait for every device.
 
     ``emulator_args`` are emulator options (``["--ppmids", "16"]``, ``["--device-file", f]``);
-    ``rig_options`` go to :class:`ZigbeeRigConfig` (``block_size=``, ``stall_timeout=``, ...).
+    ``rig_options`` go to :class:`~rigs.zigbee.rig.ZigbeeRigConfig` (``block_size=``,
+    ``stall_timeout=``, ``trace=``, ...).
     """
-    # the emulated radio link runs over a socketpair (docs/links.md); other co-processor kinds
-    # are opened by their radio library by path, so they keep the emulator's pty
-    native = "--coprocessor" not in emulator_args or "emulated" in emulator_args
-    async with EmulatorProcess(emulator_args, env=env, radio_socketpair=native) as emulator:
-        config = ZigbeeRigConfig(
-            path=emulator.radio, radio="emulated", control=emulator.control, **rig_options
+    trace = rig_options.pop("trace", None)
+    spec = RigSpec(name="embedded", radio=RadioSpec(kind="emulated"), devices=())
+    async with contextlib.AsyncExitStack() as stack:
+        session = await bring_up(
+            stack,
+            spec,
+            trace=trace,
+            identify=False,
+            emulator_args=emulator_args,
+            emulator_env=env,
+            start_timeout=20.0,
+            join_timeout=join_timeout,
+            radio_options=rig_options,
         )
-        rig = await ZigbeeRig.open(config)
-        try:
-            await rig.permit_join(60)
-            await rig.wait_for_devices([d["ieee"] for d in emulator.devices], timeout=join_timeout)
-            await rig.permit_join(0)
-            yield EmbeddedRig(rig, emulator, emulator.devices)
-        finally:
-            await rig.close()
+        assert isinstance(session.radio, ZigbeeRig) and session.emulator is not None
+        yield EmbeddedRig(session.radio, session, session.emulator, session.announced)

@@ -22,9 +22,9 @@ import zigpy.state
 import zigpy.types as t
 import zigpy.zdo.types as zdo_t
 
-from rigs.emulator import radio_protocol as rp
-from rigs.emulator.radio_protocol import PacketType as P
 from rigs.link import LinkClosed, TraceWriter, open_link
+from rigs.protocols import radio_link as rp
+from rigs.protocols.radio_link import PacketType as P
 from rigs.zigbee.engineering_cluster import ENGINEERING_CLUSTER_ID, Smets1EngineeringCluster
 from rigs.zigbee.radio_client import RadioLinkClient, RadioLinkError
 from rigs.zigbee.radio_client import expire_request as _expire

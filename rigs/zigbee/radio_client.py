@@ -11,11 +11,11 @@ import logging
 from collections.abc import Callable
 
 from fastpath import ash
-from rigs.emulator import radio_protocol as rp
-from rigs.emulator.radio_protocol import MAX_PACKET as MAX_DATA
-from rigs.emulator.radio_protocol import PacketType as P
 from rigs.link import Link, LinkClosed, TraceWriter
 from rigs.operations import RigError
+from rigs.protocols import radio_link as rp
+from rigs.protocols.radio_link import MAX_PACKET as MAX_DATA
+from rigs.protocols.radio_link import PacketType as P
 
 LOGGER = logging.getLogger(__name__)
 

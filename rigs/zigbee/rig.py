@@ -1,6 +1,6 @@
 # zigpy's types (uint8_t, NWK, command schemas built from dicts) are not typed for strict mypy.
 # mypy: disable-error-code="no-untyped-call,attr-defined,arg-type"
-"""The ZigBee rig: :class:`rigs.operations.RigOperations` through a zigpy ``ControllerApplication``.
+"""The ZigBee rig: the capabilities of :mod:`rigs.capabilities` through zigpy.
 
 The radio is chosen by :class:`ZigbeeRigConfig`: ``"emulated"`` (the emulator's radio link),
 ``"ezsp"`` (bellows) or ``"znp"`` (zigpy-znp). Every operation has a timeout and returns a typed
@@ -31,7 +31,6 @@ from zigpy.zcl.clusters.general import Basic, Ota
 from zigpy.zcl.clusters.smartenergy import Metering
 
 from rigs.control_client import ControlClient, ControlError
-from rigs.emulator.radio_protocol import ieee_to_bytes, ieee_to_text
 from rigs.link import LinkOpenError, TraceWriter, describe_open_error
 from rigs.operations import (
     ActivationResult,
@@ -48,6 +47,7 @@ from rigs.operations import (
     RigError,
     TransferResult,
 )
+from rigs.protocols.radio_link import ieee_to_bytes, ieee_to_text
 from rigs.zigbee.emulated_radio import EmulatedRadioApplication
 from rigs.zigbee.engineering_cluster import ENGINEERING_CLUSTER_ID, Smets1EngineeringCluster
 from rigs.zigbee.ota_server import (
@@ -187,7 +187,7 @@ class _Initialized:
 
 
 class ZigbeeRig:
-    """RigOperations over zigpy. Open with :meth:`open`; close with :meth:`close`."""
+    """Identity, firmware, PIN and site id over zigpy. Open with :meth:`open`; close with :meth:`close`."""
 
     def __init__(
         self,
@@ -376,7 +376,7 @@ class ZigbeeRig:
             )
         return result
 
-    # RigOperations ------------------------------------------------------------------------
+    # capabilities --------------------------------------------------------------------------
 
     async def identify(self, ieee: str, *, timeout: float = 10.0) -> DeviceIdentity:
         async with self._operation(ieee, "identify", timeout):

@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
+from rigs.emulator.test_port_device import EmulatedTestPortDevice
 from rigs.impair import Impairment
 from rigs.operations import TransferResult
-from rigs.serial import EmulatedTestPortDevice, SerialRig, serve_on_pty
+from rigs.serial import SerialRig, serve_on_pty
 from rigs.trace import TraceWriter
 
 IEEE = "00124B0001BE0C11"

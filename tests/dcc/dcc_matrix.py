@@ -1,6 +1,6 @@
 """The processor matrix: SR (11.1, 11.2, 11.3) x target (PPMID, ESME, GSME) x profile x cohort.
 
-Rows run against any RigOperations: the DCC inventory is built from what the devices say about
+Rows run against any rig with the identity and firmware capabilities: the DCC inventory is built from what the devices say about
 themselves (identify), and each row files the target under a GroupID of the row's cohort.
 """
 
@@ -10,7 +10,7 @@ import datetime as dt
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from dcc_scenario import activate, read_version, update_firmware
 
@@ -26,7 +26,8 @@ from harness.dcc import (
 )
 from harness.duis import ServiceReference, normalise_eui64, schema_problems
 from harness.firmware import build_image, manufacturer_payload, parse_image
-from rigs.operations import DeviceIdentity, DeviceRole, RigOperations
+from rigs.capabilities import Firmware, Identity
+from rigs.operations import DeviceIdentity, DeviceRole
 
 MATRIX_REFERENCES = (
     ServiceReference.UPDATE_FIRMWARE,
@@ -76,8 +77,12 @@ def image_for_identity(identity: DeviceIdentity, file_version: int, size: int = 
     )
 
 
+class MatrixRig(Identity, Firmware, Protocol):
+    """What a matrix row asks of a rig."""
+
+
 async def run_row(
-    rig: RigOperations,
+    rig: MatrixRig,
     target_ieee: str,
     reference: ServiceReference,
     profile: ChangeSet,

@@ -1,4 +1,4 @@
-"""A small in-process rig of emulated SMETS1 devices that implements RigOperations.
+"""A small in-process rig of emulated SMETS1 devices that offers every capability of rigs.capabilities but power.
 
 Each device keeps real state: identity and model, a running firmware slot and a held slot, the
 image header checks a device makes on receipt, activation now or at a time on the rig clock,
@@ -75,7 +75,7 @@ class EmulatedDevice:
 
 
 class InProcessRig:
-    """RigOperations over :class:`EmulatedDevice` objects in this process."""
+    """The identity, firmware, PIN and site-id capabilities over in-process emulated devices."""
 
     def __init__(self, clock: Callable[[], dt.datetime]) -> None:
         self.clock = clock
@@ -132,7 +132,7 @@ class InProcessRig:
         device.held = None
         return True
 
-    # --- RigOperations --------------------------------------------------------------------------
+    # --- capabilities ---------------------------------------------------------------------------
 
     async def identify(self, ieee: str, *, timeout: float = 10.0) -> DeviceIdentity:
         return self._device(ieee).identity

@@ -37,7 +37,8 @@ from harness.dcc import (
 )
 from harness.duis import ActivationStatus, normalise_eui64
 from harness.firmware import parse_image
-from rigs.operations import DeviceRole, RigOperations
+from rigs.capabilities import Firmware, Identity, Pin, PinChange, SiteId
+from rigs.operations import DeviceRole
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
@@ -61,7 +62,8 @@ async def embedded() -> AsyncIterator[Any]:
 
 
 async def test_embedded_rig_is_a_rig(embedded: Any) -> None:
-    assert isinstance(embedded.rig, RigOperations)
+    for capability in (Identity, Firmware, Pin, PinChange, SiteId):
+        assert isinstance(embedded.rig, capability), capability.__name__
     for role in DeviceRole:
         assert embedded.by_role(role), f"the embedded rig has no {role.value}"
 

@@ -12,7 +12,8 @@ from in_process_rig import InProcessRig, SettableClock
 from harness.changes import ChangeSet
 from harness.dcc import Cohort
 from harness.duis import ServiceReference
-from rigs.operations import DeviceRole, RigOperations
+from rigs.capabilities import Firmware, Identity, Pin, PinChange, SiteId
+from rigs.operations import DeviceRole
 
 
 def make_rig() -> tuple[InProcessRig, SettableClock]:
@@ -33,7 +34,8 @@ def make_rig() -> tuple[InProcessRig, SettableClock]:
 
 def test_in_process_rig_is_a_rig() -> None:
     rig, _ = make_rig()
-    assert isinstance(rig, RigOperations)
+    for capability in (Identity, Firmware, Pin, PinChange, SiteId):
+        assert isinstance(rig, capability), capability.__name__
 
 
 @pytest.mark.parametrize("row", ROWS, ids=row_id)

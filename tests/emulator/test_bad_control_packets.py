@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from rigs import control_protocol as cp
-from rigs.emulator import radio_protocol as rp
 from rigs.emulator.clock import DeviceClock
 from rigs.emulator.control_server import ControlServer
 from rigs.emulator.coprocessors.air import Air
+from rigs.protocols import radio_link as rp
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

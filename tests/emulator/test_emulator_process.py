@@ -12,9 +12,9 @@ import pytest
 from fastpath import ash
 from rigs.control_client import ControlClient
 from rigs.emulator import EmulatorProcess, EmulatorStartError
-from rigs.emulator import radio_protocol as rp
-from rigs.emulator.radio_protocol import PacketType as P
 from rigs.link import Link, open_link
+from rigs.protocols import radio_link as rp
+from rigs.protocols.radio_link import PacketType as P
 
 pytestmark = pytest.mark.slow
 

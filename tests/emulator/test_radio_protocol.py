@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rigs.emulator import radio_protocol as rp
+from rigs.protocols import radio_link as rp
 
 
 def test_send_and_received_round_trip() -> None:

@@ -2,7 +2,14 @@ import math
 
 import pytest
 
-from harness.evidence.measurement import Measurement, MeasurementFailed, Outcome, equals, in_range
+from harness.evidence.measurement import (
+    Measurement,
+    MeasurementFailed,
+    Outcome,
+    equals,
+    in_range,
+    one_of,
+)
 from harness.evidence.recorder import ScenarioEvidence
 from harness.evidence.redaction import SecretFilter
 
@@ -52,10 +59,23 @@ def test_measurement_outcome_and_dict() -> None:
     assert Measurement("x", 3, validator=in_range(4, 5)).outcome is Outcome.FAIL
 
 
-def test_recorder_measure_records_then_raises_outside_limits() -> None:
+def test_recorder_records_every_measurement_then_raises_the_first_failure() -> None:
     evidence = ScenarioEvidence(SecretFilter(), None, "s")
     evidence.measure("ok", 2, units="s", low=1, high=3)
-    with pytest.raises(MeasurementFailed, match="late = 9 s outside 0 <= x <= 3"):
-        evidence.measure("late", 9, units="s", low=0, high=3)
+    evidence.measure("late", 9, units="s", low=0, high=3)
+    evidence.measure("code", "E1", one_of=("I0", "I99"))
+    evidence.measure("after", True, equals=True)
     outcomes = [(m["name"], m["outcome"]) for m in evidence.as_dict()["measurements"]]
-    assert outcomes == [("ok", "pass"), ("late", "fail")]
+    assert outcomes == [("ok", "pass"), ("late", "fail"), ("code", "fail"), ("after", "pass")]
+    with pytest.raises(MeasurementFailed, match="late = 9 s outside 0 <= x <= 3"):
+        evidence.check()
+
+
+def test_measure_declares_one_validator_and_can_expect_none() -> None:
+    evidence = ScenarioEvidence(SecretFilter(), None, "s")
+    assert evidence.measure("absent", None, equals=None).outcome is Outcome.PASS
+    assert evidence.measure("free", None).outcome is Outcome.UNSET
+    assert evidence.measure("code", "I0", one_of=["I0"]).validator == one_of("I0")
+    with pytest.raises(TypeError, match="give one validator, not equals and low/high"):
+        evidence.measure("both", 1, equals=1, low=0)
+    evidence.check()  # nothing failed

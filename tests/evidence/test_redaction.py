@@ -63,8 +63,9 @@ def test_measurement_compares_raw_values_and_shows_none(tmp_path: Path) -> None:
     evidence = ScenarioEvidence(SecretFilter(), tmp_path, "scenario")
     evidence.secret("0000")
     evidence.measure("image_type", "0000", equals="0000")  # passes: compared before scrubbing
+    evidence.measure("pin_state", "0000", equals="1111")
     with pytest.raises(MeasurementFailed) as failed:
-        evidence.measure("pin_state", "0000", equals="1111")
+        evidence.check()
     assert "0000" not in str(failed.value)
     measurements = evidence.as_dict()["measurements"]
     assert [m["outcome"] for m in measurements] == ["pass", "fail"]

@@ -74,7 +74,7 @@ def test_report_shows_changes_duis_and_every_fact() -> None:
             }
         },
     }
-    html = render_report(summary, [], [])
+    html = render_report(summary, [])
     assert "Uplift 1.2 changes in force: mprn-leading-zeros" in html
     assert "DUIS 3.1" in html and "DUIS 5.4" in html
     assert "rests on: srpd-row" in html

@@ -12,15 +12,15 @@ from harness.migration import (
     MprnVerdict,
     check_migration_mprn,
 )
-from rigs.operations import RigOperations
+from rigs.capabilities import SiteId
 
 IEEE = "0011223344AABBCC"
 
 
-def make_rig(site_id: str) -> RigOperations:
+def make_rig(site_id: str) -> SiteId:
     rig = EmulatedGsmeRig()
     rig.add(IEEE, GsmeState(pin="4827", site_id=site_id))
-    assert isinstance(rig, RigOperations)
+    assert isinstance(rig, SiteId)
     return rig
 
 

@@ -12,8 +12,9 @@ from harness.plugin.loop_thread import LoopThread
 from harness.plugin.rig import HilRig
 from harness.plugin.serial_side import NoTestPort, TestPorts
 from harness.rigfile import default_rig
+from rigs.emulator.test_port_device import EmulatedTestPortDevice
 from rigs.operations import DeviceRole, PinCheck, RigError
-from rigs.serial import EmulatedTestPortDevice, ServedPort, serve_on_pty
+from rigs.serial import ServedPort, serve_on_pty
 from rigs.trace import read_trace
 
 IEEE = "00124B0001A2B3C5"

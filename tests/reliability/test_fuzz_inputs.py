@@ -29,7 +29,6 @@ from harness.evidence.manifest import MANIFEST, verify_bundle
 from harness.firmware import ImageError, build_image, manufacturer_payload, parse_image
 from harness.pin_report import InventoryError, read_inventory
 from harness.rigfile import RigFileError, parse_rigfile
-from rigs.emulator import radio_protocol as rp
 from rigs.emulator.clock import DeviceClock
 from rigs.emulator.coprocessors.air import Air
 from rigs.emulator.coprocessors.link_protocol import LinkProtocolCoProcessor as CoProcessor
@@ -37,6 +36,7 @@ from rigs.emulator.device import EmulatedDevice
 from rigs.emulator.device_file import DeviceFileError, build_config
 from rigs.emulator.device_test_port import DeviceTestPort
 from rigs.link.urls import url_problem
+from rigs.protocols import radio_link as rp
 from rigs.serial import bodies
 from rigs.serial.protocol import (
     NOTICE_CMD,
@@ -191,6 +191,28 @@ def test_radio_link_decoders_raise_only_protocol_errors(data: bytes, which: obje
         which(data)  # type: ignore[operator]
     except (rp.ProtocolError, ValueError, struct.error):
         pass
+
+
+@BOUNDED
+@given(stream=st.binary(max_size=1500))
+def test_ezsp_ncp_takes_any_stream_and_still_answers_a_reset(stream: bytes) -> None:
+    from fastpath import ash
+    from rigs.emulator.coprocessors.ezsp.ash import AshNcp
+
+    async def scenario() -> None:
+        wire = bytearray()
+        ncp = AshNcp(lambda frame: None, wire.extend)
+        try:
+            ncp.feed(stream)
+            wire.clear()
+            # a Flag ends whatever the stream left (a Substitute byte discards up to the next
+            # Flag, UG101), then Cancel and RST as a host resets the link
+            ncp.feed(b"\x7e" + bytes((ash.CANCEL,)) + ash.encode(ash.RST))
+            assert wire.endswith(bytes.fromhex("C1020B0A527E"))  # UG101's RSTACK
+        finally:
+            ncp.close()
+
+    asyncio.run(scenario())
 
 
 # --- DUIS documents --------------------------------------------------------------------------

@@ -33,9 +33,10 @@ def test_every_named_test_exists() -> None:
 
 
 def test_every_table_row_names_a_test() -> None:
+    tried = DOC.read_text(encoding="utf-8").split("## Figures")[0]  # the tables of what is tried
     rows = [
         line
-        for line in DOC.read_text(encoding="utf-8").splitlines()
+        for line in tried.splitlines()
         if line.startswith("| ") and not line.startswith(("| what", "| fault", "|---"))
     ]
     assert rows

@@ -25,7 +25,7 @@ from rigs.serial.protocol import REDACTED_BODY
 from rigs.trace import read_trace
 
 REPO = Path(__file__).resolve().parents[2]
-RUN_TIMEOUT_S = 240
+RUN_TIMEOUT_S = 480  # two full runs at once; a loaded machine needs the room
 
 
 def smets1_hil(*args: str, cwd: Path) -> subprocess.Popen[str]:
@@ -301,3 +301,22 @@ def test_user_mistakes_are_one_line(tmp_path: Path) -> None:
         assert err.strip().splitlines()[-1].startswith("smets1-hil: error: "), err
         assert message in err.strip().splitlines()[-1]
         assert "Traceback" not in err
+
+
+def test_baseline_report_opens_red_with_its_headline(runs: dict[str, Run], tmp_path: Path) -> None:
+    from browser import chromium_available, probe
+
+    failed = len(UPLIFT_IDS)
+    headline = f"{failed} of {len(REQUIREMENTS)} requirements failed"
+    report = runs["baseline"].bundle / "report.html"
+    assert headline in report.read_text()
+    assert (
+        f"{len(REQUIREMENTS)} of {len(REQUIREMENTS)} requirements passed"
+        in (runs["uplift"].bundle / "report.html").read_text()
+    )
+    if not chromium_available():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    found = probe(report, tmp_path)
+    assert found["verdict"] == "fail" and headline in found["banner_text"]
+    assert found["banner_colour"] == "rgb(183, 28, 28)"
+    assert found["scroll_width"] <= found["page_width"], found

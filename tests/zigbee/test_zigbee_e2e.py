@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from emulated_device_images import NEW_VERSION, digests, image_for
 
+from rigs.capabilities import Firmware, Identity, Pin, PinChange, Power, SiteId
 from rigs.emulator import EmulatorProcess
 from rigs.link import LinkOpenError
 from rigs.operations import (
@@ -20,7 +21,6 @@ from rigs.operations import (
     PinCheck,
     PinStatus,
     RigError,
-    RigOperations,
     TransferStatus,
 )
 from rigs.zigbee import RadioUnavailable, ZigbeeRig, ZigbeeRigConfig, embedded_rig
@@ -36,7 +36,9 @@ def _recorder(into: list[tuple[int, int]]) -> Callable[[int, int], None]:
 async def test_join_interview_identify() -> None:
     async with embedded_rig() as er:
         rig = er.rig
-        assert isinstance(rig, RigOperations)
+        for capability in (Identity, Firmware, Pin, PinChange, SiteId):
+            assert isinstance(rig, capability), capability.__name__
+        assert not isinstance(rig, Power)
         assert rig.ready_devices() == sorted(d["ieee"] for d in er.devices)
         for device in er.devices:
             identity = await rig.identify(device["ieee"])

@@ -17,15 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 from fastpath import ash
-from rigs.emulator import radio_protocol as rp
 from rigs.emulator.coprocessors.air import (
     Air,
     AirFrame,
     Delivery,
     coordinator_node_descriptor,
 )
-from rigs.emulator.radio_protocol import MAX_PACKET as MAX_DATA
-from rigs.emulator.radio_protocol import PacketType as P
 from rigs.emulator.zigbee_node import (
     ACTIVE_EP_REQ,
     NODE_DESC_REQ,
@@ -35,6 +32,9 @@ from rigs.emulator.zigbee_node import (
     ZigbeeNode,
 )
 from rigs.link import Link, LinkClosed
+from rigs.protocols import radio_link as rp
+from rigs.protocols.radio_link import MAX_PACKET as MAX_DATA
+from rigs.protocols.radio_link import PacketType as P
 
 LOGGER = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """The air as the EZSP co-processor sees it: the emulator's devices behind :class:`CoProcessor`.
 
-The emulator's :class:`~rigs.emulator.coprocessor.CoProcessor` owns the devices, their joins and
-APS delivery, and takes requests as radio-link packets (``docs/radio-link.md``). This adapter
-speaks those packets for the EZSP front end: it hands requests in and sorts what comes out into
+The emulator's :class:`~rigs.emulator.coprocessors.link_protocol.LinkProtocolCoProcessor` owns
+the devices, their joins and APS delivery, and takes requests as radio-link packets
+(``docs/radio-link.md``). This adapter speaks those packets for the EZSP front end: it hands requests in and sorts what comes out into
 answers (by tag), transmission confirmations and unsolicited events (received frames, joins).
 """
 
@@ -12,9 +12,9 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from rigs.emulator import radio_protocol as rp
 from rigs.emulator.coprocessors.link_protocol import LinkProtocolCoProcessor as CoProcessor
-from rigs.emulator.radio_protocol import PacketType as P
+from rigs.protocols import radio_link as rp
+from rigs.protocols.radio_link import PacketType as P
 
 LOGGER = logging.getLogger(__name__)
 

@@ -22,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rigs.emulator import radio_protocol as rp
 from rigs.emulator.coprocessors.ezsp import frames as f
 from rigs.emulator.coprocessors.ezsp.air import CoProcessorAir
 from rigs.emulator.coprocessors.ezsp.frames import EmberStatus as ES
@@ -30,6 +29,7 @@ from rigs.emulator.coprocessors.ezsp.frames import EzspStatus as ZS
 from rigs.emulator.coprocessors.ezsp.frames import FrameId as F
 from rigs.emulator.coprocessors.link_protocol import COORDINATOR_IEEE
 from rigs.emulator.coprocessors.link_protocol import LinkProtocolCoProcessor as CoProcessor
+from rigs.protocols import radio_link as rp
 
 LOGGER = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 :class:`EmulatedTestPortDevice` is the emulator's own device model (:mod:`rigs.emulator.device`)
 seen through its test port (:class:`rigs.emulator.device_test_port.DeviceTestPort`), for serving
-one device in-process on a pty or TCP port without a device file (see :mod:`rigs.serial.serve`).
+one device in-process on a pty or TCP port without a device file (see :mod:`rigs.serial.serve`); it lives with the emulator so that :mod:`rigs.serial` never imports the emulator.
 """
 
 from __future__ import annotations

@@ -1,0 +1,72 @@
+"""The ZigBee radio kinds: the rig's coordinator through a zigpy radio library.
+
+- ``emulated``: the emulator's radio link (``docs/radio-link.md``); without ``path`` the harness
+  starts its own emulator process hosting the rig file's devices;
+- ``znp``: a TI Z-Stack co-processor through zigpy-znp;
+- ``ezsp``: a Silicon Labs EmberZNet co-processor through bellows.
+
+Rig file: ``radio = { kind = "znp", path = "/dev/ttyACM0", baudrate = 115200 }``. Driver:
+:class:`rigs.zigbee.rig.ZigbeeRig`, imported only when a rig is brought up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rigs.kinds import Kind, Radio, SpecError
+from rigs.kinds.entry import check_keys, integer, join, port_url, table
+from rigs.spec import RadioSpec
+
+BAUD_RATES = (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
+RADIO_KEYS = ("kind", "path", "baudrate")
+
+
+def parse(entry: Any, key: str) -> RadioSpec:
+    """The ``radio`` table (its ``kind`` already looked up in the registry)."""
+    radio = table(entry, key)
+    check_keys(radio, key, RADIO_KEYS)
+    kind = str(radio["kind"])
+    path = radio.get("path")
+    if path is None:
+        if kind != "emulated":
+            raise SpecError(join(key, "path"), f"missing (a {kind} radio needs its port or URL)")
+    else:
+        path = port_url(path, join(key, "path"))
+    baudrate = integer(radio, key, "baudrate", 115200)
+    if baudrate not in BAUD_RATES:
+        allowed = ", ".join(str(rate) for rate in BAUD_RATES)
+        raise SpecError(join(key, "baudrate"), f"must be one of {allowed}")
+    return RadioSpec(kind=kind, path=path, baudrate=baudrate)
+
+
+async def open_radio(
+    spec: RadioSpec,
+    path: str,
+    *,
+    trace: Path | None,
+    timeout: float,
+    options: Mapping[str, Any],
+) -> Radio:
+    """Open the radio at ``path``, form or resume the network and start it."""
+    from rigs.zigbee.rig import ZigbeeRig, ZigbeeRigConfig
+
+    config = ZigbeeRigConfig(
+        path=path, radio=spec.kind, baudrate=spec.baudrate, trace=trace, **options
+    )
+    return await ZigbeeRig.open(config, timeout=timeout)
+
+
+def driver() -> Any:
+    return open_radio
+
+
+KINDS = tuple(
+    Kind(name=name, role="radio", parse=parse, driver=driver, summary=summary)
+    for name, summary in (
+        ("emulated", "the emulator's radio link (embedded emulator when no path is given)"),
+        ("znp", "a TI Z-Stack co-processor through zigpy-znp"),
+        ("ezsp", "a Silicon Labs EmberZNet co-processor through bellows"),
+    )
+)
