@@ -19,62 +19,32 @@ acknowledged, which UG101 allows.
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
-from dataclasses import dataclass
 from typing import Any
 
-import fastpath
 from fastpath import ash
+from rigs.zigbee.library_codec import CodecStatus, codec_status, installed_version, keeps_own_codec
 
 LOGGER = logging.getLogger(__name__)
 
 TESTED_VERSIONS = frozenset({"1.2.1"})
 LIBRARY = "bellows"
 
-
-@dataclass(frozen=True)
-class CodecStatus:
-    library: str
-    version: str | None  # None: not installed
-    codec: str  # what frames ASH in that library
-    tested: bool
-
-    def summary(self) -> str:
-        """The version and the codec, e.g. ``1.2.1, ASH framed by fastpath.ash (compiled)``."""
-        if self.version is None:
-            return "not installed"
-        return f"{self.version}, ASH framed by {self.codec}"
-
-    def describe(self) -> str:
-        return f"{self.library} {self.summary()}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "library": self.library,
-            "version": self.version,
-            "codec": self.codec,
-            "tested": self.tested,
-        }
+__all__ = ["LIBRARY", "TESTED_VERSIONS", "CodecStatus", "install", "status", "uninstall"]
 
 
 def library_version() -> str | None:
-    try:
-        return importlib.metadata.version(LIBRARY)
-    except importlib.metadata.PackageNotFoundError:
-        return None
+    return installed_version(LIBRARY)
 
 
 def status() -> CodecStatus:
     """Which ASH codec bellows runs with when :func:`install` has been called."""
-    version = library_version()
-    if version is None:
-        return CodecStatus(LIBRARY, None, "none", False)
-    if version in TESTED_VERSIONS:
-        return CodecStatus(LIBRARY, version, f"fastpath.ash ({fastpath.IMPLEMENTATION})", True)
-    tested = ", ".join(sorted(TESTED_VERSIONS))
-    return CodecStatus(
-        LIBRARY, version, f"bellows' own ASH codec (fastpath tested with bellows {tested})", False
+    return codec_status(
+        LIBRARY,
+        library_version(),
+        tested_versions=TESTED_VERSIONS,
+        framing="ASH",
+        fast_codec="fastpath.ash",
     )
 
 
@@ -85,9 +55,7 @@ def install() -> CodecStatus:
     """Put ``fastpath.ash`` into bellows' ASH path if this bellows version was tested with it."""
     global _installed
     current = status()
-    if not current.tested or _installed:
-        if current.version is not None and not current.tested:
-            LOGGER.info("%s", current.describe())
+    if keeps_own_codec(current, LOGGER) or _installed:
         return current
     import bellows.uart
 

@@ -19,59 +19,34 @@ lost and zigpy-znp's request times out and is retried; the decoder also counts i
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
-from dataclasses import dataclass
 from typing import Any
 
-import fastpath
 from fastpath import mt
+from rigs.zigbee.library_codec import CodecStatus, codec_status, installed_version, keeps_own_codec
 
 LOGGER = logging.getLogger(__name__)
 
 TESTED_VERSIONS = frozenset({"1.1.1"})
 LIBRARY = "zigpy-znp"
 
+__all__ = ["LIBRARY", "TESTED_VERSIONS", "CodecStatus", "install", "status"]
+
 _installed: list[Any] = []  # the FastMtProtocol instances made since install()
 
 
-@dataclass(frozen=True)
-class CodecStatus:
-    library: str
-    version: str | None  # None: not installed
-    codec: str  # what frames MT in that library
-    tested: bool
-
-    def summary(self) -> str:
-        """The version and the codec, e.g. ``1.1.1, MT framed by fastpath.mt (compiled)``."""
-        if self.version is None:
-            return "not installed"
-        return f"{self.version}, MT framed by {self.codec}"
-
-    def describe(self) -> str:
-        return f"{self.library} {self.summary()}"
-
-
 def library_version() -> str | None:
-    try:
-        return importlib.metadata.version(LIBRARY)
-    except importlib.metadata.PackageNotFoundError:
-        return None
+    return installed_version(LIBRARY)
 
 
 def status() -> CodecStatus:
     """Which MT codec zigpy-znp runs with when :func:`install` has been called."""
-    version = library_version()
-    if version is None:
-        return CodecStatus(LIBRARY, None, "none", False)
-    if version in TESTED_VERSIONS:
-        return CodecStatus(LIBRARY, version, f"fastpath.mt ({fastpath.IMPLEMENTATION})", True)
-    tested = ", ".join(sorted(TESTED_VERSIONS))
-    return CodecStatus(
+    return codec_status(
         LIBRARY,
-        version,
-        f"zigpy-znp's own MT codec (fastpath tested with zigpy-znp {tested})",
-        False,
+        library_version(),
+        tested_versions=TESTED_VERSIONS,
+        framing="MT",
+        fast_codec="fastpath.mt",
     )
 
 
@@ -108,9 +83,7 @@ def _fast_protocol_class() -> type[Any]:
 def install() -> CodecStatus:
     """Put fastpath.mt into zigpy-znp's UART path if this zigpy-znp version is tested."""
     current = status()
-    if not current.tested:
-        if current.version is not None:
-            LOGGER.info("%s", current.describe())
+    if keeps_own_codec(current, LOGGER):
         return current
     from zigpy_znp import uart
 

@@ -8,99 +8,47 @@ uplift-1.2 passes every requirement, baseline fails exactly the six Uplift requi
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
+from coprocessor_suite import (
+    Run,
+    collect,
+    coprocessor_rig_file,
+    smets1_hil,
+    start_emulator,
+    write_device_file,
+)
 
 from harness.evidence.requirements import REQUIREMENTS, UPLIFT_IDS
-from harness.plugin.bringup import emulator_device_file
-from harness.rigfile import RigSpec, default_rig
-from rigs.emulator import EmulatorProcess
+from harness.rigfile import default_rig
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_S = 300
 
-
-def ezsp_rig_file(spec: RigSpec, emulator: EmulatorProcess) -> str:
-    """The rig file a lab writes for this emulator: its radio port as an EZSP stick."""
-    serial = {d["ieee"]: d["serial"] for d in emulator.devices}
-    lines = ['name = "ezsp-emulated"', ""]
-    # OTA through bellows and the emulated NCP's pty runs at about 1 MB/min on an idle machine but
-    # under the default targets (0.1 MB/min) on a loaded 2-core one: this rig's own, lower targets
-    lines += ["[targets.zigbee-ota]", "PPMID = 0.02", "ESME = 0.02", "GSME = 0.01", ""]
-    lines += ["[radio]", 'kind = "ezsp"']
-    lines += [f'path = "{emulator.radio}"', ""]
-    for device in spec.devices:
-        lines += [
-            "[[devices]]",
-            f'role = "{device.role}"',
-            f'ieee = "{device.ieee}"',
-            f'model = "{device.model}"',
-            f'group_id = "{device.group_id}"',
-            f'serial_port = "{serial[device.ieee]}"',
-            f'installing_supplier = "{device.installing_supplier}"',
-            f'responsible_supplier = "{device.responsible_supplier}"',
-            f'installation_id = "{device.installation_id}"',
-        ]
-        if device.site_id is not None:
-            lines.append(f'site_id = "{device.site_id}"')
-        lines.append("")
-    return "\n".join(lines)
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-    bundle: Path
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads((self.bundle / "summary.json").read_text())
-        return data
+# OTA through bellows and the emulated NCP's pty runs at about 1 MB/min on an idle machine but
+# under the default targets (0.1 MB/min) on a loaded 2-core one: this rig's own, lower targets
+OTA_TARGETS = ["[targets.zigbee-ota]", "PPMID = 0.02", "ESME = 0.02", "GSME = 0.01", ""]
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
     work = tmp_path_factory.mktemp("ezsp-suite")
     spec = default_rig()
-    device_file = work / "devices.toml"
-    device_file.write_text(emulator_device_file(spec), encoding="utf-8")
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    device_file = write_device_file(spec, work)
     results: dict[str, Run] = {}
     # one after the other: two suites at once on a loaded 2-core machine slow every transfer
     for profile in ("uplift-1.2", "baseline"):
-        with EmulatorProcess(
-            ["--coprocessor", "ezsp", "--device-file", str(device_file)]
-        ) as emulator:
+        with start_emulator("ezsp", device_file) as emulator:
             assert emulator.info["coprocessor"] == "ezsp"
             rig_file = work / f"{profile}.toml"
-            rig_file.write_text(ezsp_rig_file(spec, emulator), encoding="utf-8")
-            command = ["run", "--rig", str(rig_file), "--profile", profile]
-            process = subprocess.Popen(
-                [sys.executable, "-m", "harness", *command, "--evidence", str(work / profile)],
-                cwd=work,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
+            rig_file.write_text(
+                coprocessor_rig_file(spec, emulator, "ezsp", OTA_TARGETS), encoding="utf-8"
             )
-            try:
-                out, err = process.communicate(timeout=RUN_TIMEOUT_S)
-            finally:
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
-            results[profile] = Run(process.returncode, out, err, work / profile)
+            command = ["run", "--rig", str(rig_file), "--profile", profile]
+            process = smets1_hil(*command, "--evidence", str(work / profile), cwd=work)
+            results |= collect({profile: process}, work, RUN_TIMEOUT_S)
     yield results
 
 

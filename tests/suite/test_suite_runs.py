@@ -7,16 +7,13 @@ the tests then read what the runs left behind.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from coprocessor_suite import Run, collect, smets1_hil
 
 from harness.evidence.manifest import verify_bundle
 from harness.evidence.requirements import REQUIREMENTS, UPLIFT_IDS
@@ -24,36 +21,7 @@ from harness.suites.uplift_1_2 import test_pin_keep, test_pin_report, test_seria
 from rigs.serial.protocol import REDACTED_BODY
 from rigs.trace import read_trace
 
-REPO = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_S = 480  # two full runs at once; a loaded machine needs the room
-
-
-def smets1_hil(*args: str, cwd: Path) -> subprocess.Popen[str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.Popen(
-        [sys.executable, "-m", "harness", *args],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-    bundle: Path
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads((self.bundle / "summary.json").read_text())
-        return data
-
-    def records(self) -> list[dict[str, Any]]:
-        return [json.loads(p.read_text()) for p in (self.bundle / "records").glob("*.json")]
 
 
 @pytest.fixture(scope="module")
@@ -72,17 +40,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
         ],
     }
     processes = {name: smets1_hil(*args, cwd=work) for name, args in commands.items()}
-    results: dict[str, Run] = {}
-    try:
-        for name, process in processes.items():
-            out, err = process.communicate(timeout=RUN_TIMEOUT_S)
-            results[name] = Run(process.returncode, out, err, work / name)
-    finally:
-        for process in processes.values():
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-    yield results
+    yield collect(processes, work, RUN_TIMEOUT_S)
 
 
 def verdicts(run: Run) -> dict[str, str]:
