@@ -9,7 +9,6 @@ session. Frames for the coordinator's own ZDO are answered here; the devices are
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import struct
@@ -23,6 +22,7 @@ from rigs.emulator.coprocessors.air import (
     Delivery,
     coordinator_node_descriptor,
 )
+from rigs.emulator.coprocessors.writer import CoalescingWriter
 from rigs.emulator.zigbee_node import (
     ACTIVE_EP_REQ,
     NODE_DESC_REQ,
@@ -64,9 +64,7 @@ class LinkProtocolCoProcessor:
         self._aps_counter = 0
         self._decoder = ash.Decoder(max_data=MAX_DATA)
         self._frm = 0
-        self._pending: list[bytes] = []
-        self._wake = asyncio.Event()
-        self._attached = False
+        self._writer = CoalescingWriter()
         self._line_stats: Callable[[], dict[str, int]] | None = None
         self._packets: Callable[[bytes], None] | None = None
         self.resets = 0
@@ -106,7 +104,7 @@ class LinkProtocolCoProcessor:
         if self._packets is not None:
             self._packets(payload)
             return
-        if not self._attached:
+        if not self._writer.active:
             return
         try:
             frame = ash.encode(self._frm << 4, payload, max_data=MAX_DATA)
@@ -114,24 +112,12 @@ class LinkProtocolCoProcessor:
             self.oversized_packets += 1
             LOGGER.error("packet of %d bytes does not fit one ASH frame; dropped", len(payload))
             return
-        self._pending.append(frame)
+        self._writer.write(frame)
         self._frm = (self._frm + 1) & 7
-        self._wake.set()
-
-    async def _writer(self, link: Link) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            if self._pending:
-                data = b"".join(self._pending)
-                self._pending.clear()
-                await link.write(data)
 
     async def serve(self, link: Link, *, new_host: bool = False) -> None:
         """Serve one host over ``link`` until the link ends."""
-        self._pending.clear()
-        self._attached = True
-        writer = asyncio.create_task(self._writer(link))
+        self._writer.start(link)
         try:
             while True:
                 chunk = await link.read(65536)
@@ -141,24 +127,17 @@ class LinkProtocolCoProcessor:
                     elif control == ash.RST:
                         self.resets += 1
                         self._frm = 0
-                        self._pending.clear()
-                        self._pending.append(
+                        self._writer.discard()
+                        self._writer.write(
                             ash.encode(ash.RSTACK, bytes((ASH_VERSION, RESET_SOFTWARE)))
                         )
-                        self._wake.set()
                     else:
                         self.unknown_frames += 1
-                if writer.done():
-                    writer.result()
+                self._writer.check()
         except LinkClosed as exc:
             LOGGER.info("radio link ended: %s", exc)
         finally:
-            self._attached = False
-            writer.cancel()
-            try:
-                await writer
-            except (asyncio.CancelledError, LinkClosed):
-                pass
+            await self._writer.stop()
 
     # from the air -------------------------------------------------------------------------
 

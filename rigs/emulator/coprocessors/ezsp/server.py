@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from rigs.emulator.coprocessors.ezsp.ash import RESET_POWER_ON, AshNcp
 from rigs.emulator.coprocessors.ezsp.ncp import EzspNcp
 from rigs.emulator.coprocessors.link_protocol import LinkProtocolCoProcessor as CoProcessor
+from rigs.emulator.coprocessors.writer import CoalescingWriter
 from rigs.link import Link, LinkClosed
 
 LOGGER = logging.getLogger(__name__)
@@ -22,8 +22,7 @@ class EzspServer:
         self.coprocessor = coprocessor
         self._ash: AshNcp | None = None  # the current host's link
         self._last_ash: AshNcp | None = None  # the latest link, kept for its counters
-        self._pending: list[bytes] = []
-        self._wake = asyncio.Event()
+        self._writer = CoalescingWriter()
         self.sessions = 0
         self._line_stats: Callable[[], dict[str, int]] | None = None
         self.ncp = EzspNcp(coprocessor, self._to_host)
@@ -51,19 +50,6 @@ class EzspServer:
         if not self._feeding:
             self._ash.flush()
 
-    def _write(self, data: bytes) -> None:
-        self._pending.append(data)
-        self._wake.set()
-
-    async def _writer(self, link: Link) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            if self._pending:
-                data = b"".join(self._pending)
-                self._pending.clear()
-                await link.write(data)
-
     _feeding = False
 
     async def serve(self, link: Link, *, power_on: bool = False) -> None:
@@ -73,10 +59,9 @@ class EzspServer:
         does when it starts, and a host that waits for that need not reset it.
         """
         self.sessions += 1
-        self._pending.clear()
-        ash = AshNcp(self.ncp.handle, self._write, on_reset=self.ncp.reset)
+        self._writer.start(link)
+        ash = AshNcp(self.ncp.handle, self._writer.write, on_reset=self.ncp.reset)
         self._ash = self._last_ash = ash
-        writer = asyncio.create_task(self._writer(link))
         try:
             if power_on:
                 ash.reset_link(RESET_POWER_ON)
@@ -87,16 +72,11 @@ class EzspServer:
                     ash.feed(chunk)
                 finally:
                     self._feeding = False
-                if writer.done():
-                    writer.result()
+                self._writer.check()
         except LinkClosed as exc:
             LOGGER.info("EZSP host link ended: %s", exc)
         finally:
             ash.close()
             if self._ash is ash:
                 self._ash = None
-            writer.cancel()
-            try:
-                await writer
-            except (asyncio.CancelledError, LinkClosed):
-                pass
+            await self._writer.stop()

@@ -12,7 +12,6 @@ keeps NV and stops the network until the host commissions it again (as zigpy-znp
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import struct
@@ -22,6 +21,7 @@ from typing import Any
 
 from fastpath import mt as mt_framing
 from rigs.emulator.coprocessors.air import Air, AirFrame, Delivery, coordinator_node_descriptor
+from rigs.emulator.coprocessors.writer import CoalescingWriter
 from rigs.emulator.coprocessors.znp import mt, nv
 from rigs.emulator.coprocessors.znp.mt import (
     Reader,
@@ -86,9 +86,7 @@ class ZnpCoProcessor:
         self.resets = 0
         self._decoder = mt_framing.Decoder()
         self._earlier = [0, 0, 0, 0]  # decoder counters of earlier host sessions
-        self._pending: list[bytes] = []
-        self._wake = asyncio.Event()
-        self._attached = False
+        self._writer = CoalescingWriter()
         self._line_stats: Callable[[], dict[str, int]] | None = None
         self._frames: Callable[[bytes], None] | None = None
         self._deferred: list[tuple[int, int, bytes]] | None = None
@@ -174,9 +172,8 @@ class ZnpCoProcessor:
         wire = mt_framing.encode(cmd0, cmd1, data)
         if self._frames is not None:
             self._frames(wire)
-        elif self._attached:
-            self._pending.append(wire)
-            self._wake.set()
+        elif self._writer.active:
+            self._writer.write(wire)
 
     def _areq(self, subsystem: int, cmd1: int, data: bytes) -> None:
         """An asynchronous indication; after the SRSP if a request is being answered."""
@@ -185,37 +182,20 @@ class ZnpCoProcessor:
         else:
             self._emit(Type.AREQ | subsystem, cmd1, data)
 
-    async def _writer(self, link: Link) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            if self._pending:
-                data = b"".join(self._pending)
-                self._pending.clear()
-                await link.write(data)
-
     async def serve(self, link: Link, *, new_host: bool = False) -> None:
         """Serve one host over ``link`` until the link ends; NV and the network stay."""
-        self._pending.clear()
         self._new_decoder()
-        self._attached = True
-        writer = asyncio.create_task(self._writer(link))
+        self._writer.start(link)
         try:
             while True:
                 chunk = await link.read(65536)
                 for cmd0, cmd1, data in self._decoder.feed(chunk):
                     self.handle(cmd0, cmd1, data)
-                if writer.done():
-                    writer.result()
+                self._writer.check()
         except LinkClosed as exc:
             LOGGER.info("radio port ended: %s", exc)
         finally:
-            self._attached = False
-            writer.cancel()
-            try:
-                await writer
-            except (asyncio.CancelledError, LinkClosed):
-                pass
+            await self._writer.stop()
 
     # dispatch -------------------------------------------------------------------------------
 

@@ -1,0 +1,75 @@
+"""The write side of a co-processor's radio port: frames queued now, written together.
+
+A co-processor answers from synchronous code (a frame handler, an air event) while its host may be
+sending a burst; writing each frame as it is made would cost one system call per frame. A
+:class:`CoalescingWriter` queues the frames and one task writes whatever has queued up by its next
+turn of the event loop in a single ``link.write``, in the order the frames were made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from rigs.link import Link, LinkClosed
+
+LOGGER = logging.getLogger(__name__)
+
+
+class CoalescingWriter:
+    """Frames for one host at a time: :meth:`start` on a link, :meth:`write`, :meth:`stop`."""
+
+    def __init__(self) -> None:
+        self._pending: list[bytes] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def active(self) -> bool:
+        """True between :meth:`start` and :meth:`stop` (a host is there to write to)."""
+        return self._task is not None
+
+    def write(self, data: bytes) -> None:
+        """Queue ``data`` for the link (kept until :meth:`start` when no link is there yet)."""
+        self._pending.append(data)
+        self._wake.set()
+
+    def discard(self) -> None:
+        """Forget what is queued and not yet written (a new session, a reset)."""
+        self._pending.clear()
+
+    def start(self, link: Link) -> None:
+        """Write to ``link`` from now on; anything queued before is discarded."""
+        if self._task is not None:
+            raise RuntimeError("the writer is already running")
+        self._pending.clear()
+        self._task = asyncio.create_task(self._run(link))
+
+    def check(self) -> None:
+        """Raise what ended the writer (a link that failed), if it has ended."""
+        if self._task is not None and self._task.done():
+            self._task.result()
+
+    async def stop(self) -> None:
+        """Stop writing; what is still queued is discarded. Never raises: a failed link is
+        :meth:`check`'s to report (a failure nobody checked is logged)."""
+        task, self._task = self._task, None
+        self._pending.clear()
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, LinkClosed):
+            try:
+                await task
+            except Exception as exc:  # noqa: BLE001  (whatever the link raised)
+                LOGGER.info("radio port write failed: %s", exc)
+
+    async def _run(self, link: Link) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            if self._pending:
+                data = b"".join(self._pending)
+                self._pending.clear()
+                await link.write(data)

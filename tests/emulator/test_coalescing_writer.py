@@ -1,0 +1,94 @@
+"""The co-processors' shared write side: frames made in one loop turn go out in one write."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from rigs.emulator.coprocessors.writer import CoalescingWriter
+from rigs.link import Link, LinkClosed
+
+
+class RecordingLink(Link):
+    """A link that keeps every write as one entry; ``fail`` makes writes raise it."""
+
+    def __init__(self, fail: Exception | None = None) -> None:
+        super().__init__("recording://")
+        self.writes: list[bytes] = []
+        self.fail = fail
+        self.written = asyncio.Event()
+
+    async def read(self, max_bytes: int = 65536) -> bytes:
+        raise LinkClosed("nothing to read")
+
+    async def write(self, data: bytes) -> None:
+        if self.fail is not None:
+            raise self.fail
+        self.writes.append(data)
+        self.written.set()
+
+    async def close(self) -> None:
+        pass
+
+    @property
+    def closed(self) -> bool:
+        return False
+
+
+async def test_frames_of_one_turn_go_out_in_one_write_in_order() -> None:
+    link = RecordingLink()
+    writer = CoalescingWriter()
+    writer.start(link)
+    assert writer.active
+    for frame in (b"\x01", b"\x02\x03", b"\x04"):
+        writer.write(frame)
+    await asyncio.wait_for(link.written.wait(), 5)
+    assert link.writes == [b"\x01\x02\x03\x04"]
+    link.written.clear()
+    writer.write(b"\x05")
+    await asyncio.wait_for(link.written.wait(), 5)
+    assert link.writes == [b"\x01\x02\x03\x04", b"\x05"]
+    await writer.stop()
+    assert not writer.active
+
+
+async def test_discard_and_start_forget_what_is_queued() -> None:
+    link = RecordingLink()
+    writer = CoalescingWriter()
+    writer.write(b"before the host came")
+    writer.start(link)
+    writer.write(b"old session")
+    writer.discard()
+    writer.write(b"RSTACK")
+    await asyncio.wait_for(link.written.wait(), 5)
+    assert link.writes == [b"RSTACK"]
+    await writer.stop()
+
+
+async def test_a_failed_link_is_raised_by_check_and_stop_is_quiet_for_a_closed_one() -> None:
+    writer = CoalescingWriter()
+    writer.start(RecordingLink(fail=OSError("EIO")))
+    writer.check()  # nothing written yet: nothing to report
+    writer.write(b"x")
+    for _ in range(10):
+        await asyncio.sleep(0)
+    with pytest.raises(OSError, match="EIO"):
+        writer.check()
+    await writer.stop()  # the task's failure was seen; stop still ends cleanly
+    closed = CoalescingWriter()
+    closed.start(RecordingLink(fail=LinkClosed("gone")))
+    closed.write(b"x")
+    for _ in range(10):
+        await asyncio.sleep(0)
+    await closed.stop()
+
+
+async def test_one_host_at_a_time() -> None:
+    writer = CoalescingWriter()
+    writer.start(RecordingLink())
+    with pytest.raises(RuntimeError):
+        writer.start(RecordingLink())
+    await writer.stop()
+    writer.start(RecordingLink())  # a new host after the first left
+    await writer.stop()
