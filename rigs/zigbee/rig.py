@@ -99,6 +99,11 @@ class ZigbeeRigConfig:
             "backup_enabled": False,
             "watchdog_enabled": True,
         }
+        if self.radio == "ezsp":
+            # bellows' default runs its UART on an event loop of its own in a second thread:
+            # every frame then crosses threads twice (a self-pipe write and a thread switch
+            # each way). On POSIX the serial port is non-blocking in the harness's own loop.
+            config["use_thread"] = False
         config.update(self.zigpy_config)
         return config
 

@@ -128,9 +128,9 @@ def test_server_in_process(
 
 
 def _offered_kinds() -> tuple[str, ...]:
-    from rigs.emulator import process
+    from rigs.emulator import coprocessors
 
-    return tuple(getattr(process, "COPROCESSOR_KINDS", ("emulated",)))
+    return tuple(coprocessors.kinds())
 
 
 @pytest.mark.parametrize("kind", KINDS)
