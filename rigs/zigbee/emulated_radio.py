@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import zigpy.application
@@ -27,12 +28,13 @@ from rigs.protocols import radio_link as rp
 from rigs.protocols.radio_link import PacketType as P
 from rigs.zigbee.engineering_cluster import ENGINEERING_CLUSTER_ID, Smets1EngineeringCluster
 from rigs.zigbee.radio_client import RadioLinkClient, RadioLinkError
-from rigs.zigbee.radio_client import expire_request as _expire
 from rigs.zigbee.smart_energy import SmartEnergyApplicationMixin
 
 LOGGER = logging.getLogger(__name__)
 
 SEND_CONFIRM_TIMEOUT = 10.0
+STATUS_VALUES = frozenset(int(status) for status in rp.Status)
+ADDR_MODES = frozenset(int(mode) for mode in rp.AddrMode)
 WATCHDOG_ATTEMPTS = 3  # PINGs the co-processor may miss in a row before the radio counts as lost
 WATCHDOG_TIMEOUT = 10.0  # seconds each watchdog PING waits for its PONG
 PIN_COMMANDS = (
@@ -249,49 +251,61 @@ class EmulatedRadioApplication(
         await self.send_packet_nowait(packet)
 
     def send_packet_nowait(self, packet: t.ZigbeePacket) -> asyncio.Future[None]:
-        """``send_packet`` without a coroutine, for hot paths (the OTA server).
+        """``send_packet`` without a coroutine: the packet is written at once; the future ends
+        when the co-processor confirms it, with ``DeliveryError`` if it could not deliver or did
+        not answer within ``SEND_CONFIRM_TIMEOUT``."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-        The packet is written at once; the future ends when the co-processor confirms it, with
-        ``DeliveryError`` if it could not deliver or did not answer within
-        ``SEND_CONFIRM_TIMEOUT``.
-        """
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[None] = loop.create_future()
-        try:
-            confirm = self.client.send_nowait(P.SEND, self._send_body(packet))
-        except (RadioLinkError, LinkClosed, zigpy.exceptions.ControllerException) as exc:
-            done.set_exception(zigpy.exceptions.DeliveryError(str(exc)))
-            return done
-        timer = loop.call_later(SEND_CONFIRM_TIMEOUT, _expire, confirm)
-
-        def confirmed(answer: asyncio.Future[tuple[int, bytes]]) -> None:
-            timer.cancel()
+        def settled(error: Exception | None) -> None:
             if done.done():
                 return
-            if answer.cancelled():
-                done.cancel()
-                return
-            error = answer.exception()
-            if error is not None:
-                reason = "no confirmation in time" if isinstance(error, TimeoutError) else error
-                done.set_exception(zigpy.exceptions.DeliveryError(f"SEND: {reason}"))
-                return
-            ptype, body = answer.result()
-            status = rp.Status(body[0]) if ptype == P.SEND_CONFIRM and body else rp.Status.FAILURE
-            if status is rp.Status.SUCCESS:
+            if error is None:
                 done.set_result(None)
             else:
-                done.set_exception(
-                    zigpy.exceptions.DeliveryError(
-                        f"emulated radio could not deliver: {status.name}", status=status
-                    )
-                )
+                done.set_exception(error)
 
-        confirm.add_done_callback(confirmed)
+        self.send_packet_then(packet, settled)
         return done
 
-    @staticmethod
-    def _send_body(packet: t.ZigbeePacket) -> bytes:
+    def send_packet_then(
+        self, packet: t.ZigbeePacket, done: Callable[[Exception | None], None]
+    ) -> None:
+        """``send_packet`` for hot paths (the OTA server): the packet is written at once and
+        ``done`` is called when the co-processor confirms it, with None, or with
+        ``DeliveryError`` if it could not deliver or did not answer within
+        ``SEND_CONFIRM_TIMEOUT`` (checked once a second). No future, task or timer per packet."""
+        try:
+            body = self._send_body(packet)
+        except (AttributeError, TypeError, ValueError) as exc:
+            done(zigpy.exceptions.DeliveryError(f"SEND: {exc}"))
+            return
+
+        def answered(ptype: int, answer: bytes, error: Exception | None) -> None:
+            if error is not None:
+                reason = "no confirmation in time" if isinstance(error, TimeoutError) else error
+                done(zigpy.exceptions.DeliveryError(f"SEND: {reason}"))
+                return
+            if ptype == P.SEND_CONFIRM and answer and answer[0] == rp.Status.SUCCESS:
+                done(None)
+                return
+            status = rp.Status.FAILURE
+            if ptype == P.SEND_CONFIRM and answer and answer[0] in STATUS_VALUES:
+                status = rp.Status(answer[0])
+            done(
+                zigpy.exceptions.DeliveryError(
+                    f"emulated radio could not deliver: {status.name}", status=status
+                )
+            )
+
+        try:
+            self.client.send_then(P.SEND, body, answered, SEND_CONFIRM_TIMEOUT)
+        except (RadioLinkError, LinkClosed, zigpy.exceptions.ControllerException) as exc:
+            done(zigpy.exceptions.DeliveryError(str(exc)))
+
+    _SEND_HEAD = rp.Send._HEAD  # the SEND body's fixed part (docs/radio-link.md)
+
+    @classmethod
+    def _send_body(cls, packet: t.ZigbeePacket) -> bytes:
         dst = packet.dst
         assert dst is not None
         mode_of = dst.addr_mode
@@ -308,18 +322,21 @@ class EmulatedRadioApplication(
             mode, address = rp.AddrMode.BROADCAST, int(dst.address)
         else:
             mode, address = rp.AddrMode.NWK, int(dst.address)
-        return rp.Send(
-            mode,
-            address,
-            int(packet.dst_ep or 0),
-            int(packet.src_ep or 0),
-            int(packet.profile_id),
-            int(packet.cluster_id),
-            int(packet.tsn),
-            int(packet.radius),
-            packet.tx_options.value & 0xFF,
-            packet.data.serialize(),
-        ).encode()
+        # rp.Send(...).encode() without the intermediate object
+        return (
+            cls._SEND_HEAD.pack(
+                mode,
+                address,
+                packet.dst_ep or 0,
+                packet.src_ep or 0,
+                packet.profile_id,
+                packet.cluster_id,
+                packet.tsn,
+                packet.radius,
+                packet.tx_options.value & 0xFF,
+            )
+            + packet.data.value
+        )
 
     def _address(self, mode: t.AddrMode, address: int) -> t.AddrModeAddress:
         """One shared AddrModeAddress per address (zigpy treats packet addresses as values)."""
@@ -329,23 +346,34 @@ class EmulatedRadioApplication(
             found = self._addresses[key] = t.AddrModeAddress(addr_mode=mode, address=address)
         return found
 
-    def _on_received(self, received: rp.Received) -> None:
-        if received.dst_mode is rp.AddrMode.BROADCAST:
-            dst = self._address(t.AddrMode.Broadcast, received.dst)
+    _RECEIVED_HEAD = rp.Received._HEAD  # the RECEIVED body's fixed part (docs/radio-link.md)
+
+    def _on_received(self, body: bytes) -> None:
+        """A RECEIVED packet's body, unpacked straight into zigpy's packet."""
+        head = self._RECEIVED_HEAD
+        if len(body) < head.size:
+            raise rp.ProtocolError("truncated RECEIVED")
+        (nwk, _, src_ep, dst_ep, profile, cluster, tsn, lqi, rssi, mode, dst_address) = (
+            head.unpack_from(body, 0)
+        )
+        if mode == rp.AddrMode.BROADCAST:
+            dst = self._address(t.AddrMode.Broadcast, dst_address)
+        elif mode not in ADDR_MODES:
+            raise rp.ProtocolError(f"RECEIVED: unknown address mode {mode}")
         else:
-            dst = self._address(t.AddrMode.NWK, received.dst)
+            dst = self._address(t.AddrMode.NWK, dst_address)
         self.packet_received(
             t.ZigbeePacket(
-                src=self._address(t.AddrMode.NWK, received.src_nwk),
-                src_ep=received.src_ep,
+                src=self._address(t.AddrMode.NWK, nwk),
+                src_ep=src_ep,
                 dst=dst,
-                dst_ep=received.dst_ep,
-                tsn=received.tsn,
-                profile_id=received.profile,
-                cluster_id=received.cluster,
-                data=t.SerializableBytes(received.data),
-                lqi=received.lqi,
-                rssi=received.rssi,
+                dst_ep=dst_ep,
+                tsn=tsn,
+                profile_id=profile,
+                cluster_id=cluster,
+                data=t.SerializableBytes(body[head.size :]),
+                lqi=lqi,
+                rssi=rssi,
             )
         )
 

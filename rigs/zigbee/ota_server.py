@@ -49,6 +49,8 @@ from rigs.zigbee.packet_tap import supports_taps
 
 LOGGER = logging.getLogger(__name__)
 
+SendThen = Callable[[t.ZigbeePacket, Callable[[Exception | None], None]], None]
+
 HOLD = 0xFFFFFFFF
 ZIGBEE_EPOCH_UNIX = 946684800  # 2000-01-01T00:00:00Z, the origin of ZigBee UTC time
 UPGRADE_END_REASONS = {
@@ -140,9 +142,9 @@ class OtaDistribution:
             )
         self._endpoint = int(cluster.endpoint.endpoint_id)
         self._profile = int(cluster.endpoint.profile_id or 0x0104)
-        self._send_nowait: Callable[[t.ZigbeePacket], asyncio.Future[None]] | None = getattr(
-            self.app, "send_packet_nowait", None
-        )
+        # the radio's send with a completion callback (EmulatedRadioApplication): no future,
+        # task or timer per answer; other radios' send_packet runs in a task
+        self._send_then: SendThen | None = getattr(self.app, "send_packet_then", None)
         self._src = t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(0x0000))
         self._dst = t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=device.nwk)
         self.blocks = 0
@@ -164,6 +166,7 @@ class OtaDistribution:
         self._tasks: set[asyncio.Task[None]] = set()
         self._page_task: asyncio.Task[None] | None = None
         self._tsn = 0
+        self._clock: Callable[[], float] = time.monotonic  # the loop's clock once running
 
     # running --------------------------------------------------------------------------------
 
@@ -174,6 +177,7 @@ class OtaDistribution:
         if device.ota_in_progress:
             return self._result(TransferStatus.FAILED, "another transfer to this device is running")
         device.ota_in_progress = True
+        self._clock = loop.time
         self._done = loop.create_future()
         try:
             with self.app.packet_tap(device.nwk, Ota.cluster_id, self._on_packet):
@@ -253,29 +257,27 @@ class OtaDistribution:
     ) -> asyncio.Future[bool] | None:
         """Send a frame; with ``outcome``, a future that says whether the radio delivered it."""
         packet = self._packet(data, src_ep, dst_ep)
-        if self._send_nowait is not None:
-            # the radio's coroutine-free send: no task per answer (see EmulatedRadioApplication)
-            sent = self._send_nowait(packet)
+        if self._send_then is not None:
             if not outcome:
-                sent.add_done_callback(self._counted)
+                self._send_then(packet, self._counted)
                 return None
             delivered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-            sent.add_done_callback(lambda sent: self._confirmed(sent, delivered))
+            self._send_then(packet, lambda error: self._confirmed(error, delivered))
             return delivered
         task = asyncio.get_running_loop().create_task(self._deliver(packet))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def _counted(self, sent: asyncio.Future[None]) -> bool:
-        ok = not sent.cancelled() and sent.exception() is None
-        if not ok:
-            self.undelivered += 1
-            LOGGER.debug("OTA answer to %s not delivered", self.device.ieee)
-        return ok
+    def _counted(self, error: Exception | None) -> bool:
+        if error is None:
+            return True
+        self.undelivered += 1
+        LOGGER.debug("OTA answer to %s not delivered: %s", self.device.ieee, error)
+        return False
 
-    def _confirmed(self, sent: asyncio.Future[None], delivered: asyncio.Future[bool]) -> None:
-        ok = self._counted(sent)
+    def _confirmed(self, error: Exception | None, delivered: asyncio.Future[bool]) -> None:
+        ok = self._counted(error)
         if not delivered.done():
             delivered.set_result(ok)
 
@@ -320,7 +322,7 @@ class OtaDistribution:
             return True
         if request is None:
             return False  # general commands (Default Response, ...) go to zigpy
-        self._last_activity = asyncio.get_running_loop().time()
+        self._last_activity = self._clock()
         command = request.command
         if command == frames.IMAGE_BLOCK:
             self._answer_block(packet, request)
@@ -333,6 +335,10 @@ class OtaDistribution:
         return True
 
     def _reply(self, packet: t.ZigbeePacket, data: bytes) -> None:
+        send_then = self._send_then
+        if send_then is not None:  # the hot path: one call to the radio, nothing to wait for
+            send_then(self._packet(data, packet.dst_ep, packet.src_ep), self._counted)
+            return
         self._send(data, src_ep=packet.dst_ep, dst_ep=packet.src_ep)
 
     def _answer_query(self, packet: t.ZigbeePacket, request: frames.OtaRequest) -> None:
@@ -378,7 +384,7 @@ class OtaDistribution:
                 packet, frames.status_response(tsn, frames.IMAGE_BLOCK_RESPONSE, frames.ABORT)
             )
             return
-        if self._must_wait(request):
+        if self.settings.min_block_period > 0 and self._must_wait(request):
             self.waits += 1
             self._period_told = True
             now = zigbee_now()

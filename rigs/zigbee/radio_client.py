@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 from fastpath import ash
@@ -20,6 +21,9 @@ from rigs.protocols.radio_link import PacketType as P
 LOGGER = logging.getLogger(__name__)
 
 RESET_TIMEOUT = 5.0
+
+Answered = Callable[[int, bytes, Exception | None], None]
+"""``send_then``'s callback: (response type, body, None), or (0, b"", the error)."""
 
 
 def expire_request(future: asyncio.Future[tuple[int, bytes]]) -> None:
@@ -37,7 +41,7 @@ class RadioLinkClient:
         self,
         link: Link,
         *,
-        on_received: Callable[[rp.Received], None],
+        on_received: Callable[[bytes], None],
         on_join: Callable[[rp.JoinNotice], None],
         on_lost: Callable[[Exception], None],
     ) -> None:
@@ -47,6 +51,10 @@ class RadioLinkClient:
         self._on_lost = on_lost
         self._decoder = ash.Decoder(max_data=MAX_DATA)
         self._pending: dict[int, asyncio.Future[tuple[int, bytes]]] = {}
+        # send_then's requests: tag -> (callback, deadline on time.monotonic()); one sweep
+        # timer expires them (no timer per request on the hot path)
+        self._callbacks: dict[int, tuple[Answered, float]] = {}
+        self._sweep: asyncio.TimerHandle | None = None
         self.lost: LinkClosed | None = None
         self._tag = 0
         self._frm = 0
@@ -95,6 +103,20 @@ class RadioLinkClient:
             if not future.done():
                 future.set_exception(exc)
         self._pending.clear()
+        callbacks = list(self._callbacks.values())
+        self._callbacks.clear()
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
+        for callback, _ in callbacks:
+            self._call(callback, 0, b"", exc)
+
+    @staticmethod
+    def _call(callback: Answered, ptype: int, body: bytes, exc: Exception | None) -> None:
+        try:
+            callback(ptype, body, exc)
+        except Exception:
+            LOGGER.exception("radio link answer callback failed")
 
     async def _write_loop(self) -> None:
         try:
@@ -174,12 +196,18 @@ class RadioLinkClient:
         if self.trace is not None:
             self._record("rx", payload)
         try:
-            ptype, tag, body = rp.split(payload)
+            if len(payload) < 2:
+                raise rp.ProtocolError("packet shorter than its 2-byte prefix")
+            ptype, tag, body = payload[0], payload[1], payload[2:]  # rp.split, inlined
             if ptype == P.RECEIVED:
-                self._on_received(rp.Received.decode(body))
+                self._on_received(body)  # the RECEIVED body, decoded by the receiver
             elif ptype == P.JOIN_EVENT:
                 self._on_join(rp.JoinNotice.decode(body))
             else:
+                waiting = self._callbacks.pop(tag, None)
+                if waiting is not None:
+                    self._call(waiting[0], ptype, body, None)
+                    return
                 future = self._pending.pop(tag, None)
                 if future is not None and not future.done():
                     future.set_result((ptype, body))
@@ -189,24 +217,53 @@ class RadioLinkClient:
         except Exception:
             LOGGER.exception("handling a radio packet failed")
 
-    def send_nowait(self, ptype: P, body: bytes = b"") -> asyncio.Future[tuple[int, bytes]]:
-        """Queue a request; the future gets (response type, body)."""
+    def _next_tag(self) -> int:
         if self.lost is not None:
             raise self.lost
+        pending, callbacks = self._pending, self._callbacks
+        tag = self._tag
         for _ in range(255):
-            self._tag = self._tag % 255 + 1
-            if self._tag not in self._pending:
-                break
-        else:
-            raise RadioLinkError("more than 254 requests outstanding on the radio link")
-        future: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
-        self._pending[self._tag] = future
-        payload = rp.packet(ptype, self._tag, body)
+            tag = tag % 255 + 1
+            if tag not in pending and tag not in callbacks:
+                self._tag = tag
+                return tag
+        raise RadioLinkError("more than 254 requests outstanding on the radio link")
+
+    def _send_packet(self, ptype: P, tag: int, body: bytes) -> None:
+        payload = bytes((ptype, tag)) + body
         if self.trace is not None:
             self._record("tx", payload)
         self._write(ash.encode(self._frm << 4, payload, max_data=MAX_DATA))
         self._frm = (self._frm + 1) & 7
+
+    def send_nowait(self, ptype: P, body: bytes = b"") -> asyncio.Future[tuple[int, bytes]]:
+        """Queue a request; the future gets (response type, body)."""
+        tag = self._next_tag()
+        future: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
+        self._pending[tag] = future
+        self._send_packet(ptype, tag, body)
         return future
+
+    def send_then(self, ptype: P, body: bytes, answered: Answered, timeout: float) -> None:
+        """Queue a request; ``answered`` is called with its answer, or with ``TimeoutError``
+        after ``timeout`` seconds (within one more second), or with the link's loss.
+
+        The hot path's form of :meth:`send_nowait`: no future and no timer per request."""
+        tag = self._next_tag()
+        self._callbacks[tag] = (answered, time.monotonic() + timeout)
+        if self._sweep is None:
+            self._sweep = asyncio.get_running_loop().call_later(1.0, self._expire_callbacks)
+        self._send_packet(ptype, tag, body)
+
+    def _expire_callbacks(self) -> None:
+        self._sweep = None
+        now = time.monotonic()
+        expired = [tag for tag, (_, deadline) in self._callbacks.items() if deadline <= now]
+        for tag in expired:
+            callback, _ = self._callbacks.pop(tag)
+            self._call(callback, 0, b"", TimeoutError())
+        if self._callbacks:
+            self._sweep = asyncio.get_running_loop().call_later(1.0, self._expire_callbacks)
 
     async def request(
         self, ptype: P, body: bytes = b"", *, expect: P | None = None, timeout: float = 5.0
