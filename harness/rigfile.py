@@ -28,6 +28,7 @@ from rigs.spec import (
     MigrationStatus,
     PortSpec,
     RadioSpec,
+    ResourcePort,
     RigSpec,
     SerialPortSpec,
 )
@@ -64,6 +65,11 @@ class RigFile:
     lock_dir: Path | None = None
     targets: Targets = DEFAULTS  # throughput targets (harness.targets), the defaults if not given
     requirements: Path | None = None  # the lab's requirements file (TOML), relative paths resolved
+    coordinator: str | None = None  # [labgrid] coordinator, for rigs on labgrid places
+
+    @property
+    def on_labgrid(self) -> bool:
+        return any(rig.on_labgrid for rig in self.rigs)
 
 
 def default_rig(name: str = "embedded") -> RigSpec:
@@ -148,7 +154,7 @@ def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-_RIG_KEYS = ("name", "radio", "devices")
+_RIG_KEYS = ("name", "radio", "devices", "place", "tags")
 _DEVICE_KEYS = (
     "role",
     "ieee",
@@ -169,13 +175,30 @@ def serial_url_problem(url: str) -> str | None:
     return url_problem(url)
 
 
-def _radio(reader: _Reader, data: Any, prefix: str) -> RadioSpec:
+def _resource(reader: _Reader, entry: Mapping[str, Any], key: str, on_place: bool) -> str:
+    """The labgrid resource an entry names (``{ resource = "name" }``)."""
+    if not on_place:
+        raise reader.fail(
+            _join(key, "resource"), "only for a rig on a labgrid place (give place or tags)"
+        )
+    return reader.string(entry, key, "resource", required=True) or ""
+
+
+def _radio(reader: _Reader, data: Any, prefix: str, on_place: bool = False) -> RadioSpec:
     table = reader.table(data, prefix)
     kind_name = reader.string(table, prefix, "kind", required=True) or ""
     try:
         kind = kinds.get(kind_name, "radio")
     except UnknownKind as exc:
         raise reader.fail(_join(prefix, "kind"), str(exc)) from None
+    if "resource" in table:
+        reader.check_keys(table, prefix, ("kind", "resource", "baudrate"))
+        resource = _resource(reader, table, prefix, on_place)
+        try:
+            spec = kind.parse({k: v for k, v in table.items() if k != "resource"}, prefix)
+        except SpecError as exc:
+            raise reader.fail(exc.key, exc.message) from None
+        return RadioSpec(kind=spec.kind, baudrate=spec.baudrate, resource=resource)
     try:
         spec = kind.parse(table, prefix)
     except SpecError as exc:
@@ -184,7 +207,9 @@ def _radio(reader: _Reader, data: Any, prefix: str) -> RadioSpec:
     return spec
 
 
-def _ports(reader: _Reader, table: Mapping[str, Any], prefix: str) -> tuple[PortSpec, ...]:
+def _ports(
+    reader: _Reader, table: Mapping[str, Any], prefix: str, on_place: bool = False
+) -> tuple[PortSpec, ...]:
     """The device's ports by kind: its ``ports`` table, and ``serial_port`` (a shorthand for
     ``ports.serial``)."""
     entries: dict[str, tuple[Any, str]] = {}
@@ -204,6 +229,10 @@ def _ports(reader: _Reader, table: Mapping[str, Any], prefix: str) -> tuple[Port
             kind = kinds.get(name, "port")
         except UnknownKind as exc:
             raise reader.fail(key, f"unknown port kind ({exc})") from None
+        if isinstance(entry, dict) and "resource" in entry:
+            reader.check_keys(entry, key, ("resource",))
+            ports.append(ResourcePort(kind=name, resource=_resource(reader, entry, key, on_place)))
+            continue
         try:
             ports.append(kind.parse(entry, key))
         except SpecError as exc:
@@ -211,7 +240,7 @@ def _ports(reader: _Reader, table: Mapping[str, Any], prefix: str) -> tuple[Port
     return tuple(ports)
 
 
-def _device(reader: _Reader, data: Any, prefix: str) -> DeviceSpec:
+def _device(reader: _Reader, data: Any, prefix: str, on_place: bool = False) -> DeviceSpec:
     table = reader.table(data, prefix)
     reader.check_keys(table, prefix, _DEVICE_KEYS)
     role = reader.string(table, prefix, "role", required=True)
@@ -226,7 +255,7 @@ def _device(reader: _Reader, data: Any, prefix: str) -> DeviceSpec:
             "must be an EUI-64: 16 hex digits, optionally ':'-separated",
         ) from None
     model = reader.string(table, prefix, "model", required=True) or ""
-    ports = _ports(reader, table, prefix)
+    ports = _ports(reader, table, prefix, on_place)
     group_id = reader.string(table, prefix, "group_id") or "AA"
     if not GROUP_ID.match(group_id):
         raise reader.fail(_join(prefix, "group_id"), "must be two upper-case letters (e.g. AA)")
@@ -261,9 +290,14 @@ def _device(reader: _Reader, data: Any, prefix: str) -> DeviceSpec:
 def _rig(reader: _Reader, data: Mapping[str, Any], prefix: str, default_name: str) -> RigSpec:
     reader.check_keys(data, prefix, _RIG_KEYS)
     name = reader.string(data, prefix, "name") or default_name
+    place = reader.string(data, prefix, "place")
+    tags = _tags(reader, data, prefix)
+    if place is not None and tags:
+        raise reader.fail(_join(prefix, "tags"), "give place or tags, not both")
+    on_place = place is not None or bool(tags)
     if "radio" not in data:
         raise reader.fail(_join(prefix, "radio"), "missing")
-    radio = _radio(reader, data["radio"], _join(prefix, "radio"))
+    radio = _radio(reader, data["radio"], _join(prefix, "radio"), on_place)
     raw_devices = data.get("devices")
     devices_key = _join(prefix, "devices")
     if raw_devices is None:
@@ -271,7 +305,8 @@ def _rig(reader: _Reader, data: Mapping[str, Any], prefix: str, default_name: st
     if not isinstance(raw_devices, list) or not raw_devices:
         raise reader.fail(devices_key, "must be a non-empty array of tables")
     devices = tuple(
-        _device(reader, item, f"{devices_key}[{index}]") for index, item in enumerate(raw_devices)
+        _device(reader, item, f"{devices_key}[{index}]", on_place)
+        for index, item in enumerate(raw_devices)
     )
     seen: dict[str, int] = {}
     for index, device in enumerate(devices):
@@ -281,7 +316,32 @@ def _rig(reader: _Reader, data: Mapping[str, Any], prefix: str, default_name: st
                 f"{device.ieee} repeats {devices_key}[{seen[device.ieee]}]",
             )
         seen[device.ieee] = index
-    return RigSpec(name=name, radio=radio, devices=devices)
+    return RigSpec(name=name, radio=radio, devices=devices, place=place, tags=tags)
+
+
+def _tags(reader: _Reader, data: Mapping[str, Any], prefix: str) -> tuple[tuple[str, str], ...]:
+    if "tags" not in data:
+        return ()
+    key = _join(prefix, "tags")
+    table = reader.table(data["tags"], key)
+    if not table:
+        raise reader.fail(key, "must name at least one tag")
+    for name, value in table.items():
+        if not isinstance(value, str):
+            raise reader.fail(_join(key, name), "must be a string")
+    return tuple(sorted((str(k), str(v)) for k, v in table.items()))
+
+
+def _coordinator(reader: _Reader, data: Mapping[str, Any]) -> str | None:
+    if "labgrid" not in data:
+        return None
+    table = reader.table(data["labgrid"], "labgrid")
+    reader.check_keys(table, "labgrid", ("coordinator",))
+    coordinator = reader.string(table, "labgrid", "coordinator", required=True) or ""
+    host, sep, port = coordinator.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise reader.fail("labgrid.coordinator", "must be HOST:PORT (e.g. lab-coordinator:20408)")
+    return coordinator
 
 
 def parse_rigfile(
@@ -304,7 +364,8 @@ def parse_rigfile(
         requirements = Path(requirements_text)
         if path is not None and not requirements.is_absolute():
             requirements = path.parent / requirements
-    top_level = ("lock_dir", "requirements")
+    coordinator = _coordinator(reader, data)
+    top_level = ("lock_dir", "requirements", "labgrid")
     if "rigs" in data:
         extra = [k for k in data if k not in ("rigs", *top_level)]
         if extra:
@@ -326,8 +387,19 @@ def parse_rigfile(
     else:
         single = {k: v for k, v in data.items() if k not in top_level}
         rigs = (_rig(reader, single, "", "rig-0"),)
+    for index, rig in enumerate(rigs):
+        if rig.on_labgrid and coordinator is None:
+            key = _join(
+                f"rigs[{index}]" if "rigs" in data else "", "place" if rig.place else "tags"
+            )
+            raise reader.fail(key, "a rig on a labgrid place needs [labgrid] coordinator")
     return RigFile(
-        path=path, rigs=rigs, lock_dir=lock_dir, targets=targets, requirements=requirements
+        path=path,
+        rigs=rigs,
+        lock_dir=lock_dir,
+        targets=targets,
+        requirements=requirements,
+        coordinator=coordinator,
     )
 
 

@@ -45,11 +45,12 @@ class RadioSpec:
     kind: str
     path: str | None = None  # pyserial URL or device path; None: start the embedded emulator
     baudrate: int = 115200
+    resource: str | None = None  # on a labgrid place: the resource that gives the path
 
     @property
     def embedded(self) -> bool:
         """True when the harness starts its own emulator process for this radio."""
-        return self.kind == "emulated" and self.path is None
+        return self.kind == "emulated" and self.path is None and self.resource is None
 
 
 @dataclass(frozen=True)
@@ -103,12 +104,30 @@ class SerialPortSpec:
 
 
 @dataclass(frozen=True)
+class ResourcePort:
+    """A port of some kind that a labgrid place's resource gives, resolved when it is acquired."""
+
+    kind: str
+    resource: str
+
+    @property
+    def address(self) -> str:
+        return f"labgrid resource {self.resource}"
+
+
+@dataclass(frozen=True)
 class RigSpec:
-    """One rig: a radio and its devices."""
+    """One rig: a radio and its devices (on a labgrid place, or on local ports)."""
 
     name: str
     radio: RadioSpec
     devices: tuple[DeviceSpec, ...]
+    place: str | None = None  # the labgrid place the rig is
+    tags: tuple[tuple[str, str], ...] = ()  # or: any labgrid place with these tags
+
+    @property
+    def on_labgrid(self) -> bool:
+        return self.place is not None or bool(self.tags)
 
     def device(self, role: str) -> DeviceSpec | None:
         """The first device of ``role`` on this rig, if any."""
@@ -120,10 +139,15 @@ class RigSpec:
     def with_serial_ports(self, ports: Mapping[str, str]) -> RigSpec:
         """This rig with ``ports`` (IEEE address -> URL) as the test ports of the devices the rig
         file gives none; a test port the rig file gives is kept as it is."""
+        return self.with_ports({ieee: SerialPortSpec(url) for ieee, url in ports.items()})
+
+    def with_ports(self, ports: Mapping[str, PortSpec]) -> RigSpec:
+        """This rig with ``ports`` (IEEE address -> port) given to the devices that have no port
+        of that kind; a port the rig file gives is kept as it is."""
         devices = tuple(
             device
-            if device.port(SERIAL) is not None or device.ieee not in ports
-            else device.with_port(SerialPortSpec(ports[device.ieee]))
+            if device.ieee not in ports or device.port(ports[device.ieee].kind) is not None
+            else device.with_port(ports[device.ieee])
             for device in self.devices
         )
         return dataclasses.replace(self, devices=devices)

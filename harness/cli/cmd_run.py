@@ -7,10 +7,12 @@ requirement passed. An evidence bundle is always written (default ``./evidence/<
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +103,13 @@ def register(subparsers: Any) -> None:
         "--sign-key",
         metavar="NAME.key",
         help="sign the bundle with this Ed25519 key (made by smets1-hil evidence keygen)",
+    )
+    parser.add_argument(
+        "--acquire-timeout",
+        metavar="SECONDS",
+        type=float,
+        default=600.0,
+        help="rigs on labgrid places: how long to wait for busy places (default 600)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="one character per scenario")
     parser.add_argument(
@@ -219,9 +228,16 @@ def _check(args: argparse.Namespace) -> Path:
 
         lab = load_requirements_file(Path(args.requirements))
         merge_catalogue(suite.requirements, lab, args.requirements)
+    if args.acquire_timeout < 0:
+        raise UserError("--acquire-timeout: must not be negative")
     if args.rig:
         rigfile = load_rigfile(args.rig)
-        if args.workers > len(rigfile.rigs):
+        if rigfile.on_labgrid and not all(rig.on_labgrid for rig in rigfile.rigs):
+            raise UserError(
+                f"{Path(args.rig).name}: rigs on labgrid places and local rigs cannot be mixed"
+            )
+        by_tags = any(rig.tags for rig in rigfile.rigs)
+        if args.workers > len(rigfile.rigs) and not by_tags:
             raise UserError(
                 f"{Path(args.rig).name} lists {len(rigfile.rigs)} rig(s); -n {args.workers} needs one rig per worker"
             )
@@ -258,6 +274,35 @@ class SuiteRelativeNames:
         )
 
 
+def _places(args: argparse.Namespace, stack: contextlib.ExitStack) -> str | None:
+    """The rig file pytest gets: the user's, or for rigs on labgrid places, the places acquired
+    (released when ``stack`` closes, whatever ends the run) with their resources as local URLs."""
+    if not args.rig:
+        return None
+    from harness.rigfile import load_rigfile
+
+    rigfile = load_rigfile(args.rig)
+    if not rigfile.on_labgrid:
+        return str(args.rig)
+    from harness.places import LabgridPlaces, resolved_rig_file
+
+    assert rigfile.coordinator is not None
+    places = stack.enter_context(
+        LabgridPlaces(rigfile.coordinator, acquire_timeout=args.acquire_timeout)
+    )
+    resolved = places.acquire(rigfile.rigs, max(1, args.workers))
+    workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="smets1-hil-places-")))
+    path = workdir / "places.toml"
+    text = resolved_rig_file(
+        resolved,
+        lock_dir=workdir / "locks",
+        requirements=rigfile.requirements,
+        targets=rigfile.targets,
+    )
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
 def run(args: argparse.Namespace) -> int:
     import pytest
 
@@ -269,12 +314,18 @@ def run(args: argparse.Namespace) -> int:
     # Worker and emulator processes import this installation, never a source tree that happens
     # to be the current directory (which Python would otherwise put first on their path).
     os.environ["PYTHONSAFEPATH"] = "1"
-    pytest_args = build_pytest_args(args, evidence_dir, xsd)
     from harness.plugin.evidence_hooks import EvidenceErrorWatch
     from harness.run_signals import signals_end_the_run
 
     watch = EvidenceErrorWatch()
-    with signals_end_the_run() as stop:
+    with signals_end_the_run() as stop, contextlib.ExitStack() as places:
+        try:
+            rig_file = _places(args, places)
+        except KeyboardInterrupt:
+            return stop.exit_code or 130
+        pytest_args = build_pytest_args(
+            argparse.Namespace(**{**vars(args), "rig": rig_file}), evidence_dir, xsd
+        )
         code = pytest.main(pytest_args, plugins=[SuiteRelativeNames(), watch])
     sys.stdout.flush()
     if code == pytest.ExitCode.USAGE_ERROR:

@@ -149,6 +149,7 @@ class EmulatedDevice:
         self._factory_pin = spec.factory_pin
         self._pin_failures = 0
         self.boot_count = 1
+        self.powered = True  # off: the device answers on no port (see power_off)
         self.reception: Reception | None = None
         self.events: list[Event] = []
         self._event_count = 0
@@ -182,6 +183,19 @@ class EmulatedDevice:
         self.log("reboot", "state kept" if keep_state else "state lost")
         if not keep_state:
             self.lose_volatile_state()
+
+    def power_off(self) -> None:
+        """Power gone: the device answers on no port until :meth:`power_on`. Flash stays (running
+        and held image, an image partly received, PIN); what its ports held in RAM is lost."""
+        if self.powered:
+            self.powered = False
+            self.log("power", "off")
+
+    def power_on(self) -> None:
+        """Power back: the device boots the image it runs and keeps the image it holds."""
+        if not self.powered:
+            self.powered = True
+            self.restart(keep_state=True)
 
     # firmware -----------------------------------------------------------------------------
 

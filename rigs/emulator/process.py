@@ -98,6 +98,7 @@ async def serve(
     coprocessor: str = coprocessors.DEFAULT_KIND,
     control: tuple[str, int] = ("127.0.0.1", 0),
     radio_fd: int | None = None,
+    power_http: tuple[str, int] | None = None,
 ) -> None:
     """Run the emulator until SIGINT/SIGTERM; ``announce`` gets the JSON-able start record.
 
@@ -108,6 +109,8 @@ async def serve(
     whose other end the starting process holds) instead of a pty.
     ``coprocessor`` is the kind of co-processor the radio port speaks (:mod:`.coprocessors`);
     ``control`` where the control channel listens (port 0: an ephemeral port).
+    With ``power_http`` the devices' power switches are also served there over HTTP
+    (:mod:`.power_http`).
     """
     import fastpath
     from rigs.link import link_from_streams, open_pty_pair
@@ -173,6 +176,16 @@ async def serve(
             host, port = tcp_server.sockets[0].getsockname()[:2]
             radio = f"socket://{host}:{port}"
         control_url = await control_server.start(*control)
+        power_url: str | None = None
+        if power_http is not None:
+            from rigs.emulator.power_http import PowerControl, serve_power
+
+            power_server = await serve_power(PowerControl(air.nodes), *power_http)
+            tasks.append(asyncio.create_task(_serve_until_cancelled(power_server)))
+            power_host, power_port = power_server.sockets[0].getsockname()[:2]
+            power_url = f"http://{power_host}:{power_port}/power/{{index}}/{{value}}"
+            for number, entry in enumerate(summary, start=1):
+                entry["power_index"] = number
         if test_ports:
             for index, (device, entry) in enumerate(zip(devices, summary, strict=True)):
                 port_device = DeviceTestPort(device)
@@ -184,7 +197,7 @@ async def serve(
                     served = await serve_on_tcp(port_device, host, port, impairment=setting)
                 served_ports.append(served)
                 entry["serial"] = served.url
-        record = {
+        record: dict[str, Any] = {
             "radio": radio,
             "coprocessor": server.kind,
             "firmware": server.firmware,
@@ -193,6 +206,8 @@ async def serve(
             "pid": os.getpid(),
             "fastpath": fastpath.IMPLEMENTATION,
         }
+        if power_url is not None:
+            record["power"] = power_url
         if announce is not None:
             announce(record)
         await stop.wait()
@@ -207,6 +222,11 @@ async def serve(
         LOGGER.info("radio port statistics: %s", json.dumps(server.stats()))
         await control_server.close()
         air.close()
+
+
+async def _serve_until_cancelled(server: asyncio.Server) -> None:
+    async with server:
+        await server.serve_forever()
 
 
 def _impaired(link: Link, impairment: Impairment | None, server: CoProcessor) -> Link:
@@ -230,6 +250,12 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     if parser is None:
         parser = argparse.ArgumentParser(prog="smets1-hil emulate")
     parser.add_argument("--device-file", type=Path, help="TOML device file (docs/device-file.md)")
+    parser.add_argument(
+        "--power-http",
+        metavar="HOST:PORT",
+        help="serve the devices' power switches over HTTP, as labgrid's simplerest power "
+        "backend drives them (port 0: any free port)",
+    )
     parser.add_argument("--ppmids", type=int, default=None, help="number of PPMIDs (default 1)")
     parser.add_argument("--esmes", type=int, default=None, help="number of ESMEs (default 1)")
     parser.add_argument("--gsmes", type=int, default=None, help="number of GSMEs (default 1)")
@@ -339,6 +365,7 @@ def serve_options(args: argparse.Namespace) -> dict[str, Any]:
         "coprocessor": args.coprocessor,
         "control": parse_tcp(args.control, "--control"),
         "radio_fd": args.radio_fd,
+        "power_http": parse_tcp(args.power_http, "--power-http") if args.power_http else None,
     }
 
 

@@ -272,7 +272,24 @@ class ZigbeeNode:
         self.ota.on_reboot(keep_state)
         self._loop.call_later(silent_seconds, self._come_back)
 
+    def power_off(self) -> None:
+        """The device loses power: silent on the network, its OTA session and timers gone."""
+        self._cancel_timer()
+        self.online = False
+        self.device.power_off()
+        self.ota.on_reboot(True)
+
+    def power_on(self) -> None:
+        """Power back: the device boots, announces itself and resumes an image it was receiving."""
+        if self.device.powered:
+            return
+        self.device.power_on()
+        self.ota.on_reboot(True)
+        self._come_back()
+
     def _come_back(self) -> None:
+        if not self.device.powered:
+            return  # a reboot's end while the power is off: the device stays silent
         self.online = True
         if self.joined:
             self._announce(self)

@@ -4,7 +4,8 @@ A *kind* is a way of reaching a device, in the way labgrid splits resources from
 
 - a **radio** kind is the rig's ZigBee coordinator (``emulated``, ``znp``, ``ezsp``): its spec is
   the rig file's ``radio`` table, its driver opens the radio through a zigpy radio library;
-- a **port** kind is one more way to a device (``serial``: the device's test port): its spec is
+- a **port** kind is one more way to a device (``serial``: the device's test port; ``power``: its
+  power switch): its spec is
   an entry of the device's ``ports`` table, its driver serves every device of the rig that has
   such a port, by IEEE address.
 
@@ -30,6 +31,7 @@ Role = Literal["radio", "port"]
 BUILTIN_KINDS: tuple[str, ...] = (
     "rigs.kinds.zigbee",  # emulated, znp, ezsp: ZigBee radios through zigpy radio libraries
     "rigs.kinds.serial",  # serial: a device's serial test port
+    "rigs.kinds.power",  # power: a device's power switch, through labgrid's power drivers
 )
 """Modules whose ``KINDS`` are registered on first use: one line per kind module."""
 

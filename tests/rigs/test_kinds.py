@@ -36,7 +36,7 @@ def write(tmp_path: Path, ports: str) -> Path:
 
 def test_the_builtin_kinds_are_registered() -> None:
     assert kinds.names("radio") == ("emulated", "ezsp", "znp")
-    assert kinds.names("port") == (SERIAL,)
+    assert kinds.names("port") == ("power", SERIAL)
     assert all(kind.summary for kind in kinds.kinds())
 
 
@@ -75,7 +75,7 @@ def test_serial_port_is_the_serial_kind(tmp_path: Path) -> None:
         ),
         (
             'ports = { optical = "/dev/ttyUSB3" }',
-            "rig.toml: devices[0].ports.optical: unknown port kind (must be one of serial)",
+            "rig.toml: devices[0].ports.optical: unknown port kind (must be one of power, serial)",
         ),
         (
             'ports = { znp = "/dev/ttyUSB3" }',
