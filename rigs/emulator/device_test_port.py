@@ -49,6 +49,11 @@ class DeviceTestPort:
     def ieee(self) -> str:
         return self.device.ieee
 
+    @property
+    def powered(self) -> bool:
+        """False while the device's power is off: the responder then hears and says nothing."""
+        return self.device.powered
+
     def reset(self) -> None:
         """Restart the device keeping its state: the offer in progress is gone, flash stays."""
         self.device.restart(keep_state=True)

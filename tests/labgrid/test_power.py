@@ -20,7 +20,7 @@ from rigs.bringup import RigSession, bring_up
 from rigs.capabilities import Power
 from rigs.kinds import power as power_kind
 from rigs.kinds.power import LabgridPowerSwitches
-from rigs.operations import DeviceRole, DeviceTimeout, TransferStatus
+from rigs.operations import DeviceRole, RigError, TransferStatus
 from rigs.spec import RadioSpec, RigSpec
 
 pytest.importorskip("labgrid", reason="labgrid is not installed (pip install 'smets1-hil[test]')")
@@ -75,9 +75,9 @@ async def test_power_off_silences_the_device_and_power_on_keeps_its_held_image()
 
         await power.power_off(ieee)
         assert await power.power_state(ieee) is False
-        with pytest.raises(DeviceTimeout):
+        with pytest.raises(RigError):  # not reached, or no answer in time
             await radio.read_firmware_version(ieee, timeout=2)  # type: ignore[attr-defined]
-        with pytest.raises(DeviceTimeout):
+        with pytest.raises(RigError):
             await serial.read_firmware_version(ieee, timeout=2)  # type: ignore[attr-defined]
 
         await power.power_on(ieee)
@@ -88,7 +88,7 @@ async def test_power_off_silences_the_device_and_power_on_keeps_its_held_image()
         assert after == running
         assert await radio.read_held_image(ieee) == held  # type: ignore[attr-defined]
         events = await serial.read_event_log(ieee)  # type: ignore[attr-defined]
-        assert [e.kind for e in events][-2:] == ["power", "reboot"]
+        assert "power" in events[-2].text and "reboot" in events[-1].text, events[-2:]
 
 
 async def test_an_ota_transfer_cut_by_a_power_cycle_resumes() -> None:
@@ -121,6 +121,6 @@ async def _when_back(call: Callable[[], Awaitable[T]], attempts: int = 20) -> T:
     for _ in range(attempts):
         try:
             return await call()
-        except DeviceTimeout:
+        except RigError:  # not reachable yet, or no answer in time
             continue
     raise AssertionError("the device did not come back")
