@@ -160,8 +160,13 @@ async def bring_up(
         path = spec.radio.path
         where.update(radio=path)
     options = dict(radio_options or {})
-    if emulator is not None:  # the emulator's clock and device state: its control channel
+    # the emulator's clock, device state and link counters: its control channel
+    if emulator is not None:
         options.setdefault("control", emulator.control)
+    elif spec.radio.control is not None:
+        options.setdefault("control", spec.radio.control)
+    if options.get("control"):
+        where["control"] = options["control"]
     open_radio = radio_kind.driver()
     radio: Radio = await open_radio(
         spec.radio, path, trace=trace, timeout=start_timeout, options=options

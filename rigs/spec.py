@@ -46,6 +46,7 @@ class RadioSpec:
     path: str | None = None  # pyserial URL or device path; None: start the embedded emulator
     baudrate: int = 115200
     resource: str | None = None  # on a labgrid place: the resource that gives the path
+    control: str | None = None  # the emulator's control channel (tcp://HOST:PORT), if any
 
     @property
     def embedded(self) -> bool:

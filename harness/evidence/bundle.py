@@ -31,7 +31,12 @@ from harness.evidence.redaction import SecretFilter
 from harness.evidence.report_html import render_report
 from harness.evidence.requirements import Requirement
 from harness.evidence.signing import ALGORITHM, SIGNATURE, fingerprint, sign_manifest
-from harness.evidence.summary import build_requirements, scenario_counts, throughput_figures
+from harness.evidence.summary import (
+    build_requirements,
+    radio_links,
+    scenario_counts,
+    throughput_figures,
+)
 
 SUMMARY = "summary.json"
 PLAN = "plan.json"
@@ -223,6 +228,7 @@ class EvidenceBundle:
             "scenarios": scenario_counts(plan, records),
             "requirements": build_requirements(plan, records, catalogue, always_listed),
             "throughput": throughput_figures(records),
+            "radio_links": radio_links(records),
         }
         write_atomic(self.root / SUMMARY, _dump(summary))
         return summary

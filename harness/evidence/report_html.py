@@ -182,6 +182,22 @@ def _charts(rows: list[dict[str, Any]]) -> dict[str, Markup]:
     return charts
 
 
+def link_rows(summary: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:
+    """Each rig's radio-link counters (summary ``radio_links``), flattened to ``group.counter``."""
+
+    def flat(prefix: str, value: Any) -> list[tuple[str, Any]]:
+        if isinstance(value, Mapping):
+            return [
+                row
+                for key, inner in value.items()
+                for row in flat(f"{prefix}.{key}" if prefix else str(key), inner)
+            ]
+        return [(prefix, value)]
+
+    links = summary.get("radio_links") or {}
+    return [(str(rig), flat("", link)) for rig, link in links.items() if isinstance(link, Mapping)]
+
+
 def render_report(summary: Mapping[str, Any], records: Iterable[Mapping[str, Any]]) -> str:
     records = sorted(records, key=lambda r: str(r["scenario"]))
     verdict, headline = overall_verdict(summary)
@@ -198,4 +214,5 @@ def render_report(summary: Mapping[str, Any], records: Iterable[Mapping[str, Any
         throughput=rows,
         charts=_charts(rows),
         notes=summary.get("notes") or [],
+        radio_links=link_rows(summary),
     )

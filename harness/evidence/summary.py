@@ -106,6 +106,22 @@ def throughput_figures(records: Iterable[Mapping[str, Any]]) -> list[dict[str, A
     return sorted(figures, key=lambda f: (f["scenario"], f["name"]))
 
 
+def radio_links(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each rig's radio-link counters as its last finished record saw them (they only grow while
+    the emulator runs, so the last record's are the run's): rig name -> ``rig.radio.link``."""
+    latest: dict[str, tuple[str, dict[str, Any]]] = {}
+    for record in records:
+        rig = record.get("rig") or {}
+        link = (rig.get("radio") or {}).get("link")
+        if not isinstance(link, dict):
+            continue
+        name = str(rig.get("name", ""))
+        finished = str(record.get("finished") or "")
+        if name not in latest or finished >= latest[name][0]:
+            latest[name] = (finished, link)
+    return {name: link for name, (_, link) in sorted(latest.items())}
+
+
 def selected_requirements_pass(summary: Mapping[str, Any]) -> bool:
     """True when at least one requirement was selected and every selected one passed (a ``flaky``
     requirement passed, on retries; the table and the bundle name it)."""

@@ -123,7 +123,7 @@ class RecordWriter:
             "requirements": requirement_ids(item),
             "profile": state.profile,
             "worker": state.worker_id,
-            "rig": state.rig_identity if "rig" in getattr(item, "fixturenames", ()) else None,
+            "rig": _rig_entry(state) if "rig" in getattr(item, "fixturenames", ()) else None,
             "started": _iso(getattr(first, "start", None)),
             "finished": _iso(getattr(last, "stop", None)),
             "duration_s": round(sum(r.duration for r in reports.values()), 3),
@@ -148,6 +148,19 @@ class RecordWriter:
         if evidence is not None:
             record.update(evidence.as_dict())
         return record
+
+
+def _rig_entry(state: RunState) -> dict[str, Any] | None:
+    """The rig's identity, with the radio link's counters as they stand at the scenario's end."""
+    identity = state.rig_identity
+    session = state.rig_session
+    if identity is None or session is None:
+        return identity
+    link = session.rig.radio_link()
+    if link is None:
+        return identity
+    radio = identity.get("radio")
+    return {**identity, "radio": {**(radio if isinstance(radio, dict) else {}), "link": link}}
 
 
 def evidence_failed(state: RunState, session: pytest.Session, exc: OSError) -> None:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT = 120.0
+LINK_STATS_TIMEOUT = 15.0
 
 
 class RadioOperations(Identity, Firmware, Pin, PinChange, SiteId, Protocol):
@@ -61,6 +62,18 @@ class HilRig:
     def device(self, role: str) -> HilDevice | None:
         spec = self.spec.device(role)
         return None if spec is None else HilDevice(self, spec)
+
+    def radio_link(self) -> dict[str, Any] | None:
+        """The radio link's counters now, from the emulator's control channel (None when the
+        rig has none); a failure to read them is recorded as ``{"error": reason}``."""
+        read = getattr(self.ops, "link_stats", None)
+        if read is None:
+            return None
+        try:
+            stats: dict[str, Any] | None = self.run(read(), LINK_STATS_TIMEOUT)
+        except (RigError, TimeoutError) as exc:
+            return {"error": str(exc) or type(exc).__name__}
+        return stats
 
     def identity_record(self) -> dict[str, Any]:
         """Rig and device identity for evidence records."""
@@ -93,6 +106,7 @@ class HilRig:
                 "path": self.where.get("radio", self.spec.radio.path),
                 **({"codec": self.where["codec"]} if "codec" in self.where else {}),
                 **({"firmware": self.where["firmware"]} if "firmware" in self.where else {}),
+                **({"control": self.where["control"]} if "control" in self.where else {}),
             },
             "devices": devices,
         }

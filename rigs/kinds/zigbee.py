@@ -5,7 +5,8 @@
 - ``znp``: a TI Z-Stack co-processor through zigpy-znp;
 - ``ezsp``: a Silicon Labs EmberZNet co-processor through bellows.
 
-Rig file: ``radio = { kind = "znp", path = "/dev/ttyACM0", baudrate = 115200 }``. Driver:
+Rig file: ``radio = { kind = "znp", path = "/dev/ttyACM0", baudrate = 115200 }``; an emulator's
+radio port also names its control channel: ``control = "tcp://127.0.0.1:40123"``. Driver:
 :class:`rigs.zigbee.rig.ZigbeeRig`, imported only when a rig is brought up.
 """
 
@@ -15,12 +16,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from rigs.control_protocol import parse_url
 from rigs.kinds import Kind, Radio, SpecError
-from rigs.kinds.entry import check_keys, integer, join, port_url, table
+from rigs.kinds.entry import check_keys, integer, join, port_url, string, table
 from rigs.spec import RadioSpec
 
 BAUD_RATES = (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
-RADIO_KEYS = ("kind", "path", "baudrate")
+RADIO_KEYS = ("kind", "path", "baudrate", "control")
 
 
 def parse(entry: Any, key: str) -> RadioSpec:
@@ -38,7 +40,18 @@ def parse(entry: Any, key: str) -> RadioSpec:
     if baudrate not in BAUD_RATES:
         allowed = ", ".join(str(rate) for rate in BAUD_RATES)
         raise SpecError(join(key, "baudrate"), f"must be one of {allowed}")
-    return RadioSpec(kind=kind, path=path, baudrate=baudrate)
+    control = string(radio, key, "control")
+    if control is not None:
+        if path is None:
+            raise SpecError(
+                join(key, "control"),
+                "needs radio.path (the embedded emulator's control channel is found without it)",
+            )
+        try:
+            parse_url(control)
+        except ValueError as exc:
+            raise SpecError(join(key, "control"), str(exc)) from None
+    return RadioSpec(kind=kind, path=path, baudrate=baudrate, control=control)
 
 
 async def open_radio(

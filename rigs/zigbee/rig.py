@@ -569,6 +569,16 @@ class ZigbeeRig:
 
     # emulator-only ------------------------------------------------------------------------
 
+    async def link_stats(self) -> dict[str, Any] | None:
+        """The co-processor's link counters from the emulator's control channel (frames, CRC
+        or FCS errors, NAKs, retransmissions, bytes the impaired line lost); None without one."""
+        if self.control is None:
+            return None
+        try:
+            return await self.control.link_stats()
+        except ControlError as exc:
+            raise RigError(f"link statistics: {exc}") from None
+
     async def emulator_device_state(self, ieee: str) -> dict[str, Any]:
         """The emulator's view of a device (held image, events, OTA state); no PIN in it."""
         if self.control is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 from pathlib import Path
@@ -49,6 +50,14 @@ def make_bundle(root: Path, *, failing: bool, tmp: Path) -> Path:
             "requirements": [rid],
             "verdict": "fail" if fails else "pass",
             "duration_s": 1.25,
+            "finished": f"2026-01-01T00:00:{index:02d}Z",
+            "rig": {
+                "name": "bench-3",
+                "radio": {
+                    "kind": "ezsp",
+                    "link": {"ash": {"crc_errors": 40 + index, "naks_sent": 7}, "line": {}},
+                },
+            },
             "failure": f"AssertionError: measurement {LONG_WORD}" if fails else None,
             "firmware": [
                 {
@@ -155,6 +164,19 @@ def test_report_charts_throughput_against_target(reports: dict[str, Path]) -> No
     assert "stroke-dasharray" in html  # the target mark
     assert "#c62828" in html  # a transfer below its target
     assert "&gt;20 ms" in html  # the open last bucket of the latency histogram
+
+
+def test_report_shows_the_radio_link_counters_of_the_last_record(
+    reports: dict[str, Path],
+) -> None:
+    summary = json.loads((reports["pass"].parent / "summary.json").read_text())
+    last = len(REQUIREMENTS) - 1
+    assert summary["radio_links"] == {
+        "bench-3": {"ash": {"crc_errors": 40 + last, "naks_sent": 7}, "line": {}}
+    }
+    text = " ".join(text_of(reports["pass"]).split())
+    assert f"ash.crc_errors {40 + last}" in text and "ash.naks_sent 7" in text
+    assert "Radio link" in text
 
 
 def test_helpers() -> None:

@@ -57,7 +57,7 @@ def test_single_rig_file_loads_with_normalised_values(tmp_path: Path) -> None:
     (rig,) = rigfile.rigs
     assert rig.name == "bench-1"
     assert rig.radio.kind == "ezsp" and rig.radio.path == "rfc2217://lab-3.example:7000"
-    assert not rig.radio.embedded
+    assert not rig.radio.embedded and rig.radio.control is None
     ppmid, gsme = rig.devices
     assert ppmid.ieee == "00124B0001A2B3C4"
     assert ppmid.migration_status is MigrationStatus.DORMANT
@@ -65,6 +65,15 @@ def test_single_rig_file_loads_with_normalised_values(tmp_path: Path) -> None:
     assert gsme.site_id == "0007654321"  # leading zeros kept as the SMSO holds it
     assert gsme.serial_port == "socket://lab-3.example:7001"
     assert gsme.migration_status is MigrationStatus.ACTIVE
+
+
+def test_an_emulator_radio_port_names_its_control_channel(tmp_path: Path) -> None:
+    text = GOOD.replace("baudrate = 115200", 'control = "tcp://lab-3.example:7002"')
+    (rig,) = load_rigfile(write(tmp_path, text)).rigs
+    assert rig.radio.control == "tcp://lab-3.example:7002"
+    embedded = '[radio]\nkind = "emulated"\ncontrol = "tcp://127.0.0.1:7002"\n'
+    with pytest.raises(RigFileError, match=r"radio.control: needs radio.path"):
+        load_rigfile(write(tmp_path, 'name = "e"\n' + embedded))
 
 
 def test_pool_of_rigs(tmp_path: Path) -> None:
@@ -155,6 +164,14 @@ def test_serial_ports_fill_only_devices_the_rig_file_gives_none(tmp_path: Path) 
         (
             ('serial_port = "socket://lab-3.example:7001"', 'serial_port = " "'),
             "rig.toml: devices[1].serial_port: must not be empty",
+        ),
+        (
+            ("baudrate = 115200", 'control = "lab-3.example:7002"'),
+            "rig.toml: radio.control: control address must be tcp://HOST:PORT",
+        ),
+        (
+            ("baudrate = 115200", 'control = "tcp://lab-3.example:0"'),
+            "rig.toml: radio.control: control address must be tcp://HOST:PORT",
         ),
     ],
 )

@@ -76,21 +76,23 @@ def write_device_file(spec: RigSpec, work: Path) -> Path:
     return device_file
 
 
-def start_emulator(kind: str, device_file: Path) -> EmulatorProcess:
-    """An emulator (to enter as a context manager) with a ``kind`` co-processor on its radio port."""
-    return EmulatorProcess(["--coprocessor", kind, "--device-file", str(device_file)])
+def start_emulator(kind: str, device_file: Path, *args: str) -> EmulatorProcess:
+    """An emulator (to enter as a context manager) with a ``kind`` co-processor on its radio port
+    (``args``: more of ``smets1-hil emulate``'s options, such as ``--impair-radio``)."""
+    return EmulatorProcess(["--coprocessor", kind, "--device-file", str(device_file), *args])
 
 
 def coprocessor_rig_file(
     spec: RigSpec, emulator: EmulatorProcess, kind: str, sections: Iterable[str] = ()
 ) -> str:
-    """The rig file a lab writes for this emulator: its radio port as a ``kind`` stick.
+    """The rig file a lab writes for this emulator: its radio port as a ``kind`` stick, and its
+    control channel (for the link counters in the evidence).
 
     ``sections`` go between the name and the radio (e.g. the rig's own targets).
     """
     serial = {d["ieee"]: d["serial"] for d in emulator.devices}
     lines = [f'name = "{kind}-emulated"', "", *sections, "[radio]", f'kind = "{kind}"']
-    lines += [f'path = "{emulator.radio}"', ""]
+    lines += [f'path = "{emulator.radio}"', f'control = "{emulator.control}"', ""]
     for device in spec.devices:
         lines += [
             "[[devices]]",

@@ -58,6 +58,8 @@ def test_suite_through_zigpy_znp_passes_and_its_baseline_fails_exactly_the_six(
     assert record["rig"]["radio"]["kind"] == "znp"
     assert record["rig"]["radio"]["codec"] == "zigpy-znp 1.1.1, MT framed by fastpath.mt (compiled)"
     assert record["rig"]["radio"]["firmware"] == "Texas Instruments CC2652 Z-Stack 20230507"
+    link = uplift.summary["radio_links"]["znp-emulated"]  # the MT counters, via control
+    assert link["frames"] > 100 and link["crc_errors"] == 0
     assert baseline.code == 1, baseline.out[-3000:]
     failed = {rid for rid, e in baseline.summary["requirements"].items() if e["verdict"] == "fail"}
     assert failed == set(UPLIFT_IDS)
