@@ -120,9 +120,10 @@ def application_class(radio: str) -> type[zigpy.application.ControllerApplicatio
     except ImportError:
         raise RadioUnavailable(f"radio {radio!r} needs the {library} library ({hint})") from None
     if radio == "ezsp":
-        from rigs.zigbee import bellows_fastpath
+        from rigs.zigbee import bellows_fastpath, bellows_sends
 
         bellows_fastpath.install()
+        bellows_sends.install()
     elif radio == "znp":
         from rigs.zigbee import znp_fastpath
 
