@@ -19,6 +19,7 @@ lost and zigpy-znp's request times out and is retried; the decoder also counts i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -26,6 +27,8 @@ from fastpath import mt
 from rigs.zigbee.library_codec import CodecStatus, codec_status, installed_version, keeps_own_codec
 
 LOGGER = logging.getLogger(__name__)
+UART_LOGGER = logging.getLogger("zigpy_znp.uart")
+API_LOGGER = logging.getLogger("zigpy_znp.api")
 
 TESTED_VERSIONS = frozenset({"1.1.1"})
 LIBRARY = "zigpy-znp"
@@ -54,6 +57,7 @@ def _fast_protocol_class() -> type[Any]:
     """zigpy-znp's protocol with fastpath.mt framing (built on first use: zigpy-znp is optional)."""
     from zigpy_znp import frames
     from zigpy_znp import types as znp_t
+    from zigpy_znp.logger import TRACE
     from zigpy_znp.uart import ZnpMtProtocol
 
     general_frame = frames.GeneralFrame
@@ -75,9 +79,46 @@ def _fast_protocol_class() -> type[Any]:
 
         def send(self, payload: Any) -> None:
             header = payload.header
-            self.write(mt.encode(header & 0xFF, header >> 8, bytes(payload.data)))
+            data = mt.encode(header & 0xFF, header >> 8, bytes(payload.data))
+            # ZnpMtProtocol.write formats every frame for its TRACE log line even when that
+            # level is off; the transport write is all it does besides
+            if UART_LOGGER.isEnabledFor(TRACE):
+                self.write(data)
+            else:
+                self._transport.write(data)
 
     return FastMtProtocol
+
+
+def _remove_listener(api_class: type[Any]) -> Any:
+    """zigpy-znp's ``ZNP.remove_listener`` without its TRACE-only bookkeeping.
+
+    zigpy-znp 1.1.1 counts every listener left (a ``Counter`` over all of them) after each
+    removal, only for a TRACE log line; a request removes two listeners. With TRACE off this
+    does the same removal and skips the count.
+    """
+    from zigpy_znp.logger import TRACE
+
+    stock = api_class.remove_listener
+
+    def remove_listener(self: Any, listener: Any) -> None:
+        if API_LOGGER.isEnabledFor(TRACE):
+            stock(self, listener)
+            return
+        listeners = self._listeners
+        if not listeners:
+            return
+        for header in listener.matching_headers():
+            waiting = listeners.get(header)
+            if waiting is None:
+                continue
+            with contextlib.suppress(ValueError):
+                waiting.remove(listener)
+            if not waiting:
+                del listeners[header]
+
+    remove_listener._smets1_hil_stock = stock  # type: ignore[attr-defined]
+    return remove_listener
 
 
 def install() -> CodecStatus:
@@ -85,10 +126,12 @@ def install() -> CodecStatus:
     current = status()
     if keeps_own_codec(current, LOGGER):
         return current
-    from zigpy_znp import uart
+    from zigpy_znp import api, uart
 
     if not getattr(uart.ZnpMtProtocol, "_smets1_hil_fastpath", False):
         fast = _fast_protocol_class()
         fast._smets1_hil_fastpath = True
         uart.ZnpMtProtocol = fast
+    if not hasattr(api.ZNP.remove_listener, "_smets1_hil_stock"):
+        api.ZNP.remove_listener = _remove_listener(api.ZNP)
     return current

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import random
 from typing import Any
 
@@ -94,3 +95,29 @@ def test_install_only_for_a_tested_version(monkeypatch: pytest.MonkeyPatch) -> N
     assert tested.tested and znp_uart.ZnpMtProtocol is not stock
     assert issubclass(znp_uart.ZnpMtProtocol, stock)
     assert tested.summary().startswith("1.1.1, MT framed by fastpath.mt (")
+
+
+def test_remove_listener_removes_what_zigpy_znps_own_does() -> None:
+    import zigpy_znp.commands as c
+    from zigpy_znp.api import ZNP
+    from zigpy_znp.utils import CallbackResponseListener
+
+    stock = getattr(ZNP.remove_listener, "_smets1_hil_stock", ZNP.remove_listener)
+    fast = znp_fastpath._remove_listener(ZNP)
+    results = []
+    for remove in (stock, fast):
+        api = ZNP.__new__(ZNP)
+        api._listeners = collections.defaultdict(list)
+        both = CallbackResponseListener(
+            [c.AF.DataConfirm.Callback(partial=True), c.SYS.Ping.Rsp(partial=True)],
+            callback=lambda _: None,
+        )
+        ping = CallbackResponseListener([c.SYS.Ping.Rsp(partial=True)], callback=lambda _: None)
+        for listener in (both, ping):
+            for header in listener.matching_headers():
+                api._listeners[header].append(listener)
+        remove(api, both)
+        remove(api, both)  # removing twice is harmless in both
+        assert dict(api._listeners) == {c.SYS.Ping.Rsp.header: [ping]}
+        results.append(sorted(map(str, api._listeners)))
+    assert results[0] == results[1]
