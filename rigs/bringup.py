@@ -7,9 +7,11 @@ embedded rig of tests and benchmarks (:func:`rigs.zigbee.embedded.embedded_rig`)
 ``smets1-hil bench``.
 
 The steps: for an embedded radio, start the emulator process (hosting exactly the rig's devices
-when the rig lists them) and fill in the test ports it serves; open the radio with its kind's
-driver; let the devices join and wait for them; identify each (checking its role against the rig
-file); then make the driver of each port kind the devices use (ports open when first used).
+when the rig lists them) and fill in the test ports it serves; give the devices power switches on
+the emulator's control channel (the embedded one's, or the rig file's ``radio.control``); open the
+radio with its kind's driver; let the devices join and wait for them; identify each (checking its
+role against the rig file); then make the driver of each port kind the devices use (ports open
+when first used).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 from rigs import kinds
 from rigs.kinds import PortDriver, Radio
+from rigs.kinds.power import ControlPowerSpec
 from rigs.launcher import EmulatorProcess
 from rigs.operations import DeviceIdentity, RigError
 from rigs.spec import DeviceSpec, PortSpec, RigSpec
@@ -167,6 +170,9 @@ async def bring_up(
         options.setdefault("control", spec.radio.control)
     if options.get("control"):
         where["control"] = options["control"]
+        # each device's power switch: the emulator's control channel (a rig file's port is kept)
+        power = ControlPowerSpec(str(options["control"]))
+        spec = spec.with_ports({device.ieee: power for device in spec.devices})
     open_radio = radio_kind.driver()
     radio: Radio = await open_radio(
         spec.radio, path, trace=trace, timeout=start_timeout, options=options

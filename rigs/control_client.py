@@ -89,6 +89,18 @@ class ControlClient:
         result: dict[str, Any] = await self.call("device.state", ieee=ieee)
         return result
 
+    async def power_get(self, ieee: str) -> bool:
+        """Whether the device is powered."""
+        return bool((await self.call("power.get", ieee=ieee))["powered"])
+
+    async def power_set(self, ieee: str, on: bool) -> bool:
+        """Power the device on or off; whether it is powered afterwards."""
+        return bool((await self.call("power.set", ieee=ieee, on=on))["powered"])
+
+    async def device_hang(self, ieee: str) -> None:
+        """Make the device hang (powered, silent) until its power is cycled."""
+        await self.call("device.hang", ieee=ieee)
+
     async def link_stats(self) -> dict[str, Any]:
         result: dict[str, Any] = await self.call("link.stats")
         return result

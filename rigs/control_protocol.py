@@ -25,6 +25,11 @@ OPS = {
     "clock.advance": "advance the devices' clock by 'seconds'",
     "device.state": "a device's state by 'ieee' (16 hex digits); no PIN in it",
     "link.stats": "counters of the radio port (frames, bad frames, unknown commands)",
+    "power.get": "whether device 'ieee' is powered",
+    "power.set": "power device 'ieee' on ('on': true: it boots, keeping flash) or off ('on': "
+    "false: silent on every port, volatile state lost)",
+    "device.hang": "make device 'ieee' hang: powered, but silent on every port until its power "
+    "is cycled (a fault for tests)",
 }
 """Operation name -> what it does."""
 

@@ -113,7 +113,31 @@ class ControlServer:
             if state is None:
                 raise ControlError("no such device")
             return state
+        if op in ("power.get", "power.set", "device.hang"):
+            return self._power(op, request)
         if op == "link.stats":
             return {**self._link_stats(), "control_requests": self.requests,
                     "control_refused": self.refused}  # fmt: skip
         raise ControlError(f"unknown operation {op!r} (one of {', '.join(sorted(cp.OPS))})")
+
+    def _power(self, op: str, request: dict[str, Any]) -> dict[str, Any]:
+        """A device's power switch (``power.get``/``power.set``) and the hang fault."""
+        try:
+            ieee = ieee_to_bytes(str(request.get("ieee")))
+        except ValueError:
+            raise ControlError(f"{op} needs 'ieee', 16 hex digits") from None
+        node = self.air.by_ieee.get(ieee)
+        if node is None:
+            raise ControlError("no such device")
+        if op == "power.set":
+            on = request.get("on")
+            if not isinstance(on, bool):
+                raise ControlError("power.set needs 'on', true or false")
+            if on:
+                node.power_on()
+            else:
+                node.power_off()
+        elif op == "device.hang":
+            node.hang()
+        device = node.device
+        return {"powered": device.powered, "answering": device.answering}

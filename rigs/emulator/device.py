@@ -150,6 +150,7 @@ class EmulatedDevice:
         self._pin_failures = 0
         self.boot_count = 1
         self.powered = True  # off: the device answers on no port (see power_off)
+        self.hung = False  # a hung firmware: powered but silent until its power is cycled
         self.reception: Reception | None = None
         self.events: list[Event] = []
         self._event_count = 0
@@ -192,10 +193,24 @@ class EmulatedDevice:
             self.log("power", "off")
 
     def power_on(self) -> None:
-        """Power back: the device boots the image it runs and keeps the image it holds."""
+        """Power back: the device boots the image it runs and keeps the image it holds (a hung
+        firmware is over)."""
         if not self.powered:
             self.powered = True
+            self.hung = False
             self.restart(keep_state=True)
+
+    def hang(self) -> None:
+        """The firmware hangs: the device stays powered but answers on no port and runs no
+        schedule until its power is cycled (a fault for tests)."""
+        if self.powered and not self.hung:
+            self.hung = True
+            self.log("hang", "firmware stopped answering")
+
+    @property
+    def answering(self) -> bool:
+        """True when the device hears and answers on its ports (powered, firmware not hung)."""
+        return self.powered and not self.hung
 
     # firmware -----------------------------------------------------------------------------
 
@@ -276,7 +291,10 @@ class EmulatedDevice:
         return self.activate_at(at)
 
     def tick(self) -> bool:
-        """Run a scheduled activation whose time has come; True if one ran."""
+        """Run a scheduled activation whose time has come; True if one ran. A device without
+        power or with a hung firmware runs nothing."""
+        if not self.answering:
+            return False
         if self.activation_at is not None and self.clock.now() >= self.activation_at:
             return self.activate()
         return False

@@ -50,9 +50,10 @@ class DeviceTestPort:
         return self.device.ieee
 
     @property
-    def powered(self) -> bool:
-        """False while the device's power is off: the responder then hears and says nothing."""
-        return self.device.powered
+    def answering(self) -> bool:
+        """False while the device's power is off or its firmware hangs: the responder then hears
+        and says nothing."""
+        return self.device.answering
 
     def reset(self) -> None:
         """Restart the device keeping its state: the offer in progress is gone, flash stays."""

@@ -287,9 +287,15 @@ class ZigbeeNode:
         self.ota.on_reboot(True)
         self._come_back()
 
+    def hang(self) -> None:
+        """The firmware hangs: silent on the network, timers stopped, until a power cycle."""
+        self._cancel_timer()
+        self.online = False
+        self.device.hang()
+
     def _come_back(self) -> None:
-        if not self.device.powered:
-            return  # a reboot's end while the power is off: the device stays silent
+        if not self.device.answering:
+            return  # a reboot's end while the power is off or hung: the device stays silent
         self.online = True
         if self.joined:
             self._announce(self)

@@ -124,8 +124,8 @@ class TestPortResponder:
         damaged frame sat among the answers; the client relies on that order.
         """
         out: list[bytes] = []
-        if not getattr(self.device, "powered", True):
-            return out  # a device without power hears nothing and says nothing
+        if not getattr(self.device, "answering", True):
+            return out  # a device without power (or hung) hears nothing and says nothing
         start = 0
         end = len(chunk)
         while start < end:

@@ -580,6 +580,16 @@ class ZigbeeRig:
         except ControlError as exc:
             raise RigError(f"link statistics: {exc}") from None
 
+    async def emulator_hang_device(self, ieee: str) -> None:
+        """Make an emulated device hang (powered, silent on every port) until its power is
+        cycled: a fault for tests of recovery."""
+        if self.control is None:
+            raise RigError("only the emulator's control channel can make a device hang")
+        try:
+            await self.control.device_hang(ieee_text(eui64(ieee)))
+        except ControlError as exc:
+            raise RigError(str(exc), device=ieee) from None
+
     async def emulator_device_state(self, ieee: str) -> dict[str, Any]:
         """The emulator's view of a device (held image, events, OTA state); no PIN in it."""
         if self.control is None:
