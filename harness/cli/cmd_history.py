@@ -26,7 +26,7 @@ def db_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _rule_options(parser: argparse.ArgumentParser) -> None:
-    from harness.results.regression import DEFAULT_THRESHOLD_PERCENT, DEFAULT_WINDOW
+    from harness.results.defaults import DEFAULT_THRESHOLD_PERCENT, DEFAULT_WINDOW
 
     parser.add_argument(
         "--threshold",

@@ -178,6 +178,12 @@ def build_pytest_args(
         "no:benchmark",  # test-only plugins of this project have no part in the suite
         "-p",
         "no:asyncio",
+        "-p",
+        "no:hypothesispytest",  # (importing hypothesis for its report header: ~0.4 s)
+        "-p",
+        "no:profiling",
+        "-p",
+        "no:labgrid",  # places are acquired by harness.places, not labgrid's pytest plugin (~0.6 s)
         *plugin_args(),
         "--hil-suite",
         suite.name,

@@ -3,16 +3,22 @@
 The XSD is not part of this project. It is looked for, in order: the path given by the caller,
 the environment variable ``SMETS1_HIL_DUIS_XSD``, ``../shared/duis/DUIS Schema V5.4.xsd`` relative
 to the current directory, and the same path relative to the project checkout. Loading takes most
-of a second, so a loaded schema is cached per path.
+of a second (seconds with the check of the XSD itself), so a loaded schema is cached per path,
+and kept between runs in the user's cache directory (``$XDG_CACHE_HOME/smets1-hil/duis-xsd``).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import copy
 import functools
+import hashlib
 import os
+import pickle
+import sys
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -48,10 +54,66 @@ def locate_xsd(explicit: str | os.PathLike[str] | None = None) -> Path | None:
 def _load(path: str) -> Any:
     import xmlschema
 
+    cached = _cache_file(path, xmlschema.__version__)
+    if cached is not None:
+        schema = _read_cache(cached, xmlschema.XMLSchemaBase)
+        if schema is not None:
+            return schema
     try:
-        return xmlschema.XMLSchema(path)
+        schema = xmlschema.XMLSchema(path)
     except (xmlschema.XMLSchemaException, OSError, ET.ParseError) as exc:
         raise SchemaUnavailable(f"cannot load the DUIS XSD {path}: {exc}") from None
+    if cached is not None:
+        _write_cache(cached, schema)
+    return schema
+
+
+# A built schema is kept (pickled) in the user's cache directory: building it, with xmlschema's
+# check of the XSD against the XML Schema meta-schema, takes seconds of CPU at every start of a
+# run and in every worker; reading it back takes a fraction of a second. The key covers the
+# bytes of every file beside the XSD (the schemas it imports), the xmlschema and Python versions.
+CACHE_SUBDIR = Path("smets1-hil") / "duis-xsd"
+
+
+def cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / CACHE_SUBDIR
+
+
+def _cache_file(path: str, xmlschema_version: str) -> Path | None:
+    xsd = Path(path)
+    digest = hashlib.sha256(f"{xmlschema_version}|{sys.version}|{xsd.name}".encode())
+    try:
+        for beside in sorted(xsd.parent.iterdir()):
+            if beside.is_file() and beside.suffix.lower() in (".xsd", ".dtd"):
+                digest.update(beside.name.encode() + b"\0" + beside.read_bytes())
+    except OSError:
+        return None
+    return cache_root() / f"{digest.hexdigest()}.pickle"
+
+
+def _read_cache(cached: Path, schema_class: type[Any]) -> Any:
+    try:
+        with cached.open("rb") as stream:
+            schema = pickle.load(stream)  # the user's own cache, written by _write_cache
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError):
+        return None
+    return schema if isinstance(schema, schema_class) else None
+
+
+def _write_cache(cached: Path, schema: Any) -> None:
+    """Write atomically; a cache that cannot be written is only a slower next start."""
+    written: str | None = None
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=cached.parent, delete=False) as stream:
+            written = stream.name
+            pickle.dump(schema, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(written, cached)
+    except (OSError, pickle.PickleError, TypeError, AttributeError, RecursionError):
+        if written is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(written)
 
 
 def load_schema(explicit: str | os.PathLike[str] | None = None) -> Any:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from harness.results.defaults import DEFAULT_THRESHOLD_PERCENT, DEFAULT_WINDOW
 from harness.results.queries import (
     Point,
     Run,
@@ -26,8 +27,6 @@ from harness.results.queries import (
     throughput_series,
 )
 
-DEFAULT_THRESHOLD_PERCENT = 10.0
-DEFAULT_WINDOW = 7
 PASSING = ("pass", "flaky")
 
 
