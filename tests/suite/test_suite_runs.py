@@ -144,6 +144,37 @@ def test_bundles_verify_and_hold_what_a_reviewer_needs(runs: dict[str, Run], nam
     assert "Traceability matrix" in html and "Throughput" in html
 
 
+SAME_STEPS = [  # (PPMID scenario, meter scenario) pairs that run the same steps
+    (
+        "test_update_firmware_delivers_image_to_ppmid[IOC]",
+        "test_update_firmware_delivers_image_to_meter[esme]",
+    ),
+    ("test_read_firmware_version_of_ppmid[IOC]", "test_read_firmware_version_of_meter[gsme]"),
+    (
+        "test_activate_firmware_on_ppmid_with_matching_hash[IOC]",
+        "test_activate_firmware_on_meter[esme]",
+    ),
+    (
+        "test_activate_firmware_on_ppmid_refused_on_hash_mismatch",
+        "test_meter_activation_refused_on_hash_mismatch[gsme]",
+    ),
+]
+
+
+def test_ppmid_and_meter_scenarios_measure_the_same_way(runs: dict[str, Run]) -> None:
+    by_name = {r["scenario"].split("::")[-1]: r for r in runs["uplift"].records()}
+
+    def shape(name: str) -> list[tuple[str, str, str, str]]:
+        return [
+            (m["name"], type(m["value"]).__name__, m["units"], (m["validator"] or {}).get("kind"))
+            for m in by_name[name]["measurements"]
+        ]
+
+    for ppmid, meter in SAME_STEPS:
+        assert shape(ppmid) == shape(meter), (ppmid, meter)
+        assert by_name[ppmid]["requirements"] != by_name[meter]["requirements"]
+
+
 def strings_of(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value

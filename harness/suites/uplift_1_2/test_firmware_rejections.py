@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from harness.duis import ActivationStatus
 from harness.evidence import ScenarioEvidence
 from harness.plugin.rig import HilDevice
 from harness.plugin.service_requests import ServiceRequests
-from harness.suites.uplift_1_2.images import image_for, other_hash
+from harness.suites.uplift_1_2 import firmware_steps as steps
+from harness.suites.uplift_1_2.images import image_for
 
 DISTRIBUTOR = (
     "90-B3-D5-1F-30-01-00-0D"  # a service user the scenario makes an Electricity Distributor
@@ -54,20 +54,11 @@ def test_update_ppmid_firmware_11_4_is_not_for_smets1(
 def test_meter_activation_refused_on_hash_mismatch(
     dcc: ServiceRequests, request: pytest.FixtureRequest, evidence: ScenarioEvidence, meter: str
 ) -> None:
-    """SR 11.3 whose FirmwareHash does not match the held image: nothing is activated."""
+    """SR 11.3 whose FirmwareHash does not match the held image: nothing is activated (the
+    PPMID scenario's steps)."""
     device: HilDevice = request.getfixturevalue(meter)
-    evidence.device(device.identity, group_id=device.spec.group_id)
-    before = device.firmware()
-    image = image_for(device)
-    evidence.measure("precondition_image_held", device.distribute(image.data).ok, equals=True)
-    exchange = dcc.activate_firmware(device, other_hash(image))
-    evidence.duis_exchange("11.3", exchange.request_xml, exchange.response_xml)
-    evidence.measure(
-        "activation_status", exchange.activation_status, equals=ActivationStatus.HASH_MISMATCH.value
-    )
-    after = device.firmware()
-    evidence.firmware_versions(device.ieee, before, after)
-    evidence.measure("running_version_unchanged", after.file_version, equals=before.file_version)
+    groups = steps.target(dcc, device, evidence)
+    steps.activation_refused_on_hash_mismatch(dcc, device, evidence, groups)
 
 
 @pytest.mark.requirement("BASE-FW-REJECT")
