@@ -84,7 +84,8 @@ def rig_spec(hil_run: RunState) -> Iterator[RigSpec]:
 def rig(rig_spec: RigSpec, hil_run: RunState) -> Iterator[HilRig]:
     """The rig, brought up once per session (per worker) and taken down at the end whatever happens.
 
-    Pre-flight brings it up before the first scenario; an xdist worker brings its own up here.
+    Pre-flight brings it up before the first scenario (in each xdist worker too); a session that
+    pre-flight did not cover brings it up here.
     With no rig file this starts the embedded emulator process with one PPMID, ESME and GSME,
     whose serial test ports the rig then offers (``device.serial``).
     """

@@ -2,18 +2,24 @@
 
 Bringing a rig up checks everything a scenario takes for granted: the radio library is installed,
 the ports open, the co-processor answers, and every device of the rig file joins and identifies as
-the role the file gives it. When any of that fails, the run stops there with one line and exit
-code 4 under pytest (``smets1-hil run`` exits 2), and leaves no bundle of failed scenarios: the
-evidence directory made for the run is removed while it still holds no record.
+the role the file gives it. When any of that fails, the run stops there: one line on stderr
+(``smets1-hil: error: pre-flight: ...``), exit code 4 under pytest (``smets1-hil run`` exits 2),
+and no bundle of failed scenarios: the evidence directory made for the run is removed while it
+still holds no record.
 
-Under pytest-xdist each worker brings its own rig up when its first scenario asks for it.
+Under pytest-xdist each worker brings up its own rig (the one it leases; ports are not shared, so
+the controller could not check them for the workers) as soon as it has collected, before it tells
+the controller its collection. The controller hands out no scenario before every worker has done
+so, so no scenario starts until every rig is up. A worker whose rig cannot start ends its session
+with the reason in its ``workeroutput``; the controller stops the run with that one line.
 """
 
 from __future__ import annotations
 
 import shutil
+import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -22,6 +28,7 @@ from harness.plugin.state import RUN_STATE, RunState, run_state
 from harness.rigfile import RigSpec, default_rig
 
 RIG_FIXTURE = "rig"
+WORKER_OUTPUT_KEY = "smets1_hil_preflight"  # the failure a worker hands to the controller
 
 
 class PreflightFailed(Exception):
@@ -95,21 +102,56 @@ def needs_rig(items: list[pytest.Item]) -> bool:
     return any(RIG_FIXTURE in getattr(item, "fixturenames", ()) for item in items)
 
 
+def _bring_up(session: pytest.Session, state: RunState) -> None:
+    try:
+        spec, lease = lease_spec(state)
+        state.rig_session = open_rig(state, spec, lease)
+    except PreflightFailed as exc:
+        stop_run(session.config, f"pre-flight: {exc}")
+
+
+def stop_run(config: pytest.Config, message: str) -> NoReturn:
+    """End the session before any scenario: ``message`` is printed once, at the very end, by
+    :func:`pytest_unconfigure`, and the exit status becomes a usage error."""
+    state = run_state(config)
+    state.preflight_failure = message
+    _drop_empty_bundle(state)
+    workeroutput: dict[str, Any] | None = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[WORKER_OUTPUT_KEY] = message
+    # Session.Failed ends the session quietly (no traceback, no "Exit:" banner) and still runs
+    # pytest_sessionfinish, which sets the exit status.
+    raise pytest.Session.Failed(message)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> None:
     config = session.config
     state = run_state(config)
     if state.is_worker or config.option.collectonly or state.rig_session is not None:
         return
-    if not needs_rig(list(session.items)):
+    if needs_rig(list(session.items)):
+        _bring_up(session, state)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """An xdist worker brings its rig up before it reports its collection (see the module's
+    docstring); until every worker has reported, the controller starts no scenario."""
+    state = run_state(session.config)
+    if not state.is_worker or session.config.option.collectonly or state.rig_session is not None:
         return
-    try:
-        spec, lease = lease_spec(state)
-        state.rig_session = open_rig(state, spec, lease)
-    except PreflightFailed as exc:
-        state.preflight_failure = f"pre-flight: {exc}"
-        _drop_empty_bundle(state)
-        pytest.exit(state.preflight_failure, returncode=pytest.ExitCode.USAGE_ERROR)
+    if needs_rig(list(session.items)):
+        _bring_up(session, state)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """On the xdist controller: a worker ended; if its rig could not start, stop the run."""
+    output = getattr(node, "workeroutput", None) or {}
+    message = output.get(WORKER_OUTPUT_KEY)
+    if message is not None:
+        stop_run(node.config, str(message))
 
 
 def _drop_empty_bundle(state: RunState) -> None:
@@ -125,6 +167,19 @@ def _drop_empty_bundle(state: RunState) -> None:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Take down a rig that pre-flight brought up but no scenario's fixture closed (``-x``)."""
     state = session.config.stash.get(RUN_STATE, None)
-    if state is not None and state.rig_session is not None:
+    if state is None:
+        return
+    if state.preflight_failure is not None:
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
+    if state.rig_session is not None:
         rig_session, state.rig_session = state.rig_session, None
         rig_session.close()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(RUN_STATE, None)
+    if state is None or state.preflight_failure is None or state.is_worker:
+        return
+    sys.stdout.flush()  # after pytest's own lines, in order on a terminal
+    print(f"smets1-hil: error: {state.preflight_failure}", file=sys.stderr, flush=True)

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_subprocess import REPO
+from pytest_subprocess import REPO, run_pytest
+
+from harness.suites.uplift_1_2 import SUITE_DIR
 
 
 def smets1_hil(
@@ -138,15 +140,45 @@ def test_signed_run_verifies_with_the_public_key(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "missing.key: cannot read the signing key" in bad.stderr
 
 
-def test_a_rig_that_cannot_start_is_one_line_exit_2_and_no_bundle(tmp_path: Path) -> None:
-    (tmp_path / "rig.toml").write_text(
-        '[radio]\nkind = "znp"\npath = "/dev/ttyNOPE0"\n'
-        '[[devices]]\nrole = "PPMID"\nieee = "0000000000000101"\nmodel = "PPMID"\ngroup_id = "AA"\n'
-    )
-    result = smets1_hil(tmp_path, "run", "--rig", "rig.toml", "--evidence", "ev", "-k", "ppmid")
-    assert result.returncode == 2, result.stdout[-3000:] + result.stderr[-3000:]
+BAD_RIG = (
+    '[radio]\nkind = "znp"\npath = "/dev/ttyNOPE0"\n'
+    '[[devices]]\nrole = "PPMID"\nieee = "0000000000000101"\nmodel = "PPMID"\ngroup_id = "AA"\n'
+)
+BAD_POOL = "".join(  # two rigs, neither of which can start
+    f'[[rigs]]\nname = "r{n}"\nradio = {{ kind = "znp", path = "/dev/ttyNOPE{n}" }}\n'
+    'devices = [{ role = "PPMID", ieee = "0000000000000101", model = "PPMID" }]\n'
+    for n in range(2)
+)
+
+
+def _one_preflight_line(result: subprocess.CompletedProcess[str], port: str) -> None:
     output = result.stdout + result.stderr
     lines = [line for line in output.splitlines() if "pre-flight:" in line]
-    assert len(lines) == 1 and "cannot open /dev/ttyNOPE0" in lines[0]
+    assert len(lines) == 1, output[-3000:]
+    assert lines[0].startswith("smets1-hil: error: pre-flight: rig ")
+    assert f"cannot open {port}" in lines[0] and lines[0] in result.stderr
     assert "FAILED" not in output and "ERROR at setup" not in output
+    assert "Exit" not in output and "Traceback" not in output and "!!!" not in output
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "two-workers"])
+def test_a_rig_that_cannot_start_is_one_line_exit_2_and_no_bundle(
+    tmp_path: Path, workers: list[str]
+) -> None:
+    """With -n, each worker brings its own rig up before the controller hands out a scenario."""
+    (tmp_path / "rig.toml").write_text(BAD_POOL)
+    result = smets1_hil(
+        tmp_path, "run", "--rig", "rig.toml", "--evidence", "ev", "-k", "ppmid", *workers
+    )
+    assert result.returncode == 2, result.stdout[-3000:] + result.stderr[-3000:]
+    _one_preflight_line(result, "/dev/ttyNOPE")
     assert not (tmp_path / "ev").exists()
+
+
+def test_under_pytest_a_rig_that_cannot_start_is_one_line_exit_4(tmp_path: Path) -> None:
+    (tmp_path / "rig.toml").write_text(BAD_RIG)
+    result = run_pytest(
+        tmp_path, str(SUITE_DIR), "-q", "--hil-rig", "rig.toml", "-k", "read_firmware_version"
+    )
+    assert result.returncode == 4, result.stdout[-3000:] + result.stderr[-3000:]
+    _one_preflight_line(result, "/dev/ttyNOPE0")
