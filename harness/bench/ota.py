@@ -14,13 +14,13 @@ import contextlib
 import dataclasses
 import json
 import statistics
-import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.bench.progress import TransferProgress
 from harness.bench.transfer import FIRST_BENCH_VERSION, TransferFailed, image_of_size
 from harness.csv_output import safe_csv
 from rigs.operations import DeviceIdentity, TransferStatus
@@ -199,7 +199,7 @@ async def run_rounds(
         rig.ota_settings = dataclasses.replace(settings, timeline=True)
     for number in range(rounds):
         image = image_of_size(identity, bench.image_size, FIRST_BENCH_VERSION + number)
-        progress = _progress(f"round {number + 1}/{rounds}") if show_progress else None
+        progress = TransferProgress(f"round {number + 1}/{rounds}") if show_progress else None
         cpu = time.process_time()
         started = time.perf_counter()
         result = await rig.distribute_image(ieee, image, progress=progress, timeout=timeout)
@@ -229,19 +229,6 @@ async def run_rounds(
                     )
                 )
         bench.rounds.append(OtaRound(seconds, result.blocks, result.retries, cpu, latencies))
-
-
-def _progress(label: str) -> Callable[[int, int], None]:
-    last = [-1]
-
-    def show(done: int, total: int) -> None:
-        tenth = 10 * done // max(total, 1)
-        if tenth != last[0]:
-            last[0] = tenth
-            end = "\n" if done >= total else ""
-            print(f"\r{label}: {10 * tenth:3d}% ({done}/{total} bytes)", end=end, file=sys.stderr)
-
-    return show
 
 
 # outputs ------------------------------------------------------------------------------------

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import itertools
 import statistics
-import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from harness.bench.progress import TransferProgress
 from harness.firmware.image import build_image, manufacturer_payload
 from harness.targets import SERIAL, Target
 from rigs.capabilities import Firmware, Identity
@@ -124,35 +123,6 @@ def image_of_size(identity: DeviceIdentity, size: int, version: int) -> bytes:
 image_for = image_of_size
 
 
-def progress_line(done: int, total: int, elapsed_s: float) -> str:
-    """``42% (110100/262144 bytes), 1.23 MB/min, 0:07 left`` (rate and time left once known)."""
-    percent = 100 * done // max(total, 1)
-    text = f"{percent:3d}% ({done}/{total} bytes)"
-    if done <= 0 or elapsed_s <= 0:
-        return text
-    rate = done / elapsed_s  # bytes per second
-    left = (total - done) / rate
-    minutes, seconds = divmod(round(left), 60)
-    return f"{text}, {rate * 60 / 1e6:.2f} MB/min, {minutes}:{seconds:02d} left"
-
-
-def _progress_printer(label: str) -> Callable[[int, int], None]:
-    """Progress on stderr, updated at most twice a second, with the rate and the time left."""
-    started = time.monotonic()
-    last = [-1.0]
-
-    def show(done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - last[0] >= 0.5 or done == total:
-            last[0] = now
-            line = progress_line(done, total, now - started)
-            print(f"\r{label}: {line}\x1b[K", end="", file=sys.stderr, flush=True)
-            if done == total:
-                print(file=sys.stderr)
-
-    return show
-
-
 async def measure_transfers(
     rig: TransferRig,
     ieee: str,
@@ -192,7 +162,7 @@ async def _one_transfer(
 ) -> tuple[float, int, list[float]]:
     """Seconds, blocks and the intervals between progress reports of one transfer."""
     stamps: list[float] = []
-    printer = _progress_printer(label) if label is not None else None
+    printer = TransferProgress(label) if label is not None else None
 
     def progress(done: int, total: int) -> None:
         stamps.append(time.perf_counter())

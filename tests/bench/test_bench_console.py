@@ -3,10 +3,13 @@ rate, and a reason for each empty anchor cell."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from harness.bench.codecs import BELLOWS_MISSING, CodecFigure, format_table
-from harness.bench.transfer import TransferFigures, format_figures, progress_line
+from harness.bench.progress import TransferProgress, progress_line
+from harness.bench.transfer import TransferFigures, format_figures
 from harness.cli import main
 from harness.cli.cmd_bench import serial_line_rate
 
@@ -15,6 +18,52 @@ def test_progress_shows_rate_and_time_left() -> None:
     assert progress_line(0, 262144, 0.0) == "  0% (0/262144 bytes)"
     line = progress_line(131072, 262144, 2.0)  # half in 2 s: 2 s to go
     assert line == " 50% (131072/262144 bytes), 3.93 MB/min, 0:02 left"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_on_a_terminal_one_line_is_rewritten_at_most_twice_a_second() -> None:
+    stream, clock = io.StringIO(), Clock()
+    progress = TransferProgress("round 1/1", stream, tty=True, clock=clock)
+    for done in range(0, 262144 + 1, 4096):  # 65 reports, 0.1 s apart
+        progress(done, 262144)
+        clock.now += 0.1
+    text = stream.getvalue()
+    updates = text.split("\r")[1:]
+    assert 10 <= len(updates) <= 15  # 6.4 s of reports: about one every 0.5 s, and the last
+    assert all(u.startswith("round 1/1: ") for u in updates)
+    assert updates[-1] == "round 1/1: 100% (262144/262144 bytes), 2.46 MB/min, 0:00 left\x1b[K\n"
+    assert text.count("\n") == 1 and " MB/min, 0:03 left\x1b[K" in text
+
+
+def test_elsewhere_a_plain_line_at_each_tenth() -> None:
+    stream, clock = io.StringIO(), Clock()
+    progress = TransferProgress("round 2/3", stream, tty=False, clock=clock)
+    for done in range(0, 100001, 1000):
+        progress(done, 100000)
+        clock.now += 0.05
+    lines = stream.getvalue().splitlines()
+    assert "\r" not in stream.getvalue() and "\x1b" not in stream.getvalue()
+    assert [line.split(":")[1].split("%")[0].strip() for line in lines] == [
+        str(10 * n) for n in range(11)
+    ]
+    assert lines[5] == "round 2/3:  50% (50000/100000 bytes), 1.20 MB/min, 0:02 left"
+    progress(100000, 100000)  # a repeated last report prints nothing more
+    assert len(stream.getvalue().splitlines()) == 11
+
+
+def test_bench_ota_shows_rate_and_time_left(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "ota", "--role", "ESME", "--size", "8K"]) == 0
+    err = capsys.readouterr().err  # not a terminal here: plain lines
+    lines = [line for line in err.splitlines() if line.startswith("round 1/1: ")]
+    assert lines[-1].startswith("round 1/1: 100% (") and "\r" not in err
+    assert any(" MB/min, " in line and line.endswith(" left") for line in lines)
 
 
 def test_line_rate_only_for_a_paced_port() -> None:
