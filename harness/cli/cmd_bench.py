@@ -199,14 +199,19 @@ def _record(
 ) -> None:
     """Append a bench run to the results database; a problem there is one warning line."""
     from harness.evidence.bundle import utc_now
-    from harness.evidence.run_facts import run_facts
+    from harness.evidence.run_info import collect_run_info
     from harness.results import chosen, open_database, record_bench
+    from harness.results.ingest import run_facts_of
 
     where = chosen(args.db)
     if where is None:
         print("smets1-hil: warning: --record with the results database off", file=sys.stderr)
         return
+    rig_file = getattr(args, "rig", None)
     try:
+        run_info = collect_run_info(
+            rigfile=Path(rig_file) if rig_file else None, radio_kinds=[radio_kind], xsd=None
+        )
         engine = open_database(where)
         try:
             recorded = record_bench(
@@ -214,7 +219,7 @@ def _record(
                 started=started,
                 finished=utc_now(),
                 rig=rig_name,
-                facts=run_facts(args.rig if getattr(args, "rig", None) else None, [radio_kind]),
+                facts=run_facts_of({"run": run_info}),
                 transfers=transfers,
                 exit_status=status,
             )

@@ -40,11 +40,11 @@ from harness.evidence.summary import (
 
 SUMMARY = "summary.json"
 PLAN = "plan.json"
-RECORD_SCHEMA = "smets1-hil/record/1"
-SUMMARY_SCHEMA = "smets1-hil/summary/1"
-SCHEMA_VERSION = (
-    1  # of records and summary.json; their JSON Schemas are in harness/evidence/schemas
-)
+# The shape of records and of summary.json; their JSON Schemas are in harness/evidence/schemas.
+RECORD_SCHEMA_VERSION = 1
+SUMMARY_SCHEMA_VERSION = 2  # 2: run facts only under "run" (1 also had top-level copies)
+RECORD_SCHEMA = f"smets1-hil/record/{RECORD_SCHEMA_VERSION}"
+SUMMARY_SCHEMA = f"smets1-hil/summary/{SUMMARY_SCHEMA_VERSION}"
 
 
 class BundleError(UserError):
@@ -166,7 +166,7 @@ class EvidenceBundle:
         scrubbed: dict[str, Any] = secrets.scrub_tree(plain)  # type: ignore[assignment]
         body: dict[str, Any] = {
             "schema": RECORD_SCHEMA,
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": RECORD_SCHEMA_VERSION,
             **scrubbed,
             "file": f"records/{name}",
         }
@@ -219,7 +219,7 @@ class EvidenceBundle:
         records = self.read_records()
         summary: dict[str, Any] = {
             "schema": SUMMARY_SCHEMA,
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": SUMMARY_SCHEMA_VERSION,
             "profile": profile,
             "started": started,
             "finished": finished,

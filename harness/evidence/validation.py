@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
-KINDS = ("record", "summary")
-VERSIONS = (1,)
+VERSIONS = {"record": (1,), "summary": (1, 2)}  # every version a bundle may have been written in
+KINDS = tuple(VERSIONS)
 
 
 @functools.lru_cache(maxsize=8)
 def schema_text(kind: str, version: int) -> str:
-    if kind not in KINDS or version not in VERSIONS:
+    if version not in VERSIONS.get(kind, ()):
         raise ValueError(f"no {kind} schema version {version}")
     return (
         resources.files("harness.evidence") / "schemas" / f"{kind}-{version}.schema.json"
@@ -37,11 +37,14 @@ def problems(kind: str, document: Mapping[str, Any]) -> list[str]:
     version = document.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool):
         return ["schema_version: missing (written before records were versioned?)"]
-    if version not in VERSIONS:
-        known = ", ".join(str(v) for v in VERSIONS)
+    if version not in VERSIONS[kind]:
+        known = ", ".join(str(v) for v in VERSIONS[kind])
         return [f"schema_version: {version} is not one this version reads ({known})"]
     found = []
     for error in sorted(_validator(kind, version).iter_errors(document), key=lambda e: e.path):
         where = "/".join(str(p) for p in error.absolute_path) or "(top)"
+        if error.validator == "not" and error.validator_value == {}:  # a key the version dropped
+            found.append(f"{where}: not part of {kind} schema version {version}")
+            continue
         found.append(f"{where}: {error.message[:200]}")
     return found

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from harness.evidence.run_facts import run_facts
 from harness.plugin.markers import requirement_ids
 from harness.plugin.state import RUN_STATE, RunState
 from harness.plugin.verdicts import ATTEMPTS, REPORTS, RIG_FAULT, rig_fault, scenario_verdict
@@ -37,15 +36,12 @@ def bundle_extra(state: RunState) -> dict[str, Any]:
         rigs = ["embedded"]
     from harness.evidence.sources import duis_section, sources_section
 
-    kinds = [r.radio.kind for r in state.rigfile.rigs] if state.rigfile else ["emulated"]
     return {
         "changes": state.changes.names,
         "duis": duis_section(),
         "sources": sources_section(),
-        "rig_file": str(state.rigfile.path) if state.rigfile and state.rigfile.path else None,
         "rigs": rigs,
         "workers": state.workers,
-        **run_facts(state.rigfile.path if state.rigfile else None, kinds),
         "suite": state.suite,
         "run": state.run_info,
         "notes": list(state.notes),

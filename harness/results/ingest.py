@@ -61,7 +61,7 @@ def firmware_text(version: Any) -> str | None:
 
 def run_facts_of(summary: Mapping[str, Any]) -> dict[str, Any]:
     """Host, tool, rig file, radio library and changes in force, from the summary's ``run``
-    object (or, for older bundles, its top-level keys)."""
+    object (or, for bundles of summary schema 1, its top-level keys)."""
     run = summary.get("run") if isinstance(summary.get("run"), Mapping) else {}
     assert isinstance(run, Mapping)
 
@@ -76,6 +76,10 @@ def run_facts_of(summary: Mapping[str, Any]) -> dict[str, Any]:
     rig_file = run.get("rig_file") if isinstance(run.get("rig_file"), Mapping) else {}
     library = pick("radio_library")
     version = pick("radio_library_version")
+    radio_libraries = run.get("radio_libraries")  # summary schema 2: {name: version}
+    if library is None and isinstance(radio_libraries, Mapping) and radio_libraries:
+        library = ",".join(str(name) for name in radio_libraries)
+        version = ",".join(str(v or "unknown") for v in radio_libraries.values())
     libraries = run.get("libraries")
     if version is None and library and isinstance(libraries, Mapping):
         found = [

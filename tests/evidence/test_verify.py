@@ -87,3 +87,28 @@ def test_verify_of_a_missing_directory_is_one_line(
     assert main(["evidence", "verify", str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err
     assert err.strip() == f"smets1-hil: error: {tmp_path / 'nope'}: no such bundle directory"
+
+
+def test_summary_version_2_has_no_top_level_run_facts_and_version_1_still_reads() -> None:
+    from harness.evidence.validation import problems
+
+    current = {
+        "schema": "smets1-hil/summary/2",
+        "schema_version": 2,
+        "profile": "uplift-1.2",
+        "started": "t0",
+        "finished": "t1",
+        "interrupted": False,
+        "scenarios": {"total": 0},
+        "requirements": {},
+        "run": {"host": "bench", "radio_libraries": {"zigpy": "2.4.0"}},
+    }
+    assert problems("summary", current) == []
+    assert problems("summary", {**current, "host": "bench"}) == [
+        "host: not part of summary schema version 2"
+    ]
+    old = {**current, "schema": "smets1-hil/summary/1", "schema_version": 1, "host": "bench"}
+    assert problems("summary", old) == []
+    assert problems("summary", {**current, "schema_version": 3})[0].startswith(
+        "schema_version: 3 is not one this version reads (1, 2)"
+    )

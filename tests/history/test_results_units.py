@@ -113,3 +113,36 @@ def test_schema_versions(tmp_path: Path) -> None:
 def test_unsupported_database_url_is_one_line() -> None:
     with pytest.raises(UserError, match="only SQLite and PostgreSQL"):
         open_database("mysql://db.example/results")
+
+
+def test_run_facts_come_from_the_run_object_or_an_old_summarys_top_level() -> None:
+    from harness.results.ingest import run_facts_of
+
+    run = {
+        "tool_version": "0.2.0",
+        "host": "bench-host",
+        "radio_libraries": {"bellows": "1.2.1"},
+        "rig_file": {"path": "rig.toml", "sha256": "ab" * 32, "content": ""},
+    }
+    facts = run_facts_of({"schema_version": 2, "run": run})
+    assert (facts["host"], facts["tool_version"], facts["rig_file_sha256"]) == (
+        "bench-host",
+        "0.2.0",
+        "ab" * 32,
+    )
+    assert (facts["radio_library"], facts["radio_library_version"]) == ("bellows", "1.2.1")
+    old = {  # summary schema 1 repeated the facts at the top level
+        "schema_version": 1,
+        "host": "old-host",
+        "tool_version": "0.1.0",
+        "rig_file_sha256": "cd" * 32,
+        "radio_library": "zigpy-znp",
+        "radio_library_version": "1.1.1",
+    }
+    facts = run_facts_of(old)
+    assert (facts["host"], facts["radio_library"], facts["radio_library_version"]) == (
+        "old-host",
+        "zigpy-znp",
+        "1.1.1",
+    )
+    assert facts["rig_file_sha256"] == "cd" * 32
