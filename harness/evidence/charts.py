@@ -25,7 +25,16 @@ class Bar:
     target: float | None = None  # the lower limit the value must reach, where there is one
 
 
-def _number(value: float) -> str:
+def fit_label(label: str, width: int = 40) -> str:
+    """``label`` in at most ``width`` characters, cut in the middle: transfers of one scenario
+    differ only at the end (the parameter and the role), so both ends stay readable."""
+    if len(label) <= width:
+        return label
+    head = (width - 1) * 2 // 5
+    return f"{label[:head]}…{label[len(label) - (width - 1 - head) :]}"
+
+
+def number_text(value: float) -> str:
     if value >= 100:
         return f"{value:,.0f}"
     return f"{value:.3g}"
@@ -52,25 +61,25 @@ def throughput_chart(bars: Sequence[Bar], units: str) -> str:
             colour = PLAIN_COLOUR
         else:
             colour = PASS_COLOUR if bar.value >= bar.target else FAIL_COLOUR
-        label = bar.label if len(bar.label) <= 40 else bar.label[:39] + "…"
+        label = fit_label(bar.label)
         parts.append(
             f'<text x="{LABEL_W - 6}" y="{y + 14}" text-anchor="end" font-size="11">'
             f"{escape(label)}</text>"
         )
         parts.append(
             f'<rect x="{LABEL_W}" y="{y + 2}" width="{length:.1f}" height="{ROW_H - 6}" '
-            f'fill="{colour}"><title>{escape(bar.label)}: {_number(bar.value)} '
+            f'fill="{colour}"><title>{escape(bar.label)}: {number_text(bar.value)} '
             f"{escape(units)}</title></rect>"
         )
         parts.append(
             f'<text x="{LABEL_W + length + 4:.1f}" y="{y + 14}" font-size="11">'
-            f"{_number(bar.value)}</text>"
+            f"{number_text(bar.value)}</text>"
         )
         if bar.target is not None:
             x = LABEL_W + plot_w * bar.target / top
             parts.append(
                 f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y}" y2="{y + ROW_H}" stroke="#000" '
-                f'stroke-dasharray="3,2"><title>target {_number(bar.target)} '
+                f'stroke-dasharray="3,2"><title>target {number_text(bar.target)} '
                 f"{escape(units)}</title></line>"
             )
     legend_y = height - 8

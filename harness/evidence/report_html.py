@@ -11,13 +11,13 @@ import math
 import re
 import xml.dom.minidom
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 from xml.parsers.expat import ExpatError
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from harness.evidence.charts import Bar, histogram_chart, throughput_chart
+from harness.evidence.charts import Bar, histogram_chart, number_text, throughput_chart
 from harness.evidence.summary import overall_verdict
 
 LONG_TEXT = 256  # XML text longer than this (a base64 image) is shown cut, with its length
@@ -32,17 +32,22 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["limits"] = limits_text
+    env.filters["figure"] = number_text
     env.filters["firmware"] = firmware_text
     env.filters["value"] = value_text
     env.filters["xml"] = pretty_xml
     return env
 
 
-def limits_text(validator: Mapping[str, Any] | None) -> str:
-    """A validator as a reader would write it: ``>= 3``, ``1 .. 2``, ``== 'I0'``, ``one of ...``."""
+def limits_text(validator: Mapping[str, Any] | None, name: str = "") -> str:
+    """A validator as a reader would write it: ``>= 3``, ``1 .. 2``, ``== 'I0'``, ``one of ...``;
+    the expected firmware version of a measurement named ``...version...`` also in hex."""
     if not validator:
         return ""
     kind = validator.get("kind")
+    expected = validator.get("expected")
+    if kind == "equals" and _is_version(expected, name):
+        return f"== {expected} ({_hex_version(expected)})"
     if kind == "in_range":
         low, high = validator.get("min"), validator.get("max")
         if low is not None and high is not None:
@@ -73,14 +78,14 @@ def firmware_text(version: Any) -> str:
     return "-" if version is None else str(version)
 
 
+def _is_version(value: Any, name: str) -> TypeGuard[int]:
+    return "version" in name and isinstance(value, int) and not isinstance(value, bool)
+
+
 def value_text(measurement: Mapping[str, Any]) -> str:
     """A measured value; firmware versions also in hex."""
     value = measurement.get("value")
-    if (
-        "version" in str(measurement.get("name", ""))
-        and isinstance(value, int)
-        and not isinstance(value, bool)
-    ):
+    if _is_version(value, str(measurement.get("name", ""))):
         return f"{value} ({_hex_version(value)})"
     if isinstance(value, float):
         return f"{value:,.3f}".rstrip("0").rstrip(".")
@@ -172,8 +177,9 @@ def latency_buckets(rows: list[dict[str, Any]]) -> list[tuple[str, int]]:
 def _charts(rows: list[dict[str, Any]]) -> dict[str, Markup]:
     charts: dict[str, Markup] = {}
     by_units: dict[str, list[Bar]] = {}
-    for row in rows:
-        by_units.setdefault(row["units"], []).append(Bar(row["label"], row["value"], row["target"]))
+    for number, row in enumerate(rows, 1):  # numbered as the table's rows: labels may be cut
+        bar = Bar(f"{number}. {row['label']}", row["value"], row["target"])
+        by_units.setdefault(row["units"], []).append(bar)
     charts["throughput"] = Markup(  # the SVG's text is escaped where it is made
         "".join(throughput_chart(bars, units) for units, bars in by_units.items())
     )

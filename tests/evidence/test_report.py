@@ -12,6 +12,7 @@ import pytest
 from browser import chromium_available, probe
 
 from harness.evidence.bundle import EvidenceBundle
+from harness.evidence.charts import fit_label, number_text
 from harness.evidence.redaction import SecretFilter
 from harness.evidence.report_html import firmware_text, limits_text, pretty_xml
 from harness.evidence.requirements import REQUIREMENTS, UPLIFT_IDS
@@ -179,7 +180,26 @@ def test_report_shows_the_radio_link_counters_of_the_last_record(
     assert "Radio link" in text
 
 
+def test_report_tells_transfers_and_targets_apart(reports: dict[str, Path]) -> None:
+    html = reports["fail"].read_text()
+    chart = html[html.index('<svg class="chart"') :]
+    chart = chart[: chart.index("</svg>")]
+    labels = re.findall(r'text-anchor="end" font-size="11">([^<]+)</text>', chart)
+    assert len(labels) == len(REQUIREMENTS) and len(set(labels)) == len(labels)  # none alike
+    table = text_of(reports["fail"]).split("Throughput", 1)[1]
+    assert " 0.25 " in table and " 0.3 " not in table  # the target as set, not rounded
+    assert "== 16777217 (0x01000001)" in unescape(html)  # expected versions in hex too
+
+
 def test_helpers() -> None:
+    cut = fit_label("test_update_firmware_to_meter[esme] ESME", 30)
+    assert cut == "test_update…o_meter[esme] ESME" and len(cut) == 30
+    assert fit_label("short") == "short" and number_text(0.05) == "0.05"
+    assert number_text(1.714) == "1.71" and number_text(1234.5) == "1,234"
+    assert limits_text({"kind": "equals", "expected": 16777217}, "running_version") == (
+        "== 16777217 (0x01000001)"
+    )
+    assert limits_text({"kind": "equals", "expected": 3}, "alerts") == "== 3"
     assert limits_text({"kind": "in_range", "min": 0.25, "max": None}) == ">= 0.25"
     assert limits_text({"kind": "one_of", "choices": ["I0", "I99"]}) == "one of 'I0', 'I99'"
     assert firmware_text({"file_version": 0x0102, "build_id": None}) == "0x00000102"

@@ -140,7 +140,9 @@ def activate_at_execution_time(
     record_exchange(evidence, exchange)
     evidence.measure("response_code", exchange.response_code, equals="I0")
     evidence.measure("scheduled", exchange.result.scheduled_at == at, equals=True)
-    evidence.measure("not_yet_running", device.firmware().file_version, equals=before.file_version)
+    evidence.measure(
+        "running_version_before_time", device.firmware().file_version, equals=before.file_version
+    )
     early = dcc.run_due(groups=groups)
     evidence.measure("alerts_before_time", len(early), equals=0)
     dcc.clock.advance(3600 + 1)
@@ -174,5 +176,5 @@ def activation_refused_on_hash_mismatch(
     evidence.measure("running_version_unchanged", after.file_version, equals=before.file_version)
     held = device.held_image()
     evidence.measure(
-        "image_still_held", held.file_version if held else None, equals=image.file_version
+        "held_image_version", held.file_version if held else None, equals=image.file_version
     )
