@@ -25,7 +25,7 @@ class Bar:
     target: float | None = None  # the lower limit the value must reach, where there is one
 
 
-def fit_label(label: str, width: int = 40) -> str:
+def fit_label(label: str, width: int = 36) -> str:
     """``label`` in at most ``width`` characters, cut in the middle: transfers of one scenario
     differ only at the end (the parameter and the role), so both ends stay readable."""
     if len(label) <= width:

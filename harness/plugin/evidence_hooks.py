@@ -27,6 +27,13 @@ def _iso(epoch: float | None) -> str | None:
     return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def scenario_title(doc: str) -> str:
+    """A scenario's title: the first paragraph of its docstring on one line (a sentence that
+    wraps in the source is not cut where the source wrapped it)."""
+    paragraph = doc.strip().split("\n\n", 1)[0]
+    return " ".join(paragraph.split())
+
+
 def bundle_extra(state: RunState) -> dict[str, Any]:
     if state.rigfile is not None:
         rigs = [r.name for r in state.rigfile.rigs]
@@ -115,7 +122,7 @@ class RecordWriter:
         doc = (getattr(getattr(item, "function", None), "__doc__", None) or "").strip()
         record: dict[str, Any] = {
             "scenario": item.nodeid,
-            "title": doc.splitlines()[0] if doc else item.name,
+            "title": scenario_title(doc) or item.name,
             "requirements": requirement_ids(item),
             "profile": state.profile,
             "worker": state.worker_id,

@@ -17,6 +17,7 @@ from harness.evidence.redaction import SecretFilter
 from harness.evidence.report_html import firmware_text, limits_text, pretty_xml
 from harness.evidence.requirements import REQUIREMENTS, UPLIFT_IDS
 from harness.evidence.run_info import collect_run_info, redact_rigfile_text
+from harness.plugin.evidence_hooks import scenario_title
 
 LONG_WORD = "0123456789abcdef" * 40  # 640 characters without a break
 REQUEST = (
@@ -200,6 +201,13 @@ def test_helpers() -> None:
         "== 16777217 (0x01000001)"
     )
     assert limits_text({"kind": "equals", "expected": 3}, "alerts") == "== 3"
+    doc = (
+        "A PIN the tool replaced is reported, with the PIN in force, to the\n"
+        "    Installing Supplier.\n\n    More."
+    )
+    assert scenario_title(doc) == (
+        "A PIN the tool replaced is reported, with the PIN in force, to the Installing Supplier."
+    )
     assert limits_text({"kind": "in_range", "min": 0.25, "max": None}) == ">= 0.25"
     assert limits_text({"kind": "one_of", "choices": ["I0", "I99"]}) == "one of 'I0', 'I99'"
     assert firmware_text({"file_version": 0x0102, "build_id": None}) == "0x00000102"
