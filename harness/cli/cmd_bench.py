@@ -63,6 +63,14 @@ def register(subparsers: Any) -> None:
         help="emulated radio link served by 'smets1-hil emulate' "
         "(pty path, socket://host:port or rfc2217://host:port); default: start the embedded emulator",
     )
+    ota.add_argument(
+        "--coprocessor",
+        choices=COPROCESSOR_KINDS,
+        default="emulated",
+        help="without --rig or --radio: the co-processor kind the embedded emulator's radio port "
+        "speaks, opened through its radio library (emulated: the radio link; znp: zigpy-znp; "
+        "ezsp: bellows; default emulated)",
+    )
     _transfer_options(ota, default_block=64)
     ota.set_defaults(func=run_ota)
 
@@ -250,6 +258,8 @@ def run_ota(args: argparse.Namespace) -> int:
     _check_counts(args)
     if args.rig is not None and args.radio is not None:
         raise UserError("give either --rig or --radio, not both")
+    if args.coprocessor != "emulated" and (args.rig is not None or args.radio is not None):
+        raise UserError("--coprocessor is for the embedded emulator; not with --rig or --radio")
     if args.target is not None and args.target <= 0:
         raise UserError("--target: must be a throughput above 0 MB/min")
     if args.rig is not None and not args.rig.is_file():
@@ -277,6 +287,10 @@ async def _ota(args: argparse.Namespace) -> int:
     async def open_rig() -> AsyncIterator[tuple[Any, str, list[dict[str, Any]]]]:
         if args.rig is not None:
             async with rig_from_file(args.rig, args.block_size) as opened:
+                yield opened
+            return
+        if args.coprocessor != "emulated":
+            async with _embedded_coprocessor(args) as opened:
                 yield opened
             return
         devices: tuple[DeviceSpec, ...] = ()
@@ -366,6 +380,39 @@ async def _ota(args: argparse.Namespace) -> int:
             status=status,
         )
     return status
+
+
+COPROCESSOR_KINDS = ("emulated", "znp", "ezsp")
+
+
+@contextlib.asynccontextmanager
+async def _embedded_coprocessor(
+    args: argparse.Namespace,
+) -> AsyncIterator[tuple[Any, str, list[dict[str, Any]]]]:
+    """The embedded emulator serving ``args.coprocessor`` on its radio port (a pty), opened
+    through that kind's radio library like a rig file naming it."""
+    from rigs.bringup import announced_devices, bring_up
+    from rigs.launcher import EmulatorProcess
+    from rigs.spec import RadioSpec, RigSpec
+
+    kind = args.coprocessor
+    async with contextlib.AsyncExitStack() as stack:
+        emulator = await stack.enter_async_context(
+            EmulatorProcess(["--no-test-ports", "--coprocessor", kind], start_timeout=20.0)
+        )
+        spec = RigSpec(
+            name="bench",
+            radio=RadioSpec(kind=kind, path=emulator.radio, control=emulator.control),
+            devices=announced_devices(emulator.devices),
+        )
+        session = await bring_up(
+            stack,
+            spec,
+            identify=False,
+            join_timeout=30.0,
+            radio_options={"block_size": args.block_size},
+        )
+        yield session.radio, kind, emulator.devices
 
 
 def run_serial(args: argparse.Namespace) -> int:

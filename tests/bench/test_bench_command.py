@@ -34,10 +34,29 @@ def test_ota_moves_the_image_through_the_embedded_rig(capsys: pytest.CaptureFixt
         assert row["block_p95_ms"] >= row["block_p50_ms"] > 0
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["znp", "ezsp"])
+def test_ota_through_each_coprocessor_kind_of_the_embedded_emulator(
+    kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["bench", "ota", "--coprocessor", kind, "--role", "ESME", "--size", "4K", "--json"]
+    assert main(argv) == 0
+    facts = json.loads(capsys.readouterr().out)
+    assert facts["radio"] == kind
+    assert facts["role"] == "ESME"
+    (row,) = facts["rounds"]
+    assert row["blocks"] >= 4096 // 64
+    assert row["harness_cpu_ms_per_block"] > 0
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["bench", "ota", "--rounds", "0"], "--rounds: must be at least 1"),
+        (
+            ["bench", "ota", "--coprocessor", "znp", "--radio", "socket://127.0.0.1:9"],
+            "--coprocessor is for the embedded emulator",
+        ),
         (["bench", "ota", "--radio", "socket://127.0.0.1:9"], "--radio needs --device"),
         (
             ["bench", "ota", "--radio", "/dev/no-such-radio", "--device", "00137A0100000001"],
