@@ -11,13 +11,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from harness.results.database import chosen, default_path, open_database
+    from harness.results.database import open_database
+    from harness.results.defaults import chosen, default_path
     from harness.results.errors import ResultsError
     from harness.results.ingest import Recorded, record_bench, record_bundle
 
 _LAZY = {
-    "chosen": "harness.results.database",
-    "default_path": "harness.results.database",
+    "chosen": "harness.results.defaults",
+    "default_path": "harness.results.defaults",
     "open_database": "harness.results.database",
     "ResultsError": "harness.results.errors",
     "Recorded": "harness.results.ingest",

@@ -9,30 +9,17 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from harness.results.defaults import ENV, OFF, chosen, default_path
 from harness.results.errors import ResultsError
 from harness.results.migrations import migrate
 
-ENV = "SMETS1_HIL_DB"
-OFF = "off"
-
-
-def default_path() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "smets1-hil" / "results.sqlite"
-
-
-def chosen(given: str | None) -> str | None:
-    """The database the user chose (``--db``, then ``SMETS1_HIL_DB``, then the default), or None
-    when recording is off."""
-    text = given if given else os.environ.get(ENV) or str(default_path())
-    return None if text.strip().lower() == OFF else text
+__all__ = ["ENV", "OFF", "chosen", "default_path", "open_database", "to_url"]
 
 
 def to_url(text: str) -> str:
