@@ -6,7 +6,9 @@ CRC and de-randomises byte by byte, and ``_write_frame`` randomises and stuffs t
 retransmission, timers: everything but the framing) and replaces those two methods with
 ``fastpath.ash``'s encoder and stream decoder; an in-sequence DATA frame arriving while none of
 bellows' own frames awaits an acknowledgement takes bellows' ``data_frame_received`` steps inline
-(without building a ``DataFrame`` or a debug line per frame). :func:`install` makes ``bellows.uart`` build it
+(without building a ``DataFrame`` or a debug line per frame), and the DATA frames of one read are
+acknowledged with one ACK (ASH acknowledgements are cumulative; it is written before the read
+returns, and before any other frame sent meanwhile), not one ACK each. :func:`install` makes ``bellows.uart`` build it
 instead of ``AshProtocol`` — only for a bellows version in :data:`TESTED_VERSIONS`; any other keeps
 bellows' own codec, and :func:`status` says which is in use (``smets1-hil info``, the evidence).
 
@@ -89,7 +91,32 @@ def _fast_protocol_class() -> type[Any]:
             super().__init__(*args, **kwargs)
             self._decoder = ash.Decoder(max_data=ash.MAX_DATA_LIMIT)
 
+        _reading = False  # inside data_received: acknowledgements are merged
+        _ack_pending = False
+
+        def _send_ack(self) -> None:
+            if self._reading:
+                # ASH acknowledgements are cumulative: the DATA frames of one read get one ACK
+                # (the latest ackNum), written before this read returns, or before any other
+                # frame we send meanwhile
+                self._ack_pending = True
+                return
+            super()._send_ack()
+
+        def _flush_ack(self) -> None:
+            if self._ack_pending:
+                self._ack_pending = False
+                super()._send_ack()
+
         def data_received(self, data: bytes) -> None:
+            self._reading = True
+            try:
+                self._read(data)
+            finally:
+                self._reading = False
+                self._flush_ack()
+
+        def _read(self, data: bytes) -> None:
             decoder = self._decoder
             before = decoder.stats
             frames = decoder.feed(data)
@@ -149,6 +176,8 @@ def _fast_protocol_class() -> type[Any]:
         ) -> None:
             if self._transport is None or self._transport.is_closing():
                 raise bash.NcpFailure("Transport is closed, cannot send frame")
+            if self._ack_pending and not isinstance(frame, bash.AckFrame):
+                self._flush_ack()  # the merged ACK keeps its place before what follows it
             if isinstance(frame, bash.DataFrame):
                 wire = ash.encode(
                     ash.data_control(frame.frm_num, frame.ack_num, bool(frame.re_tx)),

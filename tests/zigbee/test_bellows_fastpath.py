@@ -86,17 +86,52 @@ def test_install_swaps_the_codec_and_uninstall_restores_it(installed: type[Any])
 def test_receive_path_hands_up_what_bellows_own_codec_does(installed: type[Any], seed: int) -> None:
     stream = ncp_stream(seed)
     results = []
+    reads = 0
     for cls in (bellows_ash.AshProtocol, installed):
         proto, recorder, transport = protocol(cls)
         rng = random.Random(seed)
-        at = 0
+        at = reads = 0
         while at < len(stream):  # as a serial port delivers it: in chunks of any size
             size = rng.randrange(1, 300)
             proto.data_received(stream[at : at + size])
             at += size
-        results.append((recorder.data, bytes(transport.written)))
-    assert results[0] == results[1]
-    assert len(results[0][0]) == 61  # the reset and every DATA frame
+            reads += 1
+        results.append((recorder.data, bytes(transport.written).split(b"\x7e")[:-1]))
+    (stock_up, stock_acks), (fast_up, fast_acks) = results
+    assert fast_up == stock_up
+    assert len(stock_up) == 61  # the reset and every DATA frame
+    # bellows acknowledges every DATA frame; the fast path merges the acknowledgements of one
+    # read into one ACK (they are cumulative): the same ACKs in order, at most one per read
+    assert len(stock_acks) == 60
+    assert fast_acks[-1] == stock_acks[-1]
+    assert len(fast_acks) <= reads
+    remaining = iter(stock_acks)
+    assert all(any(ack == stock for stock in remaining) for ack in fast_acks)
+
+
+def test_the_data_frames_of_one_read_get_one_ack_and_of_two_reads_two(
+    installed: type[Any],
+) -> None:
+    wires = [
+        bellows_ash.AshProtocol._stuff_bytes(
+            bellows_ash.DataFrame(
+                frm_num=n, re_tx=False, ack_num=0, ezsp_frame=b"\x01" * 4
+            ).to_bytes()
+        )
+        + b"\x7e"
+        for n in range(3)
+    ]
+
+    def ack(num: int) -> bytes:
+        frame = bellows_ash.AckFrame(res=0, ncp_ready=0, ack_num=num)
+        return bellows_ash.AshProtocol._stuff_bytes(frame.to_bytes()) + b"\x7e"
+
+    proto, recorder, transport = protocol(installed)
+    proto.data_received(wires[0] + wires[1])
+    assert bytes(transport.written) == ack(2)
+    proto.data_received(wires[2])
+    assert bytes(transport.written) == ack(2) + ack(3)
+    assert len(recorder.data) == 3
 
 
 def test_transmit_path_writes_the_bytes_bellows_own_codec_writes(installed: type[Any]) -> None:
