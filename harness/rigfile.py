@@ -34,6 +34,7 @@ from rigs.spec import (
 )
 
 __all__ = [
+    "DEFAULT_RADIO_KIND",
     "DeviceSpec",
     "MigrationStatus",
     "RadioSpec",
@@ -72,8 +73,14 @@ class RigFile:
         return any(rig.on_labgrid for rig in self.rigs)
 
 
+DEFAULT_RADIO_KIND = "znp"
+"""The co-processor kind of the embedded default: the emulator plays a TI Z-Stack coordinator and
+zigpy-znp drives it, the path a lab with a Z-Stack stick runs (docs/coprocessors.md)."""
+
+
 def default_rig(name: str = "embedded") -> RigSpec:
-    """The embedded default: an emulated radio with one PPMID, ESME and GSME (an IOC installation)."""
+    """The embedded default: the emulator playing a Z-Stack co-processor, driven by zigpy-znp,
+    with one PPMID, ESME and GSME (an IOC installation)."""
     common = {
         "group_id": "AA",
         "installing_supplier": "SUPPLIER-A",
@@ -83,7 +90,7 @@ def default_rig(name: str = "embedded") -> RigSpec:
     }
     return RigSpec(
         name=name,
-        radio=RadioSpec(kind="emulated"),
+        radio=RadioSpec(kind=DEFAULT_RADIO_KIND),
         devices=(
             DeviceSpec(role="PPMID", ieee="0000000000000101", model="PPMID", **common),  # type: ignore[arg-type]
             DeviceSpec(

@@ -32,6 +32,9 @@ from rigs.operations import DeviceIdentity, RigError
 from rigs.spec import DeviceSpec, PortSpec, RigSpec
 
 JOIN_TIMEOUT_S = 60.0
+EMBEDDED_RADIO_STREAM = {"emulated": "socketpair"}
+"""The byte stream of an embedded emulator's radio port by radio kind (``socketpair``, ``tcp`` or
+``pty``); any other kind: ``tcp``."""
 START_TIMEOUT_S = 60.0
 
 
@@ -102,20 +105,28 @@ async def _start_emulator(
     start_timeout: float,
 ) -> EmulatorProcess:
     args = list(emulator_args)
+    if "--coprocessor" in args:
+        raise RigBringUpError(
+            f"rig {spec.name}: the embedded emulator's co-processor is the radio kind "
+            f"({spec.radio.kind}); do not give --coprocessor"
+        )
+    # the embedded emulator plays the co-processor the radio kind names (docs/coprocessors.md)
+    args += ["--coprocessor", spec.radio.kind]
     if spec.devices:
         workdir = Path(tempfile.mkdtemp(prefix="smets1-hil-rig-"))
         stack.callback(shutil.rmtree, workdir, ignore_errors=True)
         device_file = workdir / "devices.toml"
         device_file.write_text(emulator_device_file(spec), encoding="utf-8")
         args += ["--device-file", str(device_file)]
-    # the emulated radio link runs over a socketpair (docs/links.md); other co-processor kinds
-    # are opened by their radio library by path, so they keep the emulator's pty
-    native = "--coprocessor" not in args or "emulated" in args
+    # the radio port: the emulated radio link runs over a socketpair; zigpy-znp and bellows open
+    # their port by URL, and loopback TCP is the cheapest byte stream they open (docs/links.md)
+    stream = EMBEDDED_RADIO_STREAM.get(spec.radio.kind, "tcp")
     emulator = EmulatorProcess(
         args,
         env=dict(env) if env else None,
         start_timeout=start_timeout,
-        radio_socketpair=native,
+        radio_socketpair=stream == "socketpair",
+        radio_tcp=stream == "tcp",
     )
     return await stack.enter_async_context(emulator)
 
@@ -148,7 +159,7 @@ async def bring_up(
         emulator = await _start_emulator(stack, spec, emulator_args, emulator_env, start_timeout)
         announced = emulator.devices
         path = emulator.radio
-        shown = path
+        shown = f"{path} (emulator pid {emulator.pid})"
         if path.startswith("fd://"):  # a socketpair: its number says little on its own
             shown = f"{path} (socketpair to emulator pid {emulator.pid})"
         where.update(radio=shown, emulator_pid=emulator.pid)

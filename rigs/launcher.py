@@ -37,7 +37,10 @@ class EmulatorProcess:
     ``args`` are command-line options of the emulator (e.g. ``["--ppmids", "16"]``); ``env``
     entries are added to the environment (e.g. ``{"SMETS1_HIL_PURE": "1"}``). Unless
     ``exit_with_parent`` is False, the emulator ends when this process ends, even when this
-    process is killed (:mod:`rigs.emulator.parent_watch`).
+    process is killed (:mod:`rigs.emulator.parent_watch`). The radio port is a pty unless
+    ``radio_socketpair`` (one end of a socketpair, ``fd://N``: for the ``emulated`` kind, whose
+    host side opens it as a link) or ``radio_tcp`` (``socket://127.0.0.1:PORT`` on loopback, for
+    the first host that connects: what zigpy-znp and bellows open fastest, docs/coprocessors.md).
     """
 
     def __init__(
@@ -48,9 +51,13 @@ class EmulatorProcess:
         start_timeout: float = 20.0,
         exit_with_parent: bool = True,
         radio_socketpair: bool = False,
+        radio_tcp: bool = False,
     ) -> None:
+        if radio_socketpair and radio_tcp:
+            raise ValueError("the radio port is either a socketpair or TCP, not both")
         self.args = list(args)
         self.radio_socketpair = radio_socketpair
+        self.radio_tcp = radio_tcp
         self._radio_end: socket.socket | None = None
         self.env = env
         self.start_timeout = start_timeout
@@ -118,6 +125,8 @@ class EmulatorProcess:
             # a pty (docs/links.md); this process keeps one end, the emulator inherits the other
             self._radio_end, child = socket.socketpair()
             radio = ["--radio-fd", str(child.fileno())]
+        elif self.radio_tcp:
+            radio = ["--radio-tcp", "127.0.0.1:0"]
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, "-P", "-m", "rigs.emulator", *watch, *radio, *self.args],

@@ -50,8 +50,9 @@ class RadioSpec:
 
     @property
     def embedded(self) -> bool:
-        """True when the harness starts its own emulator process for this radio."""
-        return self.kind == "emulated" and self.path is None and self.resource is None
+        """True when the harness starts its own emulator process for this radio (no path and no
+        labgrid resource given): the emulator then plays a co-processor of this kind."""
+        return self.path is None and self.resource is None
 
 
 @dataclass(frozen=True)

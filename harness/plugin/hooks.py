@@ -18,7 +18,7 @@ from harness.evidence.run_info import collect_run_info
 from harness.plugin.evidence_hooks import BundleController, RecordWriter
 from harness.plugin.markers import requirement_ids
 from harness.plugin.state import RUN_STATE, RunState, run_state
-from harness.rigfile import RigFile, load_rigfile
+from harness.rigfile import DEFAULT_RADIO_KIND, RigFile, load_rigfile
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -74,7 +74,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not state.is_worker:
         state.run_info = collect_run_info(
             rigfile=rigfile.path if rigfile else None,
-            radio_kinds=[r.radio.kind for r in rigfile.rigs] if rigfile else ["emulated"],
+            radio_kinds=[r.radio.kind for r in rigfile.rigs] if rigfile else [DEFAULT_RADIO_KIND],
             xsd=xsd,
             secrets=state.secrets,
         )

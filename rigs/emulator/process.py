@@ -99,6 +99,7 @@ async def serve(
     control: tuple[str, int] = ("127.0.0.1", 0),
     radio_fd: int | None = None,
     power_http: tuple[str, int] | None = None,
+    radio_tcp: tuple[str, int] | None = None,
 ) -> None:
     """Run the emulator until SIGINT/SIGTERM; ``announce`` gets the JSON-able start record.
 
@@ -106,7 +107,9 @@ async def serve(
     :func:`serial_port_address`), behind ``impairment`` if given, else the device file's setting.
     With ``parent_pid`` the emulator also ends when that process is no longer its parent.
     With ``radio_fd`` the radio link is served on that inherited socket (one end of a socketpair
-    whose other end the starting process holds) instead of a pty.
+    whose other end the starting process holds) instead of a pty. With ``radio_tcp`` only the
+    radio port is served on TCP (test ports stay on ptys), to one host: the listening socket closes
+    once the first host has connected, so no other local process can take the port over.
     ``coprocessor`` is the kind of co-processor the radio port speaks (:mod:`.coprocessors`);
     ``control`` where the control channel listens (port 0: an ephemeral port).
     With ``power_http`` the devices' power switches are also served there over HTTP
@@ -136,8 +139,9 @@ async def serve(
     served_ports: list[ServedPort] = []
     if parent_pid is not None:
         tasks.append(asyncio.create_task(watch_parent(parent_pid, stop.set)))
+    radio_listen = tcp if tcp is not None else radio_tcp
     try:
-        if tcp is None:
+        if radio_listen is None:
             if radio_fd is not None:
                 from rigs.link.fd_link import FdLink
 
@@ -156,6 +160,8 @@ async def serve(
         else:
 
             async def _client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+                if tcp is None and tcp_server is not None:
+                    tcp_server.close()  # --radio-tcp serves the one host that connected first
                 for old in current:
                     old.cancel()
                 peer = writer.get_extra_info("peername")
@@ -172,7 +178,7 @@ async def serve(
                 finally:
                     await client_link.close()
 
-            tcp_server = await asyncio.start_server(_client, tcp[0], tcp[1])
+            tcp_server = await asyncio.start_server(_client, radio_listen[0], radio_listen[1])
             host, port = tcp_server.sockets[0].getsockname()[:2]
             radio = f"socket://{host}:{port}"
         control_url = await control_server.start(*control)
@@ -286,6 +292,12 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         help="with --tcp: serve the devices' test ports from this TCP port on (PORT, PORT+1, ...)",
     )
     parser.add_argument(
+        "--radio-tcp",
+        metavar="HOST:PORT",
+        help="serve only the radio port on TCP (test ports stay on ptys), to the first host that "
+        "connects (port 0: an ephemeral port; printed as socket://HOST:PORT)",
+    )
+    parser.add_argument(
         "--radio-fd",
         metavar="FD",
         type=int,
@@ -353,6 +365,9 @@ def serve_options(args: argparse.Namespace) -> dict[str, Any]:
             raise ValueError("--serial-tcp-base needs --tcp")
         if not 1 <= args.serial_tcp_base <= 65535:
             raise ValueError("--serial-tcp-base must be a TCP port, 1..65535")
+    radio_tcp = parse_tcp(args.radio_tcp, "--radio-tcp") if args.radio_tcp else None
+    if sum(x is not None for x in (tcp, radio_tcp, args.radio_fd)) > 1:
+        raise ValueError("give only one of --tcp, --radio-tcp and --radio-fd")
     impairment = Impairment.parse(args.impair) if args.impair else None
     radio_impairment = Impairment.parse(args.impair_radio) if args.impair_radio else None
     return {
@@ -366,6 +381,7 @@ def serve_options(args: argparse.Namespace) -> dict[str, Any]:
         "control": parse_tcp(args.control, "--control"),
         "radio_fd": args.radio_fd,
         "power_http": parse_tcp(args.power_http, "--power-http") if args.power_http else None,
+        "radio_tcp": radio_tcp,
     }
 
 

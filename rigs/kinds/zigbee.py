@@ -5,6 +5,10 @@
 - ``znp``: a TI Z-Stack co-processor through zigpy-znp;
 - ``ezsp``: a Silicon Labs EmberZNet co-processor through bellows.
 
+A rig file's ``znp`` and ``ezsp`` radios need their ``path`` (a forgotten path must not quietly
+become an emulator). The embedded default of ``smets1-hil run`` (no rig file) is a ``znp`` radio
+without a path: the harness starts an emulator playing a Z-Stack co-processor.
+
 Rig file: ``radio = { kind = "znp", path = "/dev/ttyACM0", baudrate = 115200 }``; an emulator's
 radio port also names its control channel: ``control = "tcp://127.0.0.1:40123"``. Driver:
 :class:`rigs.zigbee.rig.ZigbeeRig`, imported only when a rig is brought up.

@@ -26,7 +26,7 @@ import zigpy.zdo.types as zdo_t
 from rigs.link import LinkClosed, TraceWriter, open_link
 from rigs.protocols import radio_link as rp
 from rigs.protocols.radio_link import PacketType as P
-from rigs.zigbee.engineering_cluster import ENGINEERING_CLUSTER_ID, Smets1EngineeringCluster
+from rigs.zigbee.engineering_cluster import mask_pin
 from rigs.zigbee.radio_client import RadioLinkClient, RadioLinkError
 from rigs.zigbee.smart_energy import SmartEnergyApplicationMixin
 
@@ -37,10 +37,6 @@ STATUS_VALUES = frozenset(int(status) for status in rp.Status)
 ADDR_MODES = frozenset(int(mode) for mode in rp.AddrMode)
 WATCHDOG_ATTEMPTS = 3  # PINGs the co-processor may miss in a row before the radio counts as lost
 WATCHDOG_TIMEOUT = 10.0  # seconds each watchdog PING waits for its PONG
-PIN_COMMANDS = (
-    Smets1EngineeringCluster.ServerCommandDefs.verify_pin.id,
-    Smets1EngineeringCluster.ServerCommandDefs.set_pin.id,
-)
 
 
 def redact_radio_packet(payload: bytes) -> bytes:
@@ -52,12 +48,9 @@ def redact_radio_packet(payload: bytes) -> bytes:
     except rp.ProtocolError:
         return payload
     data = send.data
-    if send.cluster != ENGINEERING_CLUSTER_ID or len(data) < 3:
+    masked = mask_pin(send.cluster, data)
+    if masked is data:
         return payload
-    header = 5 if data[0] & 0x04 else 3
-    if len(data) <= header or data[header - 1] not in PIN_COMMANDS or data[0] & 0x08:
-        return payload
-    masked = data[:header] + b"\x00" * (len(data) - header)
     return payload[: len(payload) - len(data)] + masked
 
 

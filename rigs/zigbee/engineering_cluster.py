@@ -40,3 +40,20 @@ class Smets1EngineeringCluster(Cluster):
             schema={"is_default": t.Bool, "locked": t.Bool, "attempts_left": t.uint8_t},
         )
         held_image_response: Final = ZCLCommandDef(id=0x03, schema={"data": t.Bytes})
+
+
+PIN_COMMAND_IDS = (
+    Smets1EngineeringCluster.ServerCommandDefs.verify_pin.id,
+    Smets1EngineeringCluster.ServerCommandDefs.set_pin.id,
+)
+
+
+def mask_pin(cluster: int, data: bytes) -> bytes:
+    """``data`` (a ZCL frame sent on ``cluster``) with the PIN of a PIN command masked (for
+    traces); any other frame unchanged."""
+    if cluster != ENGINEERING_CLUSTER_ID or len(data) < 3:
+        return data
+    header = 5 if data[0] & 0x04 else 3  # manufacturer-specific frames carry the code
+    if len(data) <= header or data[header - 1] not in PIN_COMMAND_IDS or data[0] & 0x08:
+        return data
+    return data[:header] + b"\x00" * (len(data) - header)

@@ -31,7 +31,8 @@ from zigpy.zcl.clusters.general import Basic, Ota
 from zigpy.zcl.clusters.smartenergy import Metering
 
 from rigs.control_client import ControlClient, ControlError
-from rigs.link import LinkOpenError, TraceWriter, describe_open_error
+from rigs.link import LinkClosed, LinkOpenError, TraceWriter, describe_open_error
+from rigs.link.base import PEER_CLOSED
 from rigs.operations import (
     ActivationResult,
     ActivationStatus,
@@ -48,6 +49,7 @@ from rigs.operations import (
     TransferResult,
 )
 from rigs.protocols.radio_link import ieee_to_bytes, ieee_to_text
+from rigs.zigbee import log_guard
 from rigs.zigbee.emulated_radio import EmulatedRadioApplication
 from rigs.zigbee.engineering_cluster import ENGINEERING_CLUSTER_ID, Smets1EngineeringCluster
 from rigs.zigbee.ota_server import (
@@ -64,7 +66,7 @@ LOGGER = logging.getLogger(__name__)
 ZIGBEE_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 RADIO_LIBRARIES = {
     "ezsp": ("bellows.zigbee.application", "bellows", "pip install 'smets1-hil[ezsp]'"),
-    "znp": ("zigpy_znp.zigbee.application", "zigpy-znp", "pip install 'smets1-hil[znp]'"),
+    "znp": ("zigpy_znp.zigbee.application", "zigpy-znp", "reinstall smets1-hil"),
 }
 PIN_RESULTS = {0: PinCheck.CORRECT, 1: PinCheck.WRONG, 2: PinCheck.LOCKED}
 PPMID_DEVICE_TYPE = 0x0507
@@ -128,6 +130,7 @@ def application_class(radio: str) -> type[zigpy.application.ControllerApplicatio
         from rigs.zigbee import znp_fastpath
 
         znp_fastpath.install()
+    log_guard.guard(module_name.partition(".")[0])  # no PIN in the library's debug logs
     base = module.ControllerApplication
     return type(f"SmartEnergy{base.__name__}", (SmartEnergyApplicationMixin, base), {})
 
@@ -181,8 +184,10 @@ class _Initialized:
         self.changed = asyncio.Event()
         self.lost: Exception | None = None
 
-    def connection_lost(self, exc: Exception) -> None:
-        self.lost = exc
+    def connection_lost(self, exc: Exception | None) -> None:
+        # a radio library reports a port its peer closed cleanly (the emulator ended, a TCP
+        # coordinator went away) with no exception: the link is lost all the same
+        self.lost = exc if exc is not None else LinkClosed(PEER_CLOSED)
 
     def device_initialized(self, device: zigpy.device.BaseDevice) -> None:
         self.ieees.add(device.ieee)
@@ -237,6 +242,10 @@ class ZigbeeRig:
             raise RigError(f"bad zigpy configuration: {exc}") from None
         if isinstance(app, EmulatedRadioApplication):
             app.trace = trace
+        elif config.radio == "znp" and trace is not None:
+            from rigs.zigbee import znp_fastpath
+
+            znp_fastpath.trace_port(config.path, trace)
         # devices already on the network announce themselves during start-up
         watch = _Initialized()
         app.add_listener(watch)
@@ -252,6 +261,7 @@ class ZigbeeRig:
             if control is not None:
                 await control.close()
             if trace is not None:
+                _untrace(config)
                 trace.close()
             raise
         return cls(app, config, trace, watch, control)
@@ -261,6 +271,7 @@ class ZigbeeRig:
             await self.control.close()
         await _quiet_shutdown(self.app)
         if self.trace is not None:
+            _untrace(self.config)
             self.trace.close()
 
     async def __aenter__(self) -> Self:
@@ -617,6 +628,14 @@ async def _start(app: zigpy.application.ControllerApplication, path: str, timeou
         if isinstance(cause, OSError):
             raise LinkOpenError(describe_open_error(path, cause)) from None
         raise RigError(f"radio at {path} could not start: {cause}") from None
+
+
+def _untrace(config: ZigbeeRigConfig) -> None:
+    """Stop tracing the radio library's frames on the rig's port (where they were traced)."""
+    if config.radio == "znp":
+        from rigs.zigbee import znp_fastpath
+
+        znp_fastpath.trace_port(config.path, None)
 
 
 def _root_cause(exc: BaseException) -> BaseException:

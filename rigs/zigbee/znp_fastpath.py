@@ -11,6 +11,9 @@ zigpy-znp would have built. :func:`install` makes ``zigpy_znp.uart.connect`` bui
 ``ZnpMtProtocol`` — only for a version in :data:`TESTED_VERSIONS`; any other keeps zigpy-znp's own
 codec, and :func:`status` says which is in use (``smets1-hil info``, the evidence).
 
+With :func:`trace_port`, the rig's radio trace records every MT frame in both directions (the
+PIN of engineering-cluster PIN commands masked).
+
 One difference, on damaged input only: zigpy-znp drops the bytes of a frame with a bad FCS up to
 the next SOF byte; the stream decoder skips the whole frame by its length. Either way the frame is
 lost and zigpy-znp's request times out and is retried; the decoder also counts it
@@ -24,6 +27,8 @@ import logging
 from typing import Any
 
 from fastpath import mt
+from rigs.trace import TraceWriter
+from rigs.zigbee.engineering_cluster import mask_pin
 from rigs.zigbee.library_codec import CodecStatus, codec_status, installed_version, keeps_own_codec
 
 LOGGER = logging.getLogger(__name__)
@@ -33,9 +38,65 @@ API_LOGGER = logging.getLogger("zigpy_znp.api")
 TESTED_VERSIONS = frozenset({"1.1.1"})
 LIBRARY = "zigpy-znp"
 
-__all__ = ["LIBRARY", "TESTED_VERSIONS", "CodecStatus", "install", "status"]
+__all__ = [
+    "LIBRARY",
+    "TESTED_VERSIONS",
+    "CodecStatus",
+    "install",
+    "redact_mt_frame",
+    "status",
+    "trace_port",
+]
 
 _installed: list[Any] = []  # the FastMtProtocol instances made since install()
+# the AF data requests whose ZCL data a trace masks (cmd1 of an SREQ of the AF subsystem)
+AF = 0x04  # the AF subsystem (cmd0 low five bits)
+AF_DATA_REQUEST, AF_DATA_REQUEST_EXT, AF_DATA_REQUEST_SRC_RTG = 0x01, 0x02, 0x03
+TRACE_DECODER = "zstack-mt"
+
+_traces: dict[str, TraceWriter] = {}  # port URL -> the trace of the rig opening it
+
+
+def trace_port(url: str, trace: TraceWriter | None) -> None:
+    """Record the MT frames zigpy-znp exchanges over ``url`` in ``trace`` (None: stop).
+
+    Frames are recorded by the fastpath protocol, whole and with the PIN of engineering-cluster
+    PIN commands masked (:func:`redact_mt_frame`); with zigpy-znp's own codec (an untested
+    version) nothing is recorded."""
+    if trace is None:
+        _traces.pop(url, None)
+        return
+    trace.use_decoder(TRACE_DECODER, redact=redact_mt_frame)
+    _traces[url] = trace
+
+
+def _af_data(cmd1: int, data: bytes) -> tuple[int, int, int] | None:
+    """Cluster id, start and length of the ZCL data of an AF data request's fields."""
+    if cmd1 == AF_DATA_REQUEST and len(data) >= 10:
+        return int.from_bytes(data[4:6], "little"), 10, data[9]
+    if cmd1 == AF_DATA_REQUEST_EXT and len(data) >= 20:
+        return int.from_bytes(data[13:15], "little"), 20, int.from_bytes(data[18:20], "little")
+    if cmd1 == AF_DATA_REQUEST_SRC_RTG and len(data) >= 10:
+        start = 10 + 2 * data[9]
+        if len(data) > start:
+            return int.from_bytes(data[4:6], "little"), start + 1, data[start]
+    return None
+
+
+def redact_mt_frame(wire: bytes) -> bytes:
+    """An MT frame (SOF .. FCS) with the PIN of an engineering-cluster PIN command masked."""
+    if len(wire) < 5 or wire[2] & 0x1F != AF or wire[2] & 0xE0 != 0x20:  # AF SREQs only
+        return wire
+    data = wire[4:-1]
+    found = _af_data(wire[3], data)
+    if found is None:
+        return wire
+    cluster, start, length = found
+    zcl = data[start : start + length]
+    masked = mask_pin(cluster, zcl)
+    if masked == zcl:
+        return wire
+    return mt.encode(wire[2], wire[3], data[:start] + masked + data[start + length :])
 
 
 def library_version() -> str | None:
@@ -63,15 +124,31 @@ def _fast_protocol_class() -> type[Any]:
     general_frame = frames.GeneralFrame
     header_type = znp_t.CommandHeader
     data_type = znp_t.Bytes
+    new_frame = object.__new__
+    headers: dict[int, Any] = {}  # cmd0 | cmd1 << 8 -> its CommandHeader (immutable, shared)
 
     class FastMtProtocol(ZnpMtProtocol):
         def __init__(self, api: Any, *, url: str | None = None) -> None:
             super().__init__(api, url=url)
             self.decoder = mt.Decoder()
+            self.trace = _traces.get(url) if url is not None else None
 
         def data_received(self, data: bytes) -> None:
+            trace = self.trace
             for cmd0, cmd1, payload in self.decoder.feed(data):
-                frame = general_frame(header_type(cmd0 | cmd1 << 8), data_type(payload))
+                if trace is not None:
+                    trace.record("rx", mt.encode(cmd0, cmd1, payload))
+                key = cmd0 | cmd1 << 8
+                header = headers.get(key)
+                if header is None:
+                    header = headers[key] = header_type(key)
+                # GeneralFrame(header, data) without its __init__ and __post_init__: they only
+                # convert the two fields to these types and check len(data) <= 250, which the
+                # decoder already guarantees (fastpath.mt.MAX_DATA)
+                frame = new_frame(general_frame)
+                fields = frame.__dict__
+                fields["header"] = header
+                fields["data"] = data_type(payload)
                 try:
                     self._api.frame_received(frame)
                 except Exception as exc:  # as zigpy-znp: log it, keep reading
@@ -79,14 +156,18 @@ def _fast_protocol_class() -> type[Any]:
 
         def send(self, payload: Any) -> None:
             header = payload.header
-            data = mt.encode(header & 0xFF, header >> 8, bytes(payload.data))
+            wire = mt.encode(header & 0xFF, header >> 8, bytes(payload.data))
+            if self.trace is not None:
+                self.trace.record("tx", wire)
             # ZnpMtProtocol.write formats every frame for its TRACE log line even when that
             # level is off; the transport write is all it does besides
             if UART_LOGGER.isEnabledFor(TRACE):
-                self.write(data)
+                self.write(wire)
             else:
-                self._transport.write(data)
+                self._transport.write(wire)
 
+    if mt.MAX_DATA > 250:  # GeneralFrame's own length check is skipped above
+        raise RuntimeError("fastpath.mt takes frames longer than zigpy-znp allows")
     return FastMtProtocol
 
 

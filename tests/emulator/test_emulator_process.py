@@ -124,3 +124,36 @@ async def test_socketpair_link_answers_and_is_released() -> None:
         finally:
             await link.close()
         os.fstat(int(emulator.radio[5:]))  # our end stays open: the link closed its duplicate
+
+
+async def test_radio_tcp_serves_the_first_host_only_and_keeps_test_ports_on_ptys() -> None:
+    async with EmulatorProcess(
+        ["--ppmids", "1", "--esmes", "0", "--gsmes", "0"], radio_tcp=True
+    ) as emulator:
+        assert emulator.radio.startswith("socket://127.0.0.1:")
+        assert all(d["serial"].startswith("/dev/pts/") for d in emulator.devices)
+        link = await open_link(emulator.radio)
+        decoder = ash.Decoder(max_data=256)
+        try:
+            assert await reset(link, decoder) == bytes((2, 0x0B))
+            host, port = emulator.radio.removeprefix("socket://").rsplit(":", 1)
+            with pytest.raises(ConnectionRefusedError):  # nobody else can take the port over
+                await asyncio.open_connection(host, int(port))
+            reply = await exchange(link, rp.packet(P.GET_INFO, 9), decoder)
+            assert reply[0] == P.INFO
+        finally:
+            await link.close()
+
+
+def test_radio_tcp_with_another_radio_port_is_refused() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness", "emulate", "--radio-tcp", "127.0.0.1:0", "--tcp",
+         "127.0.0.1:0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "give only one of --tcp, --radio-tcp and --radio-fd" in proc.stderr
+    assert "Traceback" not in proc.stderr

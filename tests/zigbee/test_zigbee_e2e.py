@@ -111,12 +111,13 @@ async def test_site_ids() -> None:
             await rig.read_site_id(er.by_role(DeviceRole.PPMID)[0])
 
 
+@pytest.mark.parametrize("kind", ["znp", "emulated"])
 async def test_pin_operations_lockout_and_secrecy(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, kind: str
 ) -> None:
     caplog.set_level(logging.DEBUG)
     trace = tmp_path / "radio.trace"
-    async with embedded_rig(trace=trace) as er:
+    async with embedded_rig(trace=trace, kind=kind) as er:
         rig = er.rig
         gsme = er.by_role(DeviceRole.GSME)[0]
         assert await rig.pin_is_default(gsme)
@@ -147,7 +148,12 @@ async def test_pin_operations_lockout_and_secrecy(
     records = [json.loads(line) for line in trace.read_text().splitlines()[1:]]
     frames = [r for r in records if r.get("hex")]
     # the PIN commands were recorded (engineering cluster 0xFC53 travels as 53 FC) ...
-    pin_frames = [r for r in frames if r["frame"] == "SEND" and "53fc" in r["hex"]]
+    if kind == "emulated":
+        pin_frames = [r for r in frames if r["frame"] == "SEND" and "53fc" in r["hex"]]
+    else:  # MT AF_DATA_REQUEST_EXT (cmd0 24, cmd1 02) from the host
+        pin_frames = [
+            r for r in frames if r["dir"] == "tx" and r["hex"][4:8] == "2402" and "53fc" in r["hex"]
+        ]
     assert len(pin_frames) >= 8
     for pin in ("9876", "86420135"):
         # ... but never the PIN: a ZCL character string is its length byte, then the digits

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,9 @@ import zigpy_znp.frames as znp_frames
 import zigpy_znp.uart as znp_uart
 
 from fastpath import mt
+from rigs.trace import TraceWriter, read_trace
 from rigs.zigbee import znp_fastpath
+from rigs.zigbee.engineering_cluster import ENGINEERING_CLUSTER_ID
 
 
 class _Api:
@@ -63,9 +66,15 @@ def test_fast_protocol_hands_zigpy_znp_the_frames_its_own_codec_does(chunk: int)
         protocol = cls(api, url="test")
         for i in range(0, len(stream), chunk):
             protocol.data_received(stream[i : i + chunk])
-        received[name] = [(int(f.header), bytes(f.data)) for f in api.frames]
+        received[name] = api.frames
     assert len(received["fast"]) == good
+    # equal frames (dataclass equality), of the same types, printing the same, hashing the same
     assert received["fast"] == received["stock"]
+    for fast, stock in zip(received["fast"], received["stock"], strict=True):
+        assert type(fast) is type(stock) is znp_frames.GeneralFrame
+        assert type(fast.header) is type(stock.header) and type(fast.data) is type(stock.data)
+        assert repr(fast) == repr(stock) and hash(fast) == hash(stock)
+        assert fast.length == stock.length and fast.serialize() == stock.serialize()
 
 
 def test_fast_protocol_sends_what_zigpy_znp_would() -> None:
@@ -121,3 +130,48 @@ def test_remove_listener_removes_what_zigpy_znps_own_does() -> None:
         assert dict(api._listeners) == {c.SYS.Ping.Rsp.header: [ping]}
         results.append(sorted(map(str, api._listeners)))
     assert results[0] == results[1]
+
+
+def _af_data_request_ext(zcl: bytes, cluster: int = ENGINEERING_CLUSTER_ID) -> bytes:
+    """AF_DATA_REQUEST_EXT to a device's endpoint 1 carrying ``zcl``."""
+    fields = (
+        b"\x03" + bytes(range(1, 9)) + b"\x01" + b"\x00\x00" + b"\x01"  # address, endpoints, PAN
+        + cluster.to_bytes(2, "little") + b"\x07\x00\x1e" + len(zcl).to_bytes(2, "little")
+    )  # fmt: skip
+    return mt.encode(0x24, 0x02, fields + zcl)
+
+
+def test_redaction_masks_the_pin_of_pin_commands_only() -> None:
+    # manufacturer-specific cluster command verify_pin (0x00), PIN "2468" as a ZCL string
+    verify = bytes((0x05, 0x34, 0x12, 0x09, 0x00, 4)) + b"2468"
+    redacted = znp_fastpath.redact_mt_frame(_af_data_request_ext(verify))
+    assert b"2468" not in redacted
+    assert redacted == _af_data_request_ext(verify[:5] + bytes(5))  # FCS made again
+    pin_status = bytes((0x05, 0x34, 0x12, 0x0A, 0x02))
+    for untouched in (
+        _af_data_request_ext(pin_status),
+        _af_data_request_ext(verify, cluster=0x0702),
+        mt.encode(0x44, 0x81, verify),
+    ):
+        assert znp_fastpath.redact_mt_frame(untouched) == untouched
+
+
+def test_trace_port_records_both_directions_with_the_pin_masked(tmp_path: Path) -> None:
+    trace = TraceWriter(tmp_path / "radio.jsonl")
+    znp_fastpath.trace_port("socket://traced", trace)
+    try:
+        protocol = znp_fastpath._fast_protocol_class()(_Api(), url="socket://traced")
+        protocol._transport = _Transport()
+        verify = bytes((0x05, 0x34, 0x12, 0x09, 0x00, 4)) + b"2468"
+        protocol.send(znp_frames.GeneralFrame(0x0224, _af_data_request_ext(verify)[4:-1]))
+        protocol.data_received(mt.encode(0x64, 0x02, b"\x00"))
+        assert b"2468" in protocol._transport.written  # the stick gets the PIN
+    finally:
+        znp_fastpath.trace_port("socket://traced", None)
+        trace.close()
+    records = [r for r in read_trace(tmp_path / "radio.jsonl")[1:] if r["dir"] != "note"]
+    assert [r["dir"] for r in records] == ["tx", "rx"]
+    assert b"2468".hex() not in records[0]["hex"]
+    assert records[1]["hex"] == mt.encode(0x64, 0x02, b"\x00").hex()
+    untraced = znp_fastpath._fast_protocol_class()(_Api(), url="socket://traced")
+    assert untraced.trace is None
