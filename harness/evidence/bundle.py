@@ -34,6 +34,7 @@ from harness.evidence.signing import ALGORITHM, SIGNATURE, fingerprint, sign_man
 from harness.evidence.summary import (
     build_requirements,
     radio_links,
+    recoveries,
     scenario_counts,
     throughput_figures,
 )
@@ -229,6 +230,7 @@ class EvidenceBundle:
             "requirements": build_requirements(plan, records, catalogue, always_listed),
             "throughput": throughput_figures(records),
             "radio_links": radio_links(records),
+            "recoveries": recoveries(records),
         }
         write_atomic(self.root / SUMMARY, _dump(summary))
         return summary

@@ -33,6 +33,9 @@ class Requirement:
     clause: str
     title: str
     facts: tuple[str, ...] = ()
+    needs: str | None = None
+    """A port kind only some rigs have (``power``): on a rig without it every scenario of the
+    requirement is skipped, and the requirement neither passes nor fails the run."""
 
     @property
     def uplift(self) -> bool:
@@ -110,6 +113,15 @@ REQUIREMENTS: dict[str, Requirement] = {
             "S1SR 13.1",
             "A default engineering menu PIN never survives configuration",
             ("default-pins", "pin-lockout"),
+        ),
+        Requirement(
+            "BASE-POWER",
+            "Our setting: no public clause (a lab's own robustness requirement)",
+            "A device that loses power recovers: an OTA transfer cut by a reboot resumes and "
+            "completes, an activation cut by a power loss is reported as failed, and a device "
+            "that stops answering is power-cycled between scenarios with the recovery recorded",
+            ("power-recovery",),
+            needs="power",
         ),
         Requirement(
             "BASE-TEST-PORT",

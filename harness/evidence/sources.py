@@ -196,6 +196,19 @@ FACTS: tuple[Fact, ...] = (
         change="pin-report --bank-holidays SUBDIV --non-working-day YYYY-MM-DD",
     ),
     Fact(
+        "power-recovery",
+        "BASE-POWER: after a reboot or a power loss a device resumes an OTA transfer where it "
+        "stopped, an activation it could not run is reported as an activation failure, and a "
+        "device that stops answering between scenarios is power-cycled",
+        "setting",
+        "not given by our sources; this project's requirement for unattended lab runs. The resume "
+        "rests on the ZigBee OTA cluster's Image Block Request carrying the file offset; the "
+        "failure report uses DUIS ActivationStatus",
+        default="probe: firmware version read, 5 s; power cycle: 2 s off; back within 60 s",
+        change="--hil-recovery off (no probe or power cycle between scenarios); "
+        "harness.plugin.recovery.RecoverySettings",
+    ),
+    Fact(
         "pin-report-deadline",
         "The PIN report is due within 30 working days",
         "quoted",

@@ -23,6 +23,18 @@ def requirement_verdict(scenario_verdicts: list[str]) -> str:
     return "not-run"
 
 
+def rig_lacks(entry: Mapping[str, Any]) -> bool:
+    """True for a requirement that needs a port kind some rigs lack (``needs``) and whose every
+    scenario was skipped: this rig could not show it, so it neither passes nor fails the run."""
+    entries = entry.get("scenarios", [])
+    return (
+        bool(entry.get("needs"))
+        and entry.get("verdict") == "not-run"
+        and bool(entries)
+        and all(e.get("verdict") == "skipped" for e in entries)
+    )
+
+
 def build_requirements(
     plan: Iterable[Mapping[str, Any]],
     records: Iterable[Mapping[str, Any]],
@@ -67,6 +79,8 @@ def build_requirements(
             "facts": list(known.facts) if known else [],
             "scenarios": entries,
         }
+        if known is not None and known.needs:
+            result[rid]["needs"] = known.needs
     return result
 
 
@@ -122,23 +136,46 @@ def radio_links(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any
     return {name: link for name, (_, link) in sorted(latest.items())}
 
 
+def recoveries(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every power cycle made between scenarios (records' ``recoveries``), each with the scenario
+    it came before, in time order."""
+    found = [
+        {"before_scenario": record["scenario"], **entry}
+        for record in records
+        for entry in record.get("recoveries") or []
+    ]
+    started = {r["scenario"]: str(r.get("started") or "") for r in records}
+    return sorted(found, key=lambda e: (started.get(e["before_scenario"], ""), e["device"]))
+
+
 def selected_requirements_pass(summary: Mapping[str, Any]) -> bool:
     """True when at least one requirement was selected and every selected one passed (a ``flaky``
-    requirement passed, on retries; the table and the bundle name it)."""
-    selected = [r for r in summary.get("requirements", {}).values() if r.get("selected")]
+    requirement passed, on retries; the table and the bundle name it). A requirement this rig
+    cannot show (:func:`rig_lacks`) is left out, as long as another one passed."""
+    selected = [
+        r
+        for r in summary.get("requirements", {}).values()
+        if r.get("selected") and not rig_lacks(r)
+    ]
     return bool(selected) and all(r["verdict"] in PASSING for r in selected)
 
 
 def overall_verdict(summary: Mapping[str, Any]) -> tuple[str, str]:
     """The run's verdict (``pass``, ``fail``, ``interrupted`` or ``incomplete``) and a headline
     counting the selected requirements, e.g. ``6 of 11 requirements failed``."""
-    selected = [r for r in summary.get("requirements", {}).values() if r.get("selected")]
+    chosen = [r for r in summary.get("requirements", {}).values() if r.get("selected")]
+    lacking = [r for r in chosen if rig_lacks(r)]
+    selected = [r for r in chosen if not rig_lacks(r)]
     total = len(selected)
     failed = sum(1 for r in selected if r.get("verdict") == "fail")
     passed = sum(1 for r in selected if r.get("verdict") == "pass")
     others = total - failed - passed
+    skipped = ""
+    if lacking:
+        kinds = ", ".join(sorted({str(r["needs"]) for r in lacking}))
+        skipped = f"{len(lacking)} skipped (the rig has no {kinds} ports)"
     if total == 0:
-        return "incomplete", "no requirements were selected"
+        return "incomplete", skipped or "no requirements were selected"
     parts = []
     if failed:
         parts.append(f"{failed} of {total} requirements failed")
@@ -150,6 +187,8 @@ def overall_verdict(summary: Mapping[str, Any]) -> tuple[str, str]:
         )
     if not parts:
         parts.append(f"{passed} of {total} requirements passed")
+    if skipped:
+        parts.append(skipped)
     headline = "; ".join(parts)
     if summary.get("interrupted"):
         return "interrupted", f"run interrupted: {headline}"
@@ -182,6 +221,8 @@ def format_table(
         passes = sum(1 for e in entries if e["verdict"] == "pass")
         flaky = sum(1 for e in entries if e["verdict"] == "flaky")
         shown = str(entry["verdict"]) if entry.get("selected", bool(entries)) else "not selected"
+        if rig_lacks(entry):
+            shown = "skipped"
         rows.append(
             (
                 rid,

@@ -13,5 +13,6 @@ pytest_plugins = [
     "harness.plugin.hooks",
     "harness.plugin.measuring",
     "harness.plugin.preflight",
+    "harness.plugin.recovery",
     "harness.plugin.fixtures",
 ]

@@ -144,6 +144,11 @@ class RecordWriter:
                 "first_record": item.stash.get(TRACE_FROM, 0) + 1,
                 "last_record": self._trace_position(item),
             }
+        from harness.plugin.recovery import RECOVERIES
+
+        recoveries = item.stash.get(RECOVERIES, None)
+        if recoveries:
+            record["recoveries"] = recoveries
         test_port_traces = self._test_port_traces()
         if test_port_traces:
             record["test_port_traces"] = test_port_traces
