@@ -53,3 +53,23 @@ def test_a_requirement_without_needs_skipped_is_not_run() -> None:
     result = {"requirements": build_requirements(PLAN[:1], records, always_listed=())}
     assert "needs" not in result["requirements"]["BASE-FW-METER"]
     assert not selected_requirements_pass(result)
+
+
+def test_the_report_lists_the_power_cycles() -> None:
+    from harness.evidence.report_html import render_report
+
+    entry = {
+        "before_scenario": "p.py::test_next",
+        "device": "0000000000000102",
+        "role": "ESME",
+        "problem": "could not be reached",
+        "action": "power-cycle",
+        "off_seconds": 2.0,
+        "recovered": True,
+        "seconds": 2.5,
+        "firmware": "01000000",
+    }
+    html = render_report({**summary("pass"), "recoveries": [entry]}, [])
+    assert "<code>p.py::test_next</code>" in html and "ESME 0000000000000102" in html
+    assert "01000000" in html
+    assert "No device had to be power-cycled" in render_report(summary("pass"), [])
