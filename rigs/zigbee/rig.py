@@ -17,10 +17,10 @@ import datetime as dt
 import importlib
 import logging
 import struct
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import zigpy.application
 import zigpy.device
@@ -60,8 +60,10 @@ from rigs.zigbee.ota_server import (
     send_upgrade_time,
 )
 from rigs.zigbee.smart_energy import SmartEnergyApplicationMixin
+from rigs.zigbee.znp_retries import SYNC_REQUEST_TIMEOUT_S
 
 LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ZIGBEE_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 RADIO_LIBRARIES = {
@@ -70,6 +72,14 @@ RADIO_LIBRARIES = {
 }
 PIN_RESULTS = {0: PinCheck.CORRECT, 1: PinCheck.WRONG, 2: PinCheck.LOCKED}
 PPMID_DEVICE_TYPE = 0x0507
+START_ATTEMPTS = 3  # start-ups of the radio library tried before giving up (our setting)
+READ_ATTEMPTS = 3  # a read's timeout is shared among this many attempts (our setting) ...
+READ_ATTEMPT_MIN_S = 2.5  # ... each given at least this long
+INTERVIEW_ATTEMPTS = 5  # zigpy interviews of one device tried (our setting) ...
+INTERVIEW_PAUSE_S = 1.0  # ... this far apart
+RECONNECTING_RADIOS = frozenset({"ezsp", "znp"})  # kinds whose lost link the rig restarts
+RECONNECT_ATTEMPTS = 3  # restarts tried after the link is lost (our setting)
+RECONNECT_TIMEOUT_S = 60.0  # each restart's limit
 ENGINEERING = Smets1EngineeringCluster.ServerCommandDefs
 
 
@@ -106,6 +116,10 @@ class ZigbeeRigConfig:
             # every frame then crosses threads twice (a self-pipe write and a thread switch
             # each way). On POSIX the serial port is non-blocking in the harness's own loop.
             config["use_thread"] = False
+        if self.radio == "znp":
+            # zigpy-znp waits 15 s for a lost SRSP by default; the rig sends a request again
+            # when its answer is lost (rigs.zigbee.znp_retries), so it waits less per attempt
+            config["znp_config"] = {"sync_request_timeout": SYNC_REQUEST_TIMEOUT_S}
         config.update(self.zigpy_config)
         return config
 
@@ -132,7 +146,12 @@ def application_class(radio: str) -> type[zigpy.application.ControllerApplicatio
         znp_fastpath.install()
     log_guard.guard(module_name.partition(".")[0])  # no PIN in the library's debug logs
     base = module.ControllerApplication
-    return type(f"SmartEnergy{base.__name__}", (SmartEnergyApplicationMixin, base), {})
+    mixins: tuple[type, ...] = (SmartEnergyApplicationMixin,)
+    if radio == "znp":
+        from rigs.zigbee.znp_retries import ZnpRetriesMixin
+
+        mixins += (ZnpRetriesMixin,)
+    return type(f"SmartEnergy{base.__name__}", (*mixins, base), {})
 
 
 def eui64(ieee: str) -> t.EUI64:
@@ -183,11 +202,15 @@ class _Initialized:
         self.ieees: set[t.EUI64] = set()
         self.changed = asyncio.Event()
         self.lost: Exception | None = None
+        self.on_lost: Callable[[Exception], None] | None = None
+        self.interview_failures: dict[t.EUI64, int] = {}
 
     def connection_lost(self, exc: Exception | None) -> None:
         # a radio library reports a port its peer closed cleanly (the emulator ended, a TCP
         # coordinator went away) with no exception: the link is lost all the same
         self.lost = exc if exc is not None else LinkClosed(PEER_CLOSED)
+        if self.on_lost is not None:
+            self.on_lost(self.lost)
 
     def device_initialized(self, device: zigpy.device.BaseDevice) -> None:
         self.ieees.add(device.ieee)
@@ -195,6 +218,17 @@ class _Initialized:
 
     def device_removed(self, device: zigpy.device.BaseDevice) -> None:
         self.ieees.discard(device.ieee)
+
+    def device_init_failure(self, device: zigpy.device.Device) -> None:
+        """zigpy's interview of a joined device failed (an answer was lost on the way, zigpy's
+        own retries spent): interview it again after a pause, up to INTERVIEW_ATTEMPTS in all."""
+        failures = self.interview_failures.get(device.ieee, 0) + 1
+        self.interview_failures[device.ieee] = failures
+        if failures >= INTERVIEW_ATTEMPTS:
+            LOGGER.warning("device %s: interview failed %d times", device.ieee, failures)
+            return
+        LOGGER.info("device %s: interview failed; interviewing it again", device.ieee)
+        asyncio.get_running_loop().call_later(INTERVIEW_PAUSE_S, device.schedule_initialize)
 
 
 class ZigbeeRig:
@@ -223,6 +257,12 @@ class ZigbeeRig:
             app.add_listener(watch)
         self._initialized = watch
         self.control = control
+        self.reads_asked_again = 0  # reads whose answer did not come and were asked again
+        self.reconnects = 0  # times the radio library's link was lost and brought back
+        self._reconnecting: asyncio.Task[None] | None = None
+        self._closing = False
+        if config.radio in RECONNECTING_RADIOS:
+            watch.on_lost = self._link_dropped
         self.emulator_clock: EmulatorClock | None = (
             EmulatorClock(control) if control is not None else None
         )
@@ -267,6 +307,11 @@ class ZigbeeRig:
         return cls(app, config, trace, watch, control)
 
     async def close(self) -> None:
+        self._closing = True
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reconnecting
         if self.control is not None:
             await self.control.close()
         await _quiet_shutdown(self.app)
@@ -328,16 +373,67 @@ class ZigbeeRig:
         return device
 
     def link_lost(self) -> Exception | None:
-        """What ended the radio link, once it has ended (None while it is up)."""
-        return self._initialized.lost
+        """What ended the radio link, once it has ended for good (None while it is up or being
+        brought back)."""
+        return None if self._reconnecting is not None else self._initialized.lost
+
+    # riding through a lost link -------------------------------------------------------------
+
+    def _link_dropped(self, exc: Exception) -> None:
+        """The radio library gave its link up (bellows: ASH's retries ran out; zigpy: the
+        watchdog went unanswered): start it again as a lab's controller would, keeping zigpy's
+        view of the devices; the co-processor keeps the network."""
+        if self._closing or self._reconnecting is not None:
+            return
+        LOGGER.warning("radio link lost (%s): starting the radio again", exc)
+        self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        try:
+            for attempt in range(1, RECONNECT_ATTEMPTS + 1):
+                try:
+                    await self._restart_radio()
+                except Exception as exc:  # noqa: BLE001  (radio libraries raise anything)
+                    LOGGER.warning("radio restart attempt %d failed: %s", attempt, exc)
+                    continue
+                self._initialized.lost = None
+                self.reconnects += 1
+                LOGGER.warning("radio link back (restart %d)", self.reconnects)
+                return
+            LOGGER.error("radio link lost for good after %d restarts", RECONNECT_ATTEMPTS)
+        finally:
+            self._reconnecting = None
+
+    async def _restart_radio(self) -> None:
+        app = self.app
+        watchdog = getattr(app, "_watchdog_task", None)  # zigpy's; a new one starts below
+        if watchdog is not None:
+            watchdog.cancel()
+        with contextlib.suppress(Exception):
+            await app.disconnect()
+        try:
+            async with asyncio.timeout(RECONNECT_TIMEOUT_S):
+                await app.connect()
+                await app.initialize(auto_form=False)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await app.disconnect()
+            raise
+
+    async def _link_back(self) -> bool:
+        """Wait while the link is being brought back; True if it is up."""
+        task = self._reconnecting
+        if task is not None:
+            await asyncio.wait({task})
+        return self._initialized.lost is None
 
     @contextlib.asynccontextmanager
     async def _operation(self, ieee: str, what: str, timeout: float) -> AsyncIterator[None]:
         """Map timeouts and zigpy failures to RigError; messages never carry arguments."""
-        if self._initialized.lost is not None:
-            raise RigError(f"{what}: the radio link is lost", device=ieee)
         try:
             async with asyncio.timeout(timeout):
+                if not await self._link_back():
+                    raise RigError(f"{what}: the radio link is lost", device=ieee)
                 yield
         except TimeoutError:
             raise DeviceTimeout(f"{what}: no answer within {timeout:g} s", device=ieee) from None
@@ -347,6 +443,32 @@ class ZigbeeRig:
             raise RigError(f"{what}: the device could not be reached", device=ieee) from None
         except (zigpy.exceptions.ZigbeeException, ValueError, KeyError, struct.error) as exc:
             raise RigError(f"{what}: failed ({type(exc).__name__})", device=ieee) from None
+
+    async def _asked(
+        self, ieee: str, what: str, timeout: float, read: Callable[[], Awaitable[T]]
+    ) -> T:
+        """``read`` (a request that changes nothing on the device) within ``timeout``, asked again
+        when its answer does not come within a share of it: a frame lost on the way to or from
+        the co-processor, or on the air, costs one attempt instead of the operation."""
+        attempt_s = max(READ_ATTEMPT_MIN_S, timeout / READ_ATTEMPTS)
+        async with self._operation(ieee, what, timeout):
+            attempt = 1
+            while True:
+                try:
+                    async with asyncio.timeout(attempt_s):
+                        return await read()
+                except Exception as exc:
+                    if self._initialized.lost is not None or self._reconnecting is not None:
+                        if not await self._link_back():
+                            raise RigError(f"{what}: the radio link is lost", device=ieee) from None
+                        continue  # asked again on the radio brought back
+                    if not isinstance(exc, TimeoutError):
+                        raise
+                    LOGGER.info(
+                        "%s: no answer within %.1f s (attempt %d)", what, attempt_s, attempt
+                    )
+                    self.reads_asked_again += 1
+                    attempt += 1
 
     def _endpoint_cluster(self, device: zigpy.device.ZigbeeDevice, cluster_id: int) -> Any:
         try:
@@ -396,7 +518,7 @@ class ZigbeeRig:
     # capabilities --------------------------------------------------------------------------
 
     async def identify(self, ieee: str, *, timeout: float = 10.0) -> DeviceIdentity:
-        async with self._operation(ieee, "identify", timeout):
+        async def read() -> DeviceIdentity:
             device = self._device(ieee)
             ota = self._ota_client(device)
             values = await self._read(ota, ["manufacturer_id", "image_type_id"], ieee)
@@ -412,6 +534,8 @@ class ZigbeeRig:
                 image_type=int(values["image_type_id"]),
                 hardware_version=int(hw["hw_version"]),
             )
+
+        return await self._asked(ieee, "identify", timeout, read)
 
     def _ota_client(self, device: zigpy.device.ZigbeeDevice) -> Ota:
         try:
@@ -447,7 +571,7 @@ class ZigbeeRig:
                 bytes(image),
                 self.ota_settings,
                 progress,
-                link_lost=lambda: self._initialized.lost,
+                link_lost=self.link_lost,
             )
         except RigError as exc:
             raise RigError(str(exc), device=ieee) from None
@@ -455,7 +579,7 @@ class ZigbeeRig:
         return await distribution.run(timeout)
 
     async def read_firmware_version(self, ieee: str, *, timeout: float = 10.0) -> FirmwareVersion:
-        async with self._operation(ieee, "read firmware version", timeout):
+        async def read() -> FirmwareVersion:
             device = self._device(ieee)
             ota = await self._read(self._ota_client(device), ["current_file_version"], ieee)
             basic = await self._read(
@@ -464,6 +588,8 @@ class ZigbeeRig:
             return FirmwareVersion(
                 file_version=int(ota["current_file_version"]), build_id=str(basic["sw_build_id"])
             )
+
+        return await self._asked(ieee, "read firmware version", timeout, read)
 
     async def _held(self, device: zigpy.device.ZigbeeDevice) -> tuple[HeldImage | None, int]:
         result = await self._engineering(device, ENGINEERING.held_image)
@@ -482,9 +608,11 @@ class ZigbeeRig:
         ), at
 
     async def read_held_image(self, ieee: str, *, timeout: float = 10.0) -> HeldImage | None:
-        async with self._operation(ieee, "read held image", timeout):
+        async def read() -> HeldImage | None:
             held, _ = await self._held(self._device(ieee))
             return held
+
+        return await self._asked(ieee, "read held image", timeout, read)
 
     async def activate(
         self, ieee: str, at: dt.datetime | None = None, *, timeout: float = 30.0
@@ -539,13 +667,15 @@ class ZigbeeRig:
             return ActivationResult(ActivationStatus.CANCELLED)
 
     async def read_site_id(self, ieee: str, *, timeout: float = 10.0) -> str:
-        async with self._operation(ieee, "read site id", timeout):
+        async def read() -> str:
             device = self._device(ieee)
             values = await self._read(
                 self._endpoint_cluster(device, Metering.cluster_id), ["site_id"], ieee
             )
             raw = values["site_id"]
             return raw.decode("ascii") if isinstance(raw, bytes | bytearray) else str(raw)
+
+        return await self._asked(ieee, "read site id", timeout, read)
 
     async def verify_pin(self, ieee: str, pin: str, *, timeout: float = 10.0) -> PinVerification:
         async with self._operation(ieee, "verify PIN", timeout):
@@ -561,13 +691,15 @@ class ZigbeeRig:
         return bool((await self.read_pin_status(ieee, timeout=timeout)).is_default)
 
     async def read_pin_status(self, ieee: str, *, timeout: float = 10.0) -> PinStatus:
-        async with self._operation(ieee, "read PIN status", timeout):
+        async def read() -> PinStatus:
             result = await self._engineering(self._device(ieee), ENGINEERING.pin_status)
             return PinStatus(
                 is_default=bool(result.is_default),
                 locked=bool(result.locked),
                 attempts_left=int(result.attempts_left),
             )
+
+        return await self._asked(ieee, "read PIN status", timeout, read)
 
     async def set_pin(self, ieee: str, new_pin: str, *, timeout: float = 10.0) -> None:
         async with self._operation(ieee, "set PIN", timeout):
@@ -612,22 +744,64 @@ class ZigbeeRig:
 
 
 async def _start(app: zigpy.application.ControllerApplication, path: str, timeout: float) -> None:
-    """Start the radio (forming the network if needed); failures become RigErrors."""
+    """Start the radio (forming the network if needed); failures become RigErrors.
+
+    A start-up that fails on the co-processor's side (a request unanswered, an answer that makes no
+    sense: what bytes lost on the port do) is tried again, up to :data:`START_ATTEMPTS` times within
+    ``timeout``; a port that cannot be opened is not.
+    """
+    deadline = asyncio.timeout(timeout)
     try:
-        async with asyncio.timeout(timeout):
-            await app.startup(auto_form=True)
+        async with deadline:
+            for attempt in range(1, START_ATTEMPTS + 1):
+                try:
+                    await app.startup(auto_form=True)
+                    return
+                except RigError:  # LinkOpenError included
+                    raise
+                except Exception as exc:
+                    cause = _root_cause(exc)
+                    if isinstance(cause, LinkOpenError):
+                        raise LinkOpenError(str(cause)) from None
+                    if isinstance(cause, OSError) and not isinstance(cause, TimeoutError):
+                        raise LinkOpenError(describe_open_error(path, cause)) from None
+                    if _timed_out(exc):
+                        cause = TimeoutError()
+                    if attempt == START_ATTEMPTS:
+                        raise RigError(
+                            f"radio at {path} could not start ({START_ATTEMPTS} attempts): "
+                            f"{_what_failed(cause)}"
+                        ) from None
+                    LOGGER.debug("start-up attempt %d failed", attempt, exc_info=exc)
+                    LOGGER.warning(
+                        "radio at %s: start-up attempt %d failed (%s); starting again",
+                        path,
+                        attempt,
+                        _what_failed(cause),
+                    )
     except TimeoutError:
         await _quiet_shutdown(app)
-        raise DeviceTimeout(f"radio at {path} did not start within {timeout:g} s") from None
-    except RigError:  # LinkOpenError included
+        if deadline.expired():
+            raise DeviceTimeout(f"radio at {path} did not start within {timeout:g} s") from None
         raise
-    except Exception as exc:  # noqa: BLE001  (radio libraries raise anything)
-        cause = _root_cause(exc)
-        if isinstance(cause, LinkOpenError):
-            raise LinkOpenError(str(cause)) from None
-        if isinstance(cause, OSError):
-            raise LinkOpenError(describe_open_error(path, cause)) from None
-        raise RigError(f"radio at {path} could not start: {cause}") from None
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """True when a request of the radio library timed out somewhere down ``exc``'s chain."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, TimeoutError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _what_failed(cause: BaseException) -> str:
+    if isinstance(cause, TimeoutError):
+        return "a request to the co-processor was not answered in time"
+    return str(cause) or type(cause).__name__
 
 
 def _untrace(config: ZigbeeRigConfig) -> None:

@@ -132,6 +132,13 @@ def _fast_protocol_class() -> type[Any]:
             super().__init__(api, url=url)
             self.decoder = mt.Decoder()
             self.trace = _traces.get(url) if url is not None else None
+            self.resyncs = 0
+
+        def resync(self) -> None:
+            """Forget a frame begun but not finished: when a byte of it was lost, the frame
+            would otherwise take the bytes of the frames after it to make up its length."""
+            self.decoder = mt.Decoder()
+            self.resyncs += 1
 
         def data_received(self, data: bytes) -> None:
             trace = self.trace
