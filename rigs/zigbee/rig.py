@@ -713,13 +713,24 @@ class ZigbeeRig:
 
     # emulator-only ------------------------------------------------------------------------
 
-    async def link_stats(self) -> dict[str, Any] | None:
-        """The co-processor's link counters from the emulator's control channel (frames, CRC
-        or FCS errors, NAKs, retransmissions, bytes the impaired line lost); None without one."""
+    def recovery_counts(self) -> dict[str, int]:
+        """What the rig did about lost frames so far (docs/coprocessors.md)."""
+        return {
+            "reconnects": self.reconnects,
+            "reads_asked_again": self.reads_asked_again,
+            "requests_sent_again": int(getattr(self.app, "znp_retries", 0)),
+            "interviews_failed": sum(self._initialized.interview_failures.values()),
+        }
+
+    async def link_stats(self) -> dict[str, Any]:
+        """The radio link's counters: the co-processor's, from the emulator's control channel when
+        there is one (frames, CRC or FCS errors, NAKs, retransmissions, bytes the impaired line
+        lost), and the host's under ``host`` (:meth:`recovery_counts`)."""
+        host = {"host": self.recovery_counts()}
         if self.control is None:
-            return None
+            return host
         try:
-            return await self.control.link_stats()
+            return {**await self.control.link_stats(), **host}
         except ControlError as exc:
             raise RigError(f"link statistics: {exc}") from None
 

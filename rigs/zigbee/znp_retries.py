@@ -89,11 +89,14 @@ def retrying_class() -> type[Any]:
     class RetryingZnp(ZNP):
         def __init__(self, config: Any) -> None:
             super().__init__(config)
-            self.retries = 0  # requests sent again
+            self.retries = 0  # requests sent again on this connection
+            self.on_retry: Any = None  # called on each, e.g. to count across connections
 
         def _again(self, request: Any, attempt: int) -> None:
             """Before a request goes again: both ends start from a frame boundary."""
             self.retries += 1
+            if self.on_retry is not None:
+                self.on_retry()
             LOGGER.info("no answer to %s (attempt %d): sending it again", type(request), attempt)
             uart = self._uart
             if uart is None:
@@ -187,12 +190,18 @@ class ZnpRetriesMixin:
         # zigpy-znp 1.1.1's ControllerApplication.connect, with the retrying class
         assert self._znp is None
         znp = retrying_class()(self.config)  # type: ignore[attr-defined]
+        znp.on_retry = self._count_retry
         await znp.connect()
         self._znp = znp
         self._znp.set_application(self)
         self._bind_callbacks()  # type: ignore[attr-defined]
 
+    _requests_sent_again = 0
+
+    def _count_retry(self) -> None:
+        self._requests_sent_again += 1
+
     @property
     def znp_retries(self) -> int:
-        """Requests sent again on this connection."""
-        return int(getattr(self._znp, "retries", 0))
+        """Requests sent again since the application was made (every connection)."""
+        return self._requests_sent_again

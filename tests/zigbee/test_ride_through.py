@@ -34,6 +34,7 @@ async def test_a_lost_link_is_started_again_and_the_devices_still_answer(kind: s
             assert rig.link_lost() is None  # being brought back: not lost for good
             versions = [await rig.read_firmware_version(ieee, timeout=30) for ieee in ieees]
             assert rig.reconnects == 1 and rig.link_lost() is None
+            assert (await rig.link_stats())["host"]["reconnects"] == 1
         finally:
             await rig.close()
     assert all(v.file_version > 0 for v in versions)
