@@ -329,13 +329,10 @@ class EzspNcp:
             frame_counter=self.tokens.nwk_frame_counter,
         )
 
-    def _bring_up(self, *, resume: bool = False) -> None:
-        """Start the stack on the formed network. A new network (``formNetwork``) starts empty:
-        the emulated devices join when joining is next permitted. After a reset (``networkInit``,
-        ``resume``) the network is the one the tokens and the air still hold, and the devices on
-        it stay joined and announce themselves as it comes back up, as on a real network."""
-        if not resume:
-            self.air.form(self._air_parameters())
+    def _bring_up(self) -> None:
+        """Start the stack on the formed network. The emulated devices join again when joining
+        is next permitted (the host of an emulator keeps no device database)."""
+        self.air.form(self._air_parameters())
         self.air.start()
         self._nodes.clear()
         self.ram.stack_up = True
@@ -347,7 +344,7 @@ class EzspNcp:
             return bytes((ES.INVALID_CALL,))
         if not self.tokens.formed:
             return bytes((ES.NOT_JOINED,))
-        self._bring_up(resume=True)
+        self._bring_up()
         return bytes((ES.SUCCESS,))
 
     def _network_state(self, r: f.Reader) -> bytes:
