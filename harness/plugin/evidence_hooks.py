@@ -13,6 +13,8 @@ from harness.plugin.state import RUN_STATE, RunState
 from harness.plugin.verdicts import ATTEMPTS, REPORTS, RIG_FAULT, rig_fault, scenario_verdict
 from harness.run_signals import held
 
+RADIO_LINK = pytest.StashKey[dict[str, Any] | None]()  # link counters at the body's end
+
 SUITE_NAME = "smets1-hil"
 FAILURE_TEXT_LIMIT = 8000
 EVIDENCE_STASH = pytest.StashKey[Any]()  # the scenario's ScenarioEvidence, set by the fixture
@@ -99,6 +101,10 @@ class RecordWriter:
     ) -> Generator[None, Any, Any]:
         report = yield
         item.stash.setdefault(REPORTS, {})[report.when] = report
+        if report.when == "call" and "rig" in getattr(item, "fixturenames", ()):
+            # read while the rig is surely up: a session's rig is taken down before the last
+            # scenario's teardown report
+            item.stash[RADIO_LINK] = _radio_link(self.state)
         if report.when == "call" and report.failed:
             fault = rig_fault(item, call.excinfo.value if call.excinfo else None)
             if fault is not None:
@@ -126,7 +132,9 @@ class RecordWriter:
             "requirements": requirement_ids(item),
             "profile": state.profile,
             "worker": state.worker_id,
-            "rig": _rig_entry(state) if "rig" in getattr(item, "fixturenames", ()) else None,
+            "rig": _rig_entry(state, item.stash.get(RADIO_LINK, None))
+            if "rig" in getattr(item, "fixturenames", ())
+            else None,
             "started": _iso(getattr(first, "start", None)),
             "finished": _iso(getattr(last, "stop", None)),
             "duration_s": round(sum(r.duration for r in reports.values()), 3),
@@ -158,13 +166,19 @@ class RecordWriter:
         return record
 
 
-def _rig_entry(state: RunState) -> dict[str, Any] | None:
-    """The rig's identity, with the radio link's counters as they stand at the scenario's end."""
-    identity = state.rig_identity
+def _radio_link(state: RunState) -> dict[str, Any] | None:
     session = state.rig_session
-    if identity is None or session is None:
+    return None if session is None else session.rig.radio_link()
+
+
+def _rig_entry(state: RunState, link: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The rig's identity, with the radio link's counters as they stood at the end of the
+    scenario's body (``link``; read now if the scenario never got that far)."""
+    identity = state.rig_identity
+    if identity is None:
         return identity
-    link = session.rig.radio_link()
+    if link is None:
+        link = _radio_link(state)
     if link is None:
         return identity
     radio = identity.get("radio")
