@@ -18,6 +18,7 @@ from harness.plugin.service_requests import Exchange, ServiceRequests
 from harness.suites.uplift_1_2.images import FirmwareUnderTest, image_for, other_hash
 from harness.suites.uplift_1_2.transfers import record_ota_transfer
 from harness.targets import Targets
+from rigs.operations import FirmwareVersion
 
 Groups = dict[str, str]  # device EUI-64 -> the GroupID DCC addresses it under
 
@@ -73,6 +74,14 @@ def update_firmware_delivers_image(
         alert_kinds(exchange.result.alerts),
         equals=AlertKind.TRANSFER_SUCCESS.value,
     )
+    image_held_not_running(device, evidence, image, before)
+
+
+def image_held_not_running(
+    device: HilDevice, evidence: ScenarioEvidence, image: FirmwareUnderTest, before: FirmwareVersion
+) -> None:
+    """The device holds ``image`` whole (version and hash) and still runs what it ran before."""
+    __tracebackhide__ = True
     held = device.held_image()
     evidence.measure(
         "held_image_version", held.file_version if held else None, equals=image.file_version

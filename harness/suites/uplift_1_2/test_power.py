@@ -20,6 +20,7 @@ from harness.evidence import ScenarioEvidence
 from harness.plugin.recovery import RECOVERIES, powered_devices, recover_devices
 from harness.plugin.rig import HilDevice, NoPort
 from harness.plugin.service_requests import ServiceRequests
+from harness.suites.uplift_1_2.firmware_steps import image_held_not_running
 from harness.suites.uplift_1_2.images import image_for
 from rigs.capabilities import Power
 from rigs.operations import RigError, TransferResult
@@ -106,15 +107,7 @@ def test_ota_transfer_cut_by_a_reboot_resumes_and_completes(
     evidence.measure("power_cycled_mid_transfer", 0 < cut_at < len(image.data), equals=True)
     evidence.measure("transfer_status", result.status.value, equals="ok")
     evidence.measure("resumes", result.resumes, low=1)
-    held = esme.held_image()
-    evidence.measure(
-        "held_image_hash_matches",
-        held is not None and held.manufacturer_image_sha256 == image.firmware_hash,
-        equals=True,
-    )
-    after = esme.firmware()
-    evidence.firmware_versions(esme.ieee, before, after)
-    evidence.measure("running_version_unchanged", after.file_version, equals=before.file_version)
+    image_held_not_running(esme, evidence, image, before)
 
 
 @pytest.mark.requirement("BASE-POWER")
