@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 import json
 import logging
 import pickle
 import re
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -96,6 +98,13 @@ def _contains(text: str, pin: str) -> bool:
     return re.search(rf"(?<!\d){re.escape(pin)}(?!\d)", text) is not None
 
 
+def _scripted_pins() -> Callable[[int], int]:
+    """New PINs no other value of the run can spell by chance: with ``secrets`` a new PIN such
+    as 2026 or 0001 would also match the run's date or a device id in the texts searched."""
+    values = itertools.cycle([4817, 5393, 6742, 7958])
+    return lambda _below: next(values)
+
+
 @pytest.mark.parametrize("profile", [UPLIFT_1_2, BASELINE])
 @pytest.mark.parametrize("supports_query", [True, False])
 async def test_nothing_a_run_writes_holds_a_pin(
@@ -121,6 +130,7 @@ async def test_nothing_a_run_writes_holds_a_pin(
             audit=AuditLog(tmp_path / "audit.jsonl"),
             changes=ChangesFile(secret_dir / "changes.csv"),
             clock=lambda: dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC),
+            policy=PinPolicy(randbelow=_scripted_pins()),
         )
         outcomes = await tool.configure_all(
             [
