@@ -162,13 +162,16 @@ def selected_requirements_pass(summary: Mapping[str, Any]) -> bool:
 
 def overall_verdict(summary: Mapping[str, Any]) -> tuple[str, str]:
     """The run's verdict (``pass``, ``fail``, ``interrupted`` or ``incomplete``) and a headline
-    counting the selected requirements, e.g. ``6 of 11 requirements failed``."""
+    counting the selected requirements, e.g. ``6 of 11 requirements failed``. A ``flaky``
+    requirement passed (as in :func:`selected_requirements_pass`, which sets the exit code); the
+    headline says how many passed only on a retry."""
     chosen = [r for r in summary.get("requirements", {}).values() if r.get("selected")]
     lacking = [r for r in chosen if rig_lacks(r)]
     selected = [r for r in chosen if not rig_lacks(r)]
     total = len(selected)
     failed = sum(1 for r in selected if r.get("verdict") == "fail")
-    passed = sum(1 for r in selected if r.get("verdict") == "pass")
+    passed = sum(1 for r in selected if r.get("verdict") in PASSING)
+    flaky = sum(1 for r in selected if r.get("verdict") == "flaky")
     others = total - failed - passed
     skipped = ""
     if lacking:
@@ -187,6 +190,8 @@ def overall_verdict(summary: Mapping[str, Any]) -> tuple[str, str]:
         )
     if not parts:
         parts.append(f"{passed} of {total} requirements passed")
+        if flaky:
+            parts[-1] += f" ({flaky} only on a retry)"
     if skipped:
         parts.append(skipped)
     headline = "; ".join(parts)

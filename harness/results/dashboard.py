@@ -38,8 +38,14 @@ COLOURS = (
     "#364fc7",
     "#087f5b",
 )
-VERDICT_COLOURS = {"pass": "#8ce99a", "flaky": "#ffd43b", "fail": "#ff8787", "not-run": "#e9ecef"}
-VERDICT_LETTERS = {"pass": "P", "flaky": "FL", "fail": "F", "not-run": "-"}
+VERDICT_COLOURS = {
+    "pass": "#8ce99a",
+    "flaky": "#ffd43b",
+    "fail": "#ff8787",
+    "skipped": "#a5d8ff",
+    "not-run": "#e9ecef",
+}
+VERDICT_LETTERS = {"pass": "P", "flaky": "FL", "fail": "F", "skipped": "S", "not-run": "-"}
 MAX_DURATION_LINES = 10
 
 _STYLE = """
@@ -301,7 +307,10 @@ def render_dashboard(
                 cells[(row, col)] = entry["verdict"] if entry and entry["selected"] else "not-run"
         labels = [f"{r.id} {r.started[:16]} {r.profile or ''}" for r in suite_runs]
         body.append(verdict_matrix(labels, requirement_ids, cells))
-        body.append("<p>P pass, FL flaky (passed only on a retry), F fail, - not run.</p>")
+        body.append(
+            "<p>P pass, FL flaky (passed only on a retry), F fail, S skipped (the rig lacks a port"
+            " kind the requirement needs, e.g. power), - not run.</p>"
+        )
     else:
         body.append("<p>No suite runs recorded.</p>")
     body.append("</body></html>")

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from harness.evidence.bundle import EvidenceBundle
 from harness.evidence.manifest import MANIFEST, bundle_files
-from harness.evidence.summary import selected_requirements_pass
+from harness.evidence.summary import rig_lacks, selected_requirements_pass
 from harness.results import schema
 from harness.results.errors import ResultsError
 
@@ -176,6 +176,13 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def stored_verdict(entry: Mapping[str, Any]) -> str:
+    """A requirement's verdict as the database keeps it: the summary's, except ``skipped`` for one
+    the rig could not show (it lacks the port kind the requirement needs, :func:`rig_lacks`), so
+    the history tells it apart from a requirement that simply did not run."""
+    return "skipped" if rig_lacks(entry) else str(entry.get("verdict", "not-run"))
+
+
 def _requirements(connection: Connection, run_id: int, summary: Mapping[str, Any]) -> None:
     rows = []
     for rid, entry in (summary.get("requirements") or {}).items():
@@ -184,7 +191,7 @@ def _requirements(connection: Connection, run_id: int, summary: Mapping[str, Any
             {
                 "run_id": run_id,
                 "requirement": rid,
-                "verdict": str(entry.get("verdict", "not-run")),
+                "verdict": stored_verdict(entry),
                 "selected": bool(entry.get("selected", bool(entries))),
                 "scenarios": len(entries),
                 "passed": sum(1 for e in entries if e.get("verdict") == "pass"),

@@ -79,7 +79,7 @@ requirements = Table(
     Column("id", Integer, primary_key=True),
     Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
     Column("requirement", String(64), nullable=False),
-    Column("verdict", String(16), nullable=False),  # pass | flaky | fail | not-run
+    Column("verdict", String(16), nullable=False),  # pass | flaky | fail | not-run | skipped
     Column("selected", Boolean, nullable=False),
     Column("scenarios", Integer, nullable=False),
     Column("passed", Integer, nullable=False),
