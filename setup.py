@@ -9,6 +9,7 @@ EXTENSIONS = [
     Extension("fastpath._hdlc_c", ["fastpath/_hdlc_c.pyx"]),
     Extension("fastpath._mt_c", ["fastpath/_mt_c.pyx"]),
     Extension("fastpath._ota_c", ["fastpath/_ota_c.pyx"]),
+    Extension("fastpath._ezsp_c", ["fastpath/_ezsp_c.pyx"]),
 ]
 
 setup(

@@ -1,4 +1,5 @@
-"""The compiled hot path: checksums, framing codecs (ASH, HDLC, MT) and ZCL OTA frames, with pure twins.
+"""The compiled hot path: checksums, framing codecs (ASH, HDLC, MT), ZCL OTA frames and the EZSP
+frames of a unicast, with pure twins.
 
 The implementation is chosen once, at import: the compiled extensions, unless the environment
 variable SMETS1_HIL_PURE is set to a value other than "" or "0", which selects the pure twin.
@@ -31,7 +32,7 @@ else:
     crc16_x25 = _CHOSEN.crc16_x25
     xor8 = _CHOSEN.xor8
 
-from fastpath import ash, hdlc, mt, ota  # they read the choice made above
+from fastpath import ash, ezsp, hdlc, mt, ota  # they read the choice made above
 
 __all__ = [
     "IMPLEMENTATION",
@@ -42,6 +43,7 @@ __all__ = [
     "ash",
     "crc16_ccitt",
     "crc16_x25",
+    "ezsp",
     "hdlc",
     "implementations",
     "load_implementation",

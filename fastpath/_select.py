@@ -18,6 +18,7 @@ _OWN_NAMES: dict[str, tuple[str, ...]] = {
     "ash": ("encode", "encode_many", "Decoder", "randomise", "RANDOM_SEQUENCE"),
     "hdlc": ("encode", "encode_many", "Decoder"),
     "mt": ("encode", "encode_many", "Decoder"),
+    "ezsp": ("decode_hot_frame", "send_unicast_frame"),
     "ota": (
         "decode_request",
         "default_response",
@@ -50,6 +51,7 @@ class Implementation:
     hdlc: SimpleNamespace
     mt: SimpleNamespace
     ota: SimpleNamespace
+    ezsp: SimpleNamespace
 
 
 def pure_requested() -> bool:
@@ -63,9 +65,9 @@ def load_implementation(name: ImplementationName) -> Implementation:
         raise ValueError(f"implementation must be 'compiled' or 'pure', not {name!r}")
     suffix = _SUFFIX[name]
     try:
-        crc, ash, hdlc, mt, ota = (
+        crc, ash, hdlc, mt, ota, ezsp = (
             importlib.import_module(f"fastpath._{part}{suffix}")
-            for part in ("crc", "ash", "hdlc", "mt", "ota")
+            for part in ("crc", "ash", "hdlc", "mt", "ota", "ezsp")
         )
     except ImportError as exc:
         if name == "pure":
@@ -84,6 +86,7 @@ def load_implementation(name: ImplementationName) -> Implementation:
         _codec_namespace("hdlc", hdlc),
         _codec_namespace("mt", mt),
         _codec_namespace("ota", ota),
+        _codec_namespace("ezsp", ezsp),
     )
 
 

@@ -31,6 +31,9 @@ def run(args: argparse.Namespace) -> int:
     from rigs.zigbee import bellows_fastpath
 
     facts["bellows"] = bellows_fastpath.status().summary()
+    from rigs.zigbee import bellows_frames
+
+    facts["bellows frames"] = bellows_frames.status().summary()
     from rigs.zigbee import znp_fastpath
 
     facts["zigpy-znp"] = znp_fastpath.status().summary()

@@ -83,9 +83,10 @@ def bring_up(
         loop.close()
         raise
     if spec.radio.kind == "ezsp":
-        from rigs.zigbee import bellows_fastpath
+        from rigs.zigbee import bellows_fastpath, bellows_frames
 
         session.where["codec"] = bellows_fastpath.status().describe()
+        session.where["frames"] = bellows_frames.status().summary()
     elif spec.radio.kind == "znp":
         from rigs.zigbee import znp_fastpath
 

@@ -105,6 +105,7 @@ class HilRig:
                 "kind": self.spec.radio.kind,
                 "path": self.where.get("radio", self.spec.radio.path),
                 **({"codec": self.where["codec"]} if "codec" in self.where else {}),
+                **({"frames": self.where["frames"]} if "frames" in self.where else {}),
                 **({"firmware": self.where["firmware"]} if "firmware" in self.where else {}),
                 **({"control": self.where["control"]} if "control" in self.where else {}),
             },

@@ -138,10 +138,11 @@ def application_class(radio: str) -> type[zigpy.application.ControllerApplicatio
     except ImportError:
         raise RadioUnavailable(f"radio {radio!r} needs the {library} library ({hint})") from None
     if radio == "ezsp":
-        from rigs.zigbee import bellows_fastpath, bellows_sends
+        from rigs.zigbee import bellows_fastpath, bellows_frames, bellows_sends
 
         bellows_fastpath.install()
         bellows_sends.install()
+        bellows_frames.install()
     elif radio == "znp":
         from rigs.zigbee import znp_fastpath
 

@@ -62,6 +62,7 @@ def test_suite_through_bellows_passes_and_its_baseline_fails_exactly_the_six(
     record = json.loads(next((uplift.bundle / "records").glob("*.json")).read_text())
     assert record["rig"]["radio"]["kind"] == "ezsp"
     assert record["rig"]["radio"]["codec"] == "bellows 1.2.1, ASH framed by fastpath.ash (compiled)"
+    assert "by fastpath.ezsp (compiled; EZSP 8," in record["rig"]["radio"]["frames"]
     link = uplift.summary["radio_links"]["ezsp-emulated"]  # the NCP's ASH counters, via control
     assert link["coprocessor"] == "ezsp" and link["ash"]["frames_received"] > 100
     assert link["ash"]["crc_errors"] == 0 and link["ash"]["naks_sent"] == 0

@@ -17,5 +17,9 @@ def test_info_names_the_embedded_radio_its_library_and_its_firmware(
     assert main(["info", "--json"]) == 0
     facts = json.loads(capsys.readouterr().out)
     assert facts["zigpy-znp"] == f"1.1.1, MT framed by fastpath.mt ({fastpath.IMPLEMENTATION})"
+    assert facts["bellows frames"] == (
+        "sendUnicast, messageSentHandler, incomingMessageHandler by fastpath.ezsp "
+        f"({fastpath.IMPLEMENTATION}; EZSP 8, 9, 10, 11, 12, 13)"
+    )
     assert facts["embedded radio"] == f"znp through zigpy-znp 1.1.1; firmware {znp.FIRMWARE}"
     assert "Z-Stack 3.30" in znp.FIRMWARE
