@@ -7,8 +7,11 @@ retransmission, timers: everything but the framing) and replaces those two metho
 ``fastpath.ash``'s encoder and stream decoder; an in-sequence DATA frame arriving while none of
 bellows' own frames awaits an acknowledgement takes bellows' ``data_frame_received`` steps inline
 (without building a ``DataFrame`` or a debug line per frame), and the DATA frames of one read are
-acknowledged with one ACK (ASH acknowledgements are cumulative; it is written before the read
-returns, and before any other frame sent meanwhile), not one ACK each. :func:`install` makes ``bellows.uart`` build it
+acknowledged once (ASH acknowledgements are cumulative), not with one ACK each: by the next DATA
+frame of ours, whose ``ackNum`` carries it, when one goes out within :data:`ACK_DEFER_TURNS` turns
+of the event loop (stop-and-wait traffic answers that soon: an OTA block's request is answered
+with the next ``sendUnicast``), else by one ACK frame then, or before any other frame sent
+meanwhile. :func:`install` makes ``bellows.uart`` build it
 instead of ``AshProtocol`` — only for a bellows version in :data:`TESTED_VERSIONS`; any other keeps
 bellows' own codec, and :func:`status` says which is in use (``smets1-hil info``, the evidence).
 
@@ -21,6 +24,7 @@ acknowledged, which UG101 allows.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -30,6 +34,10 @@ from rigs.zigbee.library_codec import CodecStatus, codec_status, installed_versi
 LOGGER = logging.getLogger(__name__)
 
 TESTED_VERSIONS = frozenset({"1.2.1"})
+ACK_DEFER_TURNS = 6
+"""Event-loop turns the acknowledgement of a read waits for a DATA frame to carry it (our
+setting: bellows takes five turns from an answer to its next command; UG101 lets the NCP wait
+20 ms, T_TX_ACK_DELAY, before a non-piggybacked acknowledgement)."""
 LIBRARY = "bellows"
 
 __all__ = ["LIBRARY", "TESTED_VERSIONS", "CodecStatus", "install", "status", "uninstall"]
@@ -114,7 +122,24 @@ def _fast_protocol_class() -> type[Any]:
                 self._read(data)
             finally:
                 self._reading = False
-                self._flush_ack()
+                if self._ack_pending:
+                    try:
+                        loop = asyncio.get_running_loop()
+                    except RuntimeError:  # driven without an event loop: nothing to wait for
+                        self._flush_ack()
+                    else:
+                        loop.call_soon(self._deferred_ack, ACK_DEFER_TURNS)
+
+        def _deferred_ack(self, turns: int) -> None:
+            if not self._ack_pending:
+                return  # a DATA frame carried it, or it went before another frame
+            if self._transport is None or self._transport.is_closing():
+                self._ack_pending = False  # the link is gone: nothing to acknowledge on
+                return
+            if turns > 1:
+                asyncio.get_running_loop().call_soon(self._deferred_ack, turns - 1)
+                return
+            self._flush_ack()
 
         def _read(self, data: bytes) -> None:
             decoder = self._decoder
@@ -177,7 +202,10 @@ def _fast_protocol_class() -> type[Any]:
             if self._transport is None or self._transport.is_closing():
                 raise bash.NcpFailure("Transport is closed, cannot send frame")
             if self._ack_pending and not isinstance(frame, bash.AckFrame):
-                self._flush_ack()  # the merged ACK keeps its place before what follows it
+                if isinstance(frame, bash.DataFrame) and frame.ack_num == self._rx_seq:
+                    self._ack_pending = False  # the DATA frame carries the acknowledgement
+                else:
+                    self._flush_ack()  # the merged ACK keeps its place before what follows
             if isinstance(frame, bash.DataFrame):
                 wire = ash.encode(
                     ash.data_control(frame.frm_num, frame.ack_num, bool(frame.re_tx)),

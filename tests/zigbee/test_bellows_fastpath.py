@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Iterator
 from typing import Any
@@ -57,6 +58,12 @@ def protocol(cls: type[Any]) -> tuple[Any, Recorder, Transport]:
     return proto, recorder, transport
 
 
+async def loop_turns(count: int = bellows_fastpath.ACK_DEFER_TURNS) -> None:
+    """Let the event loop turn ``count`` times (a deferred acknowledgement goes out)."""
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
 def ncp_stream(seed: int, frames: int = 60) -> bytes:
     """What an NCP sends: in-sequence DATA frames (some with reserved bytes), ACKs, a RSTACK."""
     rng = random.Random(seed)
@@ -87,16 +94,22 @@ def test_receive_path_hands_up_what_bellows_own_codec_does(installed: type[Any],
     stream = ncp_stream(seed)
     results = []
     reads = 0
-    for cls in (bellows_ash.AshProtocol, installed):
+
+    async def receive(cls: type[Any]) -> int:
         proto, recorder, transport = protocol(cls)
         rng = random.Random(seed)
         at = reads = 0
         while at < len(stream):  # as a serial port delivers it: in chunks of any size
             size = rng.randrange(1, 300)
             proto.data_received(stream[at : at + size])
+            await loop_turns()
             at += size
             reads += 1
         results.append((recorder.data, bytes(transport.written).split(b"\x7e")[:-1]))
+        return reads
+
+    for cls in (bellows_ash.AshProtocol, installed):
+        reads = asyncio.run(receive(cls))
     (stock_up, stock_acks), (fast_up, fast_acks) = results
     assert fast_up == stock_up
     assert len(stock_up) == 61  # the reset and every DATA frame
@@ -126,12 +139,44 @@ def test_the_data_frames_of_one_read_get_one_ack_and_of_two_reads_two(
         frame = bellows_ash.AckFrame(res=0, ncp_ready=0, ack_num=num)
         return bellows_ash.AshProtocol._stuff_bytes(frame.to_bytes()) + b"\x7e"
 
-    proto, recorder, transport = protocol(installed)
-    proto.data_received(wires[0] + wires[1])
-    assert bytes(transport.written) == ack(2)
-    proto.data_received(wires[2])
-    assert bytes(transport.written) == ack(2) + ack(3)
-    assert len(recorder.data) == 3
+    async def receive() -> None:
+        proto, recorder, transport = protocol(installed)
+        proto.data_received(wires[0] + wires[1])
+        await loop_turns(bellows_fastpath.ACK_DEFER_TURNS - 1)
+        assert bytes(transport.written) == b""  # waiting for a DATA frame to carry it
+        await loop_turns(1)
+        assert bytes(transport.written) == ack(2)
+        proto.data_received(wires[2])
+        await loop_turns()
+        assert bytes(transport.written) == ack(2) + ack(3)
+        assert len(recorder.data) == 3
+
+    asyncio.run(receive())
+
+
+def test_a_data_frame_sent_soon_after_a_read_carries_its_acknowledgement(
+    installed: type[Any],
+) -> None:
+    wire = (
+        bellows_ash.AshProtocol._stuff_bytes(
+            bellows_ash.DataFrame(frm_num=0, re_tx=False, ack_num=0, ezsp_frame=b"\x01").to_bytes()
+        )
+        + b"\x7e"
+    )
+    answer = bellows_ash.DataFrame(frm_num=0, re_tx=False, ack_num=1, ezsp_frame=b"\x02")
+
+    async def receive() -> bytes:
+        proto, recorder, transport = protocol(installed)
+        proto.data_received(wire)
+        await loop_turns(bellows_fastpath.ACK_DEFER_TURNS - 1)
+        proto._write_frame(answer)
+        await loop_turns()
+        assert recorder.data == [b"\x01"]
+        return bytes(transport.written)
+
+    stock, _, stock_transport = protocol(bellows_ash.AshProtocol)
+    stock._write_frame(answer)
+    assert asyncio.run(receive()) == bytes(stock_transport.written)  # the DATA frame alone
 
 
 def test_transmit_path_writes_the_bytes_bellows_own_codec_writes(installed: type[Any]) -> None:
