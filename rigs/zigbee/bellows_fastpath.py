@@ -4,9 +4,9 @@ bellows 1.2.1 frames ASH in pure Python: ``AshProtocol.data_received`` scans, un
 CRC and de-randomises byte by byte, and ``_write_frame`` randomises and stuffs the same way.
 :class:`FastAshProtocol` keeps bellows' protocol (acknowledgements, reject condition,
 retransmission, timers: everything but the framing) and replaces those two methods with
-``fastpath.ash``'s encoder and stream decoder; an in-sequence DATA frame arriving while none of
-bellows' own frames awaits an acknowledgement takes bellows' ``data_frame_received`` steps inline
-(without building a ``DataFrame`` or a debug line per frame), and the DATA frames of one read are
+``fastpath.ash``'s encoder and stream decoder; an in-sequence DATA frame takes bellows'
+``frame_received`` and ``data_frame_received`` steps inline (its ``ackNum`` through bellows'
+``_handle_ack``; without building a ``DataFrame`` or a debug line per frame), and the DATA frames of one read are
 acknowledged once (ASH acknowledgements are cumulative), not with one ACK each: by the next DATA
 frame of ours, whose ``ackNum`` carries it, when one goes out within :data:`ACK_DEFER_TURNS` turns
 of the event loop (stop-and-wait traffic answers that soon: an OTA block's request is answered
@@ -86,6 +86,15 @@ def uninstall() -> None:
     _installed = False
 
 
+class _AckNum:
+    """The one field of a received frame that bellows' ``_handle_ack`` reads."""
+
+    __slots__ = ("ack_num",)
+
+    def __init__(self, ack_num: int) -> None:
+        self.ack_num = ack_num
+
+
 def _fast_protocol_class() -> type[Any]:
     import bellows.ash as bash
     import bellows.types as bt
@@ -151,9 +160,11 @@ def _fast_protocol_class() -> type[Any]:
             ) + (after.discarded - before.discarded)
             for control, payload in frames:
                 rx_seq = int(self._rx_seq)  # type: ignore[has-type]
-                if not control & 0x80 and control >> 4 == rx_seq and not self._pending_data_frames:
-                    # the common case, bellows' data_frame_received inlined: an in-sequence
-                    # DATA frame while nothing of ours awaits an acknowledgement
+                if not control & 0x80 and control >> 4 == rx_seq:
+                    # the common case, bellows' frame_received and data_frame_received inlined:
+                    # an in-sequence DATA frame, its ackNum first (bellows' _handle_ack)
+                    if self._pending_data_frames:
+                        self._handle_ack(_AckNum(control & 7))
                     self._rx_seq = (rx_seq + 1) & 7
                     self._send_ack()
                     if self._in_reject_condition:

@@ -218,3 +218,25 @@ def test_untested_bellows_keeps_its_own_codec_and_says_so(monkeypatch: pytest.Mo
     assert status.describe() == (
         "bellows 9.9.9, ASH framed by bellows' own ASH codec (fastpath tested with bellows 1.2.1)"
     )
+
+
+def test_a_data_frame_acknowledges_ours_as_in_bellows(installed: type[Any]) -> None:
+    wire = (
+        bellows_ash.AshProtocol._stuff_bytes(
+            bellows_ash.DataFrame(frm_num=0, re_tx=False, ack_num=2, ezsp_frame=b"\x05").to_bytes()
+        )
+        + b"\x7e"
+    )
+
+    async def receive(cls: type[Any]) -> tuple[list[bool], list[bytes]]:
+        proto, recorder, _ = protocol(cls)
+        loop = asyncio.get_running_loop()
+        pending = {n: loop.create_future() for n in (1, 2)}  # frames 1 and 2 await their ACK
+        proto._pending_data_frames.update(pending)
+        proto.data_received(wire)  # ackNum 2: frame 1 is acknowledged, frame 2 is not
+        await loop_turns()
+        return [pending[n].done() for n in (1, 2)], recorder.data
+
+    stock = asyncio.run(receive(bellows_ash.AshProtocol))
+    assert stock == ([True, False], [b"\x05"])
+    assert asyncio.run(receive(installed)) == stock
