@@ -155,3 +155,113 @@ cdef class Decoder:
                     self._crc_errors += 1
                 self._state = HUNT
         return out
+
+
+cdef enum:
+    AF_REQ_HEAD = 20
+    AF_REQ_MAX = MAX_DATA - AF_REQ_HEAD
+    AF_IN_HEAD = 17
+    AF_IN_TAIL = 3
+
+
+def af_data_request_ext(addr_mode, address, dst_ep, dst_pan, src_ep, cluster, tsn, options,
+                        radius, data):
+    """Wire bytes of one AF_DATA_REQUEST_EXT frame (SOF .. FCS); see fastpath._mt_py."""
+    cdef uint8_t frame[MAX_WIRE]
+    cdef Py_buffer view
+    cdef uint8_t mode = <uint8_t>int_arg(addr_mode, 0, 0xFF, "addr_mode")
+    cdef unsigned long long addr
+    cdef uint8_t dep = <uint8_t>int_arg(dst_ep, 0, 0xFF, "dst_ep")
+    cdef unsigned int pan = <unsigned int>int_arg(dst_pan, 0, 0xFFFF, "dst_pan")
+    cdef uint8_t sep = <uint8_t>int_arg(src_ep, 0, 0xFF, "src_ep")
+    cdef unsigned int clus = <unsigned int>int_arg(cluster, 0, 0xFFFF, "cluster")
+    cdef uint8_t seq = <uint8_t>int_arg(tsn, 0, 0xFF, "tsn")
+    cdef uint8_t opts = <uint8_t>int_arg(options, 0, 0xFF, "options")
+    cdef uint8_t rad = <uint8_t>int_arg(radius, 0, 0xFF, "radius")
+    cdef Py_ssize_t n, i
+    if not isinstance(address, int):
+        raise TypeError(f"address must be an int, not {type(address).__name__!r}")
+    if not 0 <= address <= 0xFFFFFFFFFFFFFFFF:
+        raise ValueError(f"address must be in 0..{0xFFFFFFFFFFFFFFFF}, got {address}")
+    addr = address
+    get_bytes(data, &view)
+    try:
+        n = view.len
+        if n > AF_REQ_MAX:
+            raise ValueError(
+                f"AF_DATA_REQUEST_EXT data is {n} bytes, at most {AF_REQ_MAX} fit one frame"
+            )
+        frame[0] = SOF
+        frame[1] = <uint8_t>(n + AF_REQ_HEAD)
+        frame[2] = 0x24
+        frame[3] = 0x02
+        frame[4] = mode
+        for i in range(8):
+            frame[5 + i] = <uint8_t>((addr >> (8 * i)) & 0xFF)
+        frame[13] = dep
+        frame[14] = <uint8_t>(pan & 0xFF)
+        frame[15] = <uint8_t>(pan >> 8)
+        frame[16] = sep
+        frame[17] = <uint8_t>(clus & 0xFF)
+        frame[18] = <uint8_t>(clus >> 8)
+        frame[19] = seq
+        frame[20] = opts
+        frame[21] = rad
+        frame[22] = <uint8_t>(n & 0xFF)
+        frame[23] = <uint8_t>(n >> 8)
+        memcpy(frame + 24, view.buf, n)
+        frame[24 + n] = xor8_update(0, frame + 1, n + AF_REQ_HEAD + 3)
+    finally:
+        PyBuffer_Release(&view)
+    return PyBytes_FromStringAndSize(<char*>frame, n + AF_REQ_HEAD + 5)
+
+
+def af_data_confirm(data):
+    """(Status, Endpoint, TransId) of an AF_DATA_CONFIRM's data; None unless it is 3 bytes."""
+    cdef Py_buffer view
+    cdef const uint8_t* p
+    get_bytes(data, &view)
+    try:
+        if view.len != 3:
+            return None
+        p = <const uint8_t*>view.buf
+        return (p[0], p[1], p[2])
+    finally:
+        PyBuffer_Release(&view)
+
+
+def af_incoming_msg(data):
+    """The fields of an AF_INCOMING_MSG's data, or None (see fastpath._mt_py)."""
+    cdef Py_buffer view
+    cdef const uint8_t* p
+    cdef Py_ssize_t size, length, end
+    get_bytes(data, &view)
+    try:
+        p = <const uint8_t*>view.buf
+        size = view.len
+        if size < AF_IN_HEAD + AF_IN_TAIL:
+            return None
+        length = p[AF_IN_HEAD - 1]
+        if size != AF_IN_HEAD + length + AF_IN_TAIL:
+            return None
+        if p[8] > 1 or p[10] > 1:
+            return None
+        end = AF_IN_HEAD + length
+        return (
+            p[0] | p[1] << 8,
+            p[2] | p[3] << 8,
+            p[4] | p[5] << 8,
+            p[6],
+            p[7],
+            p[8],
+            p[9],
+            p[10],
+            <unsigned long>p[11] | <unsigned long>p[12] << 8 | <unsigned long>p[13] << 16
+            | <unsigned long>p[14] << 24,
+            p[15],
+            PyBytes_FromStringAndSize(<const char*>(p + AF_IN_HEAD), length),
+            p[end] | p[end + 1] << 8,
+            p[end + 2],
+        )
+    finally:
+        PyBuffer_Release(&view)

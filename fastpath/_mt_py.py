@@ -2,6 +2,20 @@
 
 A frame is SOF 0xFE, LEN, CMD0, CMD1, DATA (LEN bytes), FCS, where FCS is the XOR of
 LEN, CMD0, CMD1 and DATA. LEN is at most 250 (``MAX_DATA``).
+
+Three AF commands, the ones every ZigBee data frame crosses the port in, are also built and read
+here (Z-Stack MT AF interface; the tests check each layout against zigpy-znp's command
+definitions):
+
+- ``AF_DATA_REQUEST_EXT`` (SREQ 0x24 0x02): DstAddrMode (1), DstAddr (8, a 16-bit address in
+  the first two), DstEndpoint (1), DstPanId (2), SrcEndpoint (1), ClusterId (2), TransId (1),
+  Options (1), Radius (1), Len (2), Data;
+- ``AF_DATA_CONFIRM`` (AREQ 0x44 0x80): Status (1), Endpoint (1), TransId (1);
+- ``AF_INCOMING_MSG`` (AREQ 0x44 0x81): GroupId (2), ClusterId (2), SrcAddr (2), SrcEndpoint (1),
+  DstEndpoint (1), WasBroadcast (1), LinkQuality (1), SecurityUse (1), TimeStamp (4), TransSeqNum
+  (1), Len (1), Data, MacSrcAddr (2), MsgResultRadius (1).
+
+Multi-byte fields are little-endian.
 """
 
 from collections.abc import Iterable
@@ -10,12 +24,27 @@ from fastpath._bytes_arg import BytesLike, as_bytes, check_int
 from fastpath._crc_py import xor8
 from fastpath._stats import DecoderStats
 
-__all__ = ["MAX_DATA", "SOF", "Decoder", "encode", "encode_many"]
+__all__ = [
+    "AF_DATA_REQUEST_EXT_MAX",
+    "MAX_DATA",
+    "SOF",
+    "Decoder",
+    "af_data_confirm",
+    "af_data_request_ext",
+    "af_incoming_msg",
+    "encode",
+    "encode_many",
+]
 
 SOF = 0xFE
 MAX_DATA = 250
 
 _HUNT, _LEN, _CMD0, _CMD1, _DATA, _FCS = range(6)
+
+AF_DATA_REQUEST_EXT_HEAD = 20  # its fields before Data
+AF_DATA_REQUEST_EXT_MAX = MAX_DATA - AF_DATA_REQUEST_EXT_HEAD  # the most Data one frame carries
+AF_INCOMING_MSG_HEAD = 17  # its fields before Data (Len included)
+AF_INCOMING_MSG_TAIL = 3  # MacSrcAddr and MsgResultRadius
 
 
 def encode(cmd0: int, cmd1: int, data: BytesLike = b"") -> bytes:
@@ -108,3 +137,88 @@ class Decoder:
                     self._crc_errors += 1
                 self._state = _HUNT
         return out
+
+
+def af_data_request_ext(
+    addr_mode: int,
+    address: int,
+    dst_ep: int,
+    dst_pan: int,
+    src_ep: int,
+    cluster: int,
+    tsn: int,
+    options: int,
+    radius: int,
+    data: BytesLike,
+) -> bytes:
+    """Wire bytes of one AF_DATA_REQUEST_EXT frame (SOF .. FCS). ``address`` is written as the
+    8-byte DstAddr field. ValueError for a field out of range or Data over
+    ``AF_DATA_REQUEST_EXT_MAX`` bytes."""
+    check_int(addr_mode, 0, 0xFF, "addr_mode")
+    check_int(address, 0, 0xFFFFFFFFFFFFFFFF, "address")
+    check_int(dst_ep, 0, 0xFF, "dst_ep")
+    check_int(dst_pan, 0, 0xFFFF, "dst_pan")
+    check_int(src_ep, 0, 0xFF, "src_ep")
+    check_int(cluster, 0, 0xFFFF, "cluster")
+    check_int(tsn, 0, 0xFF, "tsn")
+    check_int(options, 0, 0xFF, "options")
+    check_int(radius, 0, 0xFF, "radius")
+    payload = as_bytes(data)
+    if len(payload) > AF_DATA_REQUEST_EXT_MAX:
+        raise ValueError(
+            f"AF_DATA_REQUEST_EXT data is {len(payload)} bytes, "
+            f"at most {AF_DATA_REQUEST_EXT_MAX} fit one frame"
+        )
+    fields = (
+        bytes((addr_mode,))
+        + address.to_bytes(8, "little")
+        + bytes((dst_ep,))
+        + dst_pan.to_bytes(2, "little")
+        + bytes((src_ep,))
+        + cluster.to_bytes(2, "little")
+        + bytes((tsn, options, radius))
+        + len(payload).to_bytes(2, "little")
+    )
+    return encode(0x24, 0x02, fields + payload)
+
+
+def af_data_confirm(data: BytesLike) -> tuple[int, int, int] | None:
+    """(Status, Endpoint, TransId) of an AF_DATA_CONFIRM's data; None unless it is 3 bytes."""
+    buf = as_bytes(data)
+    if len(buf) != 3:
+        return None
+    return buf[0], buf[1], buf[2]
+
+
+def af_incoming_msg(
+    data: BytesLike,
+) -> tuple[int, int, int, int, int, int, int, int, int, int, bytes, int, int] | None:
+    """The fields of an AF_INCOMING_MSG's data, in order: (GroupId, ClusterId, SrcAddr,
+    SrcEndpoint, DstEndpoint, WasBroadcast, LinkQuality, SecurityUse, TimeStamp, TransSeqNum,
+    Data, MacSrcAddr, MsgResultRadius). None when the data is not exactly one such message (a
+    length that does not add up, a boolean field other than 0 or 1)."""
+    buf = as_bytes(data)
+    size = len(buf)
+    if size < AF_INCOMING_MSG_HEAD + AF_INCOMING_MSG_TAIL:
+        return None
+    length = buf[AF_INCOMING_MSG_HEAD - 1]
+    if size != AF_INCOMING_MSG_HEAD + length + AF_INCOMING_MSG_TAIL:
+        return None
+    if buf[8] > 1 or buf[10] > 1:
+        return None
+    end = AF_INCOMING_MSG_HEAD + length
+    return (
+        buf[0] | buf[1] << 8,
+        buf[2] | buf[3] << 8,
+        buf[4] | buf[5] << 8,
+        buf[6],
+        buf[7],
+        buf[8],
+        buf[9],
+        buf[10],
+        int.from_bytes(buf[11:15], "little"),
+        buf[15],
+        buf[AF_INCOMING_MSG_HEAD:end],
+        buf[end] | buf[end + 1] << 8,
+        buf[end + 2],
+    )

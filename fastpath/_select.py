@@ -17,7 +17,14 @@ _SUFFIX: dict[str, str] = {"compiled": "_c", "pure": "_py"}
 _OWN_NAMES: dict[str, tuple[str, ...]] = {
     "ash": ("encode", "encode_many", "Decoder", "randomise", "RANDOM_SEQUENCE"),
     "hdlc": ("encode", "encode_many", "Decoder"),
-    "mt": ("encode", "encode_many", "Decoder"),
+    "mt": (
+        "encode",
+        "encode_many",
+        "Decoder",
+        "af_data_confirm",
+        "af_data_request_ext",
+        "af_incoming_msg",
+    ),
     "ezsp": ("decode_hot_frame", "send_unicast_frame"),
     "ota": (
         "decode_request",

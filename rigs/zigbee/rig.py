@@ -146,14 +146,17 @@ def application_class(radio: str) -> type[zigpy.application.ControllerApplicatio
     elif radio == "znp":
         from rigs.zigbee import znp_fastpath
 
-        znp_fastpath.install()
+        hot_frames = znp_fastpath.install().tested
     log_guard.guard(module_name.partition(".")[0])  # no PIN in the library's debug logs
     base = module.ControllerApplication
     mixins: tuple[type, ...] = (SmartEnergyApplicationMixin,)
     if radio == "znp":
-        from rigs.zigbee.znp_retries import ZnpRetriesMixin
+        from rigs.zigbee import znp_hot_frames
+        from rigs.zigbee.znp_retries import ZnpRetriesMixin, active
 
         mixins += (ZnpRetriesMixin,)
+        if hot_frames and active():  # OTA frames without zigpy-znp's command objects
+            mixins += (znp_hot_frames.mixin(),)
     return type(f"SmartEnergy{base.__name__}", (*mixins, base), {})
 
 
