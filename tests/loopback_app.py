@@ -102,8 +102,56 @@ class LoopbackApplication(SmartEnergyApplicationMixin, zigpy.application.Control
         )
 
 
-async def loopback_app() -> tuple[LoopbackApplication, zigpy.device.ZigbeeDevice]:
-    """A started application with one initialised device that has an OTA client cluster."""
+class FrameLoopbackApplication(LoopbackApplication):
+    """The same, as a radio that offers frames to frame taps before making packets of them and
+    sends frames (``send_frame_then``), as the emulated radio does."""
+
+    frames_sent = 0
+    frames_tapped = 0
+
+    def deliver(
+        self, data: bytes, *, tsn: int | None = None, cluster: int = Ota.cluster_id
+    ) -> None:
+        taps = self._frame_taps
+        if taps:
+            tap = taps.get((int(DEVICE_NWK), cluster))
+            if tap is not None and tap(1, 1, data):
+                self.frames_tapped += 1
+                return
+        super().deliver(data, tsn=tsn, cluster=cluster)
+
+    def send_frame_then(
+        self,
+        nwk: int,
+        src_ep: int,
+        dst_ep: int,
+        profile: int,
+        cluster: int,
+        data: bytes,
+        done: Callable[[Exception | None], None],
+    ) -> None:
+        self.frames_sent += 1
+        packet = t.ZigbeePacket(
+            src=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(0x0000)),
+            src_ep=src_ep,
+            dst=t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(nwk)),
+            dst_ep=dst_ep,
+            tsn=data[1],
+            profile_id=profile,
+            cluster_id=cluster,
+            data=t.SerializableBytes(data),
+        )
+        if self.keep_sent:
+            self.sent.append(packet)
+        self.sink(packet)
+        done(None)
+
+
+async def loopback_app(
+    *, frames: bool = False
+) -> tuple[LoopbackApplication, zigpy.device.ZigbeeDevice]:
+    """A started application with one initialised device that has an OTA client cluster
+    (``frames``: a :class:`FrameLoopbackApplication`)."""
     config = {
         zigpy.config.CONF_DEVICE: {zigpy.config.CONF_DEVICE_PATH: "/dev/null"},
         zigpy.config.CONF_DATABASE: None,
@@ -112,7 +160,7 @@ async def loopback_app() -> tuple[LoopbackApplication, zigpy.device.ZigbeeDevice
         "backup_enabled": False,
         "watchdog_enabled": False,
     }
-    app = LoopbackApplication(config)
+    app = (FrameLoopbackApplication if frames else LoopbackApplication)(config)
     await app.load_network_info()
     device = app.add_device(DEVICE_IEEE, DEVICE_NWK)
     device.node_desc = zdo_t.NodeDescriptor(

@@ -272,7 +272,31 @@ class EmulatedRadioApplication(
         except (AttributeError, TypeError, ValueError) as exc:
             done(zigpy.exceptions.DeliveryError(f"SEND: {exc}"))
             return
+        self._send_then(body, done)
 
+    def send_frame_then(
+        self,
+        nwk: int,
+        src_ep: int,
+        dst_ep: int,
+        profile: int,
+        cluster: int,
+        data: bytes,
+        done: Callable[[Exception | None], None],
+    ) -> None:
+        """:meth:`send_packet_then` of the packet a ZCL frame makes (unicast to ``nwk``, the
+        frame's sequence number as TSN, radius 0, no transmit options) without making it: the
+        OTA server's answers to the frames it takes from a frame tap."""
+        try:
+            body = self._SEND_HEAD.pack(
+                rp.AddrMode.NWK, nwk, dst_ep, src_ep, profile, cluster, data[1], 0, 0
+            )
+        except (IndexError, ValueError) as exc:  # struct.error is a ValueError
+            done(zigpy.exceptions.DeliveryError(f"SEND: {exc}"))
+            return
+        self._send_then(body + data, done)
+
+    def _send_then(self, body: bytes, done: Callable[[Exception | None], None]) -> None:
         def answered(ptype: int, answer: bytes, error: Exception | None) -> None:
             if error is not None:
                 reason = "no confirmation in time" if isinstance(error, TimeoutError) else error
@@ -349,6 +373,11 @@ class EmulatedRadioApplication(
         (nwk, _, src_ep, dst_ep, profile, cluster, tsn, lqi, rssi, mode, dst_address) = (
             head.unpack_from(body, 0)
         )
+        taps = self._frame_taps
+        if taps:  # a frame tap takes its frames before they become packets
+            tap = taps.get((nwk, cluster))
+            if tap is not None and tap(src_ep, dst_ep, body[head.size :]):
+                return
         if mode == rp.AddrMode.BROADCAST:
             dst = self._address(t.AddrMode.Broadcast, dst_address)
         elif mode not in ADDR_MODES:

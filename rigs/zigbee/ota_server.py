@@ -31,6 +31,7 @@ Nothing happening for ``stall_timeout`` seconds ends the transfer as FAILED.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import struct
 import time
@@ -45,11 +46,12 @@ from zigpy.zcl.clusters.general import Ota
 
 from fastpath import ota as frames
 from rigs.operations import ProgressCallback, RigError, TransferResult, TransferStatus
-from rigs.zigbee.packet_tap import supports_taps
+from rigs.zigbee.packet_tap import supports_taps, takes_frame_taps
 
 LOGGER = logging.getLogger(__name__)
 
 SendThen = Callable[[t.ZigbeePacket, Callable[[Exception | None], None]], None]
+Ends = tuple[int, int]  # an answer's (source, destination) endpoints: ours, the device's
 
 HOLD = 0xFFFFFFFF
 ZIGBEE_EPOCH_UNIX = 946684800  # 2000-01-01T00:00:00Z, the origin of ZigBee UTC time
@@ -145,6 +147,9 @@ class OtaDistribution:
         # the radio's send with a completion callback (EmulatedRadioApplication): no future,
         # task or timer per answer; other radios' send_packet runs in a task
         self._send_then: SendThen | None = getattr(self.app, "send_packet_then", None)
+        # a radio that hands over frames before making packets of them (the emulated radio):
+        # the answers go out as frames too, no zigpy packet either way
+        self._frames = takes_frame_taps(self.app)
         self._src = t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=t.NWK(0x0000))
         self._dst = t.AddrModeAddress(addr_mode=t.AddrMode.NWK, address=device.nwk)
         self.blocks = 0
@@ -180,7 +185,12 @@ class OtaDistribution:
         self._clock = loop.time
         self._done = loop.create_future()
         try:
-            with self.app.packet_tap(device.nwk, Ota.cluster_id, self._on_packet):
+            with contextlib.ExitStack() as taps:
+                taps.enter_context(self.app.packet_tap(device.nwk, Ota.cluster_id, self._on_packet))
+                if self._frames:
+                    taps.enter_context(
+                        self.app.frame_tap(device.nwk, Ota.cluster_id, self._on_frame)
+                    )
                 try:
                     async with asyncio.timeout(timeout):
                         return await self._watch(loop)
@@ -306,7 +316,10 @@ class OtaDistribution:
     # serving --------------------------------------------------------------------------------
 
     def _on_packet(self, packet: t.ZigbeePacket) -> bool:
-        data = packet.data.value
+        return self._on_frame(packet.src_ep, packet.dst_ep, packet.data.value)
+
+    def _on_frame(self, src_ep: int, dst_ep: int, data: bytes) -> bool:
+        ends = (dst_ep, src_ep)
         try:
             request = frames.decode_request(data)
         except frames.MalformedOtaFrame as exc:
@@ -314,7 +327,7 @@ class OtaDistribution:
             LOGGER.debug("malformed OTA request from %s: %s", self.device.ieee, exc)
             if not data[0] & 0x10:
                 self._reply(
-                    packet, frames.default_response(exc.tsn, exc.command, frames.MALFORMED_COMMAND)
+                    ends, frames.default_response(exc.tsn, exc.command, frames.MALFORMED_COMMAND)
                 )
             return True
         except ValueError:
@@ -325,30 +338,36 @@ class OtaDistribution:
         self._last_activity = self._clock()
         command = request.command
         if command == frames.IMAGE_BLOCK:
-            self._answer_block(packet, request)
+            self._answer_block(ends, request)
         elif command == frames.QUERY_NEXT_IMAGE:
-            self._answer_query(packet, request)
+            self._answer_query(ends, request)
         elif command == frames.IMAGE_PAGE:
-            self._answer_page(packet, request)
+            self._answer_page(ends, request)
         else:
-            self._upgrade_end(packet, request)
+            self._upgrade_end(ends, request)
         return True
 
-    def _reply(self, packet: t.ZigbeePacket, data: bytes) -> None:
-        send_then = self._send_then
-        if send_then is not None:  # the hot path: one call to the radio, nothing to wait for
-            send_then(self._packet(data, packet.dst_ep, packet.src_ep), self._counted)
+    def _reply(self, ends: Ends, data: bytes) -> None:
+        if self._frames:  # the hot path: one call to the radio, no packet, nothing to wait for
+            self.app.send_frame_then(
+                self._dst.address, ends[0], ends[1], self._profile, Ota.cluster_id, data,
+                self._counted,
+            )  # fmt: skip
             return
-        self._send(data, src_ep=packet.dst_ep, dst_ep=packet.src_ep)
+        send_then = self._send_then
+        if send_then is not None:  # one call to the radio, nothing to wait for
+            send_then(self._packet(data, ends[0], ends[1]), self._counted)
+            return
+        self._send(data, src_ep=ends[0], dst_ep=ends[1])
 
-    def _answer_query(self, packet: t.ZigbeePacket, request: frames.OtaRequest) -> None:
+    def _answer_query(self, ends: Ends, request: frames.OtaRequest) -> None:
         if self._queried and self.high_water > 0:
             self.resumes += 1
         self._queried = True
         self.device_query = request
         f = self.fields
         self._reply(
-            packet,
+            ends,
             frames.query_next_image_response(
                 request.tsn,
                 frames.SUCCESS,
@@ -377,11 +396,11 @@ class OtaDistribution:
             return True
         return (time.perf_counter() - self._last_block) * 1000.0 < period
 
-    def _answer_block(self, packet: t.ZigbeePacket, request: frames.OtaRequest) -> None:
+    def _answer_block(self, ends: Ends, request: frames.OtaRequest) -> None:
         tsn = request.tsn
         if self._wrong_image(request):
             self._reply(
-                packet, frames.status_response(tsn, frames.IMAGE_BLOCK_RESPONSE, frames.ABORT)
+                ends, frames.status_response(tsn, frames.IMAGE_BLOCK_RESPONSE, frames.ABORT)
             )
             return
         if self.settings.min_block_period > 0 and self._must_wait(request):
@@ -389,11 +408,11 @@ class OtaDistribution:
             self._period_told = True
             now = zigbee_now()
             self._reply(
-                packet, frames.image_block_wait(tsn, now, now, self.settings.min_block_period)
+                ends, frames.image_block_wait(tsn, now, now, self.settings.min_block_period)
             )
             return
         self._last_block = time.perf_counter()
-        self._reply(packet, self._block(tsn, request.file_offset, request.max_data_size, False))
+        self._reply(ends, self._block(tsn, request.file_offset, request.max_data_size, False))
 
     def _block(self, tsn: int, offset: int, max_size: int, page: bool) -> bytes:
         f = self.fields
@@ -415,23 +434,23 @@ class OtaDistribution:
             tsn, f.manufacturer_code, f.image_type, f.file_version, offset, block
         )
 
-    def _answer_page(self, packet: t.ZigbeePacket, request: frames.OtaRequest) -> None:
+    def _answer_page(self, ends: Ends, request: frames.OtaRequest) -> None:
         if self._wrong_image(request) or request.max_data_size == 0:
             self._reply(
-                packet,
+                ends,
                 frames.status_response(request.tsn, frames.IMAGE_BLOCK_RESPONSE, frames.ABORT),
             )
             return
         self.pages += 1
         self._cancel_page()
-        self._page_task = asyncio.get_running_loop().create_task(self._serve_page(packet, request))
+        self._page_task = asyncio.get_running_loop().create_task(self._serve_page(ends, request))
 
     def _cancel_page(self) -> None:
         if self._page_task is not None and not self._page_task.done():
             self._page_task.cancel()
         self._page_task = None
 
-    async def _serve_page(self, packet: t.ZigbeePacket, request: frames.OtaRequest) -> None:
+    async def _serve_page(self, ends: Ends, request: frames.OtaRequest) -> None:
         """Image Block Responses covering the page, each with the page request's sequence number
         (our setting), ``response_spacing`` milliseconds apart."""
         offset = request.file_offset
@@ -442,11 +461,11 @@ class OtaDistribution:
             frame = self._block(request.tsn, offset, min(request.max_data_size, end - offset), True)
             offset += min(request.max_data_size, self.settings.block_cap, end - offset)
             self._last_activity = loop.time()
-            await self._deliver(self._packet(frame, packet.dst_ep, packet.src_ep))
+            await self._deliver(self._packet(frame, ends[0], ends[1]))
             if spacing > 0 and offset < end:
                 await asyncio.sleep(spacing)
 
-    def _upgrade_end(self, packet: t.ZigbeePacket, request: frames.OtaRequest) -> None:
+    def _upgrade_end(self, ends: Ends, request: frames.OtaRequest) -> None:
         self._cancel_page()
         status = request.status
         f = self.fields
@@ -467,8 +486,8 @@ class OtaDistribution:
             frames.upgrade_end_response(
                 request.tsn, f.manufacturer_code, f.image_type, f.file_version, 0, HOLD
             ),
-            src_ep=packet.dst_ep,
-            dst_ep=packet.src_ep,
+            src_ep=ends[0],
+            dst_ep=ends[1],
             outcome=True,
         )
         assert answer is not None

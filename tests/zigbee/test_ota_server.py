@@ -13,13 +13,28 @@ from dataclasses import dataclass, field
 
 import pytest
 import zigpy.types as t
-from loopback_app import LoopbackApplication, loopback_app
+from loopback_app import FrameLoopbackApplication, LoopbackApplication, loopback_app
 
 from rigs.operations import TransferStatus
 from rigs.zigbee.ota_server import HOLD, OtaDistribution, OtaSettings
 
 MFR, ITYPE, VERSION = 0x121D, 0x0084, 0x01020304
 SE_PROFILE = 0x0109
+
+
+_frames: list[bool] = [False]
+
+
+@pytest.fixture(autouse=True, params=["packets", "frames"])
+def radio_path(request: pytest.FixtureRequest) -> str:
+    """Every test twice: through zigpy packets (packet tap, ``send_packet``), and as a radio
+    with frame taps (``send_frame_then``, as the emulated radio) serves the OTA server."""
+    _frames[0] = request.param == "frames"
+    return str(request.param)
+
+
+async def _app() -> tuple[LoopbackApplication, object]:
+    return await loopback_app(frames=_frames[0])
 
 
 def make_image(size: int) -> bytes:
@@ -111,7 +126,7 @@ class ScriptedDevice:
 async def distribute(
     image: bytes, settings: OtaSettings | None = None, *, max_block: int = 64, page_size: int = 0
 ) -> tuple[ScriptedDevice, OtaDistribution, TransferStatus]:
-    app, zdev = await loopback_app()
+    app, zdev = await _app()
     script = ScriptedDevice(app, max_block=max_block, page_size=page_size)
     app.sink = script
     distribution = OtaDistribution(zdev, image, settings or OtaSettings())
@@ -126,6 +141,12 @@ async def test_blocks_are_served_and_the_image_is_held() -> None:
     assert bytes(script.data) == image
     assert script.upgrade_time == HOLD
     assert distribution.blocks == 16 and distribution.retries == 0
+    app = script.app
+    if isinstance(app, FrameLoopbackApplication):
+        # every request taken as a frame (query, 16 blocks, end); the answers to the query and
+        # the blocks sent as frames (Image Notify and the Upgrade End Response wait for their
+        # delivery through send_packet)
+        assert (app.frames_tapped, app.frames_sent) == (18, 17)
 
 
 async def test_block_cap_limits_what_the_device_asked_for() -> None:
@@ -156,7 +177,7 @@ async def test_minimum_block_period_is_told_with_wait_for_data() -> None:
 
 
 async def test_a_block_of_another_image_is_aborted() -> None:
-    app, zdev = await loopback_app()
+    app, zdev = await _app()
     distribution = OtaDistribution(
         zdev, make_image(300), OtaSettings(stall_timeout=0.2, nudge_interval=0.1)
     )
@@ -174,7 +195,7 @@ async def test_a_block_of_another_image_is_aborted() -> None:
 
 @pytest.mark.parametrize("disable_default_response", [False, True])
 async def test_a_malformed_request_is_answered_and_counted(disable_default_response: bool) -> None:
-    app, zdev = await loopback_app()
+    app, zdev = await _app()
     distribution = OtaDistribution(
         zdev, make_image(300), OtaSettings(stall_timeout=0.2, nudge_interval=0.1)
     )
@@ -192,7 +213,7 @@ async def test_a_malformed_request_is_answered_and_counted(disable_default_respo
 
 
 async def test_a_rejected_image_names_both_identities() -> None:
-    app, zdev = await loopback_app()
+    app, zdev = await _app()
     distribution = OtaDistribution(zdev, make_image(300), OtaSettings())
     run = asyncio.create_task(distribution.run(timeout=5))
     await asyncio.sleep(0)
