@@ -148,7 +148,15 @@ class RadioLinkClient:
     def _on_bytes(self, chunk: bytes) -> None:
         """Received bytes, straight from the link (see :meth:`Link.set_receiver`)."""
         try:
-            self._take(chunk)
+            for control, data in self._decoder.feed(chunk):  # _take, inlined (the hot path)
+                if control & 0x80 == 0:
+                    self._dispatch(data)
+                elif (
+                    control == ash.RSTACK
+                    and self._reset_done is not None
+                    and not self._reset_done.done()
+                ):
+                    self._reset_done.set_result(data)
         except Exception as exc:
             LOGGER.exception("radio link reader failed")
             if self.lost is None:
@@ -206,7 +214,10 @@ class RadioLinkClient:
             else:
                 waiting = self._callbacks.pop(tag, None)
                 if waiting is not None:
-                    self._call(waiting[0], ptype, body, None)
+                    try:  # _call, inlined (every SEND's confirmation)
+                        waiting[0](ptype, body, None)
+                    except Exception:
+                        LOGGER.exception("radio link answer callback failed")
                     return
                 future = self._pending.pop(tag, None)
                 if future is not None and not future.done():
@@ -249,11 +260,28 @@ class RadioLinkClient:
         after ``timeout`` seconds (within one more second), or with the link's loss.
 
         The hot path's form of :meth:`send_nowait`: no future and no timer per request."""
-        tag = self._next_tag()
-        self._callbacks[tag] = (answered, time.monotonic() + timeout)
+        callbacks = self._callbacks
+        tag = self._tag % 255 + 1  # _next_tag's first choice, inlined
+        if self.lost is None and tag not in callbacks and tag not in self._pending:
+            self._tag = tag
+        else:
+            tag = self._next_tag()
+        callbacks[tag] = (answered, time.monotonic() + timeout)
         if self._sweep is None:
             self._sweep = asyncio.get_running_loop().call_later(1.0, self._expire_callbacks)
-        self._send_packet(ptype, tag, body)
+        if self.trace is not None:
+            self._send_packet(ptype, tag, body)
+            return
+        # _send_packet and _write, inlined
+        frame = ash.encode(self._frm << 4, bytes((ptype, tag)) + body, max_data=MAX_DATA)
+        self._frm = (self._frm + 1) & 7
+        if not self._out and not self._writing:
+            written = self.link.write_nowait(frame)
+            if written == len(frame):
+                return
+            frame = frame[written:]
+        self._out.append(frame)
+        self._wake.set()
 
     def _expire_callbacks(self) -> None:
         self._sweep = None
