@@ -85,7 +85,7 @@ class FdLink(BufferedLink):
             return
         self._empty_reads = 0
         self._feed(data)
-        if self._paused_reading():
+        if self._on_data is None and self._paused_reading():  # a receiver keeps no buffer
             self._stop_reading()
 
     def _tty_still_there(self) -> bool:
@@ -112,7 +112,7 @@ class FdLink(BufferedLink):
             self._start_reading()
 
     def write_nowait(self, data: bytes) -> int:
-        if self._write_lock.locked() or self.closed or not data:
+        if self._write_lock.locked() or self._closed or self._end is not None or not data:
             return 0
         try:
             written = os.write(self._fd, data)
@@ -120,7 +120,11 @@ class FdLink(BufferedLink):
             return 0
         except OSError:
             return 0  # write() meets the error again and reports it
-        self._traced_out(data[:written] if written < len(data) else data)
+        stats = self.stats  # _traced_out, inlined (every write)
+        stats.bytes_out += written
+        stats.writes += 1
+        if self.trace is not None:
+            self.trace.record_raw("tx", data[:written] if written < len(data) else data)
         return written
 
     async def write(self, data: bytes) -> None:

@@ -297,6 +297,8 @@ class EmulatedRadioApplication(
         self._send_then(body + data, done)
 
     def _send_then(self, body: bytes, done: Callable[[Exception | None], None]) -> None:
+        client = self._client
+
         def answered(ptype: int, answer: bytes, error: Exception | None) -> None:
             if error is not None:
                 reason = "no confirmation in time" if isinstance(error, TimeoutError) else error
@@ -315,7 +317,9 @@ class EmulatedRadioApplication(
             )
 
         try:
-            self.client.send_then(P.SEND, body, answered, SEND_CONFIRM_TIMEOUT)
+            if client is None:
+                client = self.client  # raises ControllerException: not connected
+            client.send_then(P.SEND, body, answered, SEND_CONFIRM_TIMEOUT)
         except (RadioLinkError, LinkClosed, zigpy.exceptions.ControllerException) as exc:
             done(zigpy.exceptions.DeliveryError(str(exc)))
 

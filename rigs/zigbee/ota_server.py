@@ -398,7 +398,13 @@ class OtaDistribution:
 
     def _answer_block(self, ends: Ends, request: frames.OtaRequest) -> None:
         tsn = request.tsn
-        if self._wrong_image(request):
+        f = self.fields
+        if (  # _wrong_image, inlined (every block)
+            request.file_version != f.file_version
+            or request.image_type != f.image_type
+            or request.manufacturer_code != f.manufacturer_code
+            or request.file_offset >= f.size
+        ):
             self._reply(
                 ends, frames.status_response(tsn, frames.IMAGE_BLOCK_RESPONSE, frames.ABORT)
             )
