@@ -92,3 +92,66 @@ async def test_one_host_at_a_time() -> None:
     await writer.stop()
     writer.start(RecordingLink())  # a new host after the first left
     await writer.stop()
+
+
+class NowaitLink(RecordingLink):
+    """A link that takes ``take`` bytes at once (all when None) and the rest through write."""
+
+    def __init__(self, take: int | None = None) -> None:
+        super().__init__()
+        self.take = take
+        self.at_once: list[bytes] = []
+
+    def write_nowait(self, data: bytes) -> int:
+        taken = data if self.take is None else data[: self.take]
+        if taken:
+            self.at_once.append(taken)
+        return len(taken)
+
+
+async def test_a_batch_goes_out_at_its_end_in_one_write_without_the_task() -> None:
+    link = NowaitLink()
+    writer = CoalescingWriter()
+    writer.start(link)
+    with writer.batch():
+        writer.write(b"\x01")
+        with writer.batch():  # nested: the outer one writes
+            writer.write(b"\x02")
+        writer.write(b"\x03")
+        assert link.at_once == []
+    assert link.at_once == [b"\x01\x02\x03"]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert link.writes == []  # the task had nothing to write
+    writer.write(b"\x04")  # outside a batch: the task, as before
+    await asyncio.wait_for(link.written.wait(), 5)
+    assert link.writes == [b"\x04"]
+    await writer.stop()
+
+
+async def test_what_the_link_does_not_take_at_once_follows_in_order() -> None:
+    link = NowaitLink(take=2)
+    writer = CoalescingWriter()
+    writer.start(link)
+    with writer.batch():
+        writer.write(b"abc")
+        writer.write(b"def")
+    assert link.at_once == [b"ab"]
+    await asyncio.wait_for(link.written.wait(), 5)
+    assert link.writes == [b"cdef"]
+    plain = RecordingLink()  # a link that takes nothing at once: all by the task
+    other = CoalescingWriter()
+    other.start(plain)
+    with other.batch():
+        other.write(b"xyz")
+    await asyncio.wait_for(plain.written.wait(), 5)
+    assert plain.writes == [b"xyz"]
+    await writer.stop()
+    await other.stop()
+
+
+async def test_a_batch_before_start_keeps_its_frames_for_the_task() -> None:
+    writer = CoalescingWriter()
+    with writer.batch():
+        writer.write(b"early")
+    assert writer._pending == [b"early"]  # no link yet: kept (start discards it)

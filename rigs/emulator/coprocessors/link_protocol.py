@@ -121,18 +121,19 @@ class LinkProtocolCoProcessor:
         try:
             while True:
                 chunk = await link.read(65536)
-                for control, data in self._decoder.feed(chunk):
-                    if control & 0x80 == 0:
-                        self.handle(data)
-                    elif control == ash.RST:
-                        self.resets += 1
-                        self._frm = 0
-                        self._writer.discard()
-                        self._writer.write(
-                            ash.encode(ash.RSTACK, bytes((ASH_VERSION, RESET_SOFTWARE)))
-                        )
-                    else:
-                        self.unknown_frames += 1
+                with self._writer.batch():  # the answers go out at once, together
+                    for control, data in self._decoder.feed(chunk):
+                        if control & 0x80 == 0:
+                            self.handle(data)
+                        elif control == ash.RST:
+                            self.resets += 1
+                            self._frm = 0
+                            self._writer.discard()
+                            self._writer.write(
+                                ash.encode(ash.RSTACK, bytes((ASH_VERSION, RESET_SOFTWARE)))
+                            )
+                        else:
+                            self.unknown_frames += 1
                 self._writer.check()
         except LinkClosed as exc:
             LOGGER.info("radio link ended: %s", exc)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterator
 
 from rigs.link import Link, LinkClosed
 
@@ -24,6 +25,9 @@ class CoalescingWriter:
         self._pending: list[bytes] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._link: Link | None = None
+        self._holding = False  # inside batch(): queue only
+        self._writing = False  # the task's link.write is in flight
 
     @property
     def active(self) -> bool:
@@ -33,6 +37,37 @@ class CoalescingWriter:
     def write(self, data: bytes) -> None:
         """Queue ``data`` for the link (kept until :meth:`start` when no link is there yet)."""
         self._pending.append(data)
+        if not self._holding:
+            self._wake.set()
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Frames written inside go out together at its end (:meth:`flush`)."""
+        if self._holding:  # nested: the outer batch flushes
+            yield
+            return
+        self._holding = True
+        try:
+            yield
+        finally:
+            self._holding = False
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is queued now: through ``link.write_nowait`` when the writer runs and
+        nothing is in flight, the rest (or all, when the link takes nothing at once) by the
+        task, in order."""
+        pending = self._pending
+        if not pending:
+            return
+        link = self._link
+        if link is not None and not self._writing and self._task is not None:
+            data = pending[0] if len(pending) == 1 else b"".join(pending)
+            written = link.write_nowait(data)
+            if written == len(data):
+                pending.clear()
+                return
+            pending[:] = [data[written:]] if written else [data]
         self._wake.set()
 
     def discard(self) -> None:
@@ -44,6 +79,7 @@ class CoalescingWriter:
         if self._task is not None:
             raise RuntimeError("the writer is already running")
         self._pending.clear()
+        self._link = link
         self._task = asyncio.create_task(self._run(link))
 
     def check(self) -> None:
@@ -55,6 +91,7 @@ class CoalescingWriter:
         """Stop writing; what is still queued is discarded. Never raises: a failed link is
         :meth:`check`'s to report (a failure nobody checked is logged)."""
         task, self._task = self._task, None
+        self._link = None
         self._pending.clear()
         if task is None:
             return
@@ -72,4 +109,8 @@ class CoalescingWriter:
             if self._pending:
                 data = b"".join(self._pending)
                 self._pending.clear()
-                await link.write(data)
+                self._writing = True
+                try:
+                    await link.write(data)
+                finally:
+                    self._writing = False

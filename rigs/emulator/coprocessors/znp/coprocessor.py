@@ -58,6 +58,9 @@ ASSOC_DEVICE_SIZE = 36  # associated_devices_t on the CC2652 (aligned)
 MGMT_PERMIT_JOINING_REQ = 0x0036
 MGMT_NWK_UPDATE_REQ = 0x0038
 QUIET_ENERGY = 0x10  # energy a scan reports on every channel (our setting)
+# AF_DATA_REQUEST_EXT before its Len and Data: DstAddrMode, DstAddr (8), DstEndpoint, DstPanId,
+# SrcEndpoint, ClusterId, TransID, Options, Radius (Z-Stack MT AF interface)
+AF_DATA_REQUEST_EXT_FIELDS = struct.Struct("<B8sBHBHBBB")
 MAX_INCOMING_DATA = mt_framing.MAX_DATA - 21  # AF_INCOMING_MSG's fixed fields and length byte
 DELIVERY_STATUS = {
     Delivery.DELIVERED: Status.SUCCESS,
@@ -189,8 +192,9 @@ class ZnpCoProcessor:
         try:
             while True:
                 chunk = await link.read(65536)
-                for cmd0, cmd1, data in self._decoder.feed(chunk):
-                    self.handle(cmd0, cmd1, data)
+                with self._writer.batch():  # the answers go out at once, together
+                    for cmd0, cmd1, data in self._decoder.feed(chunk):
+                        self.handle(cmd0, cmd1, data)
                 self._writer.check()
         except LinkClosed as exc:
             LOGGER.info("radio port ended: %s", exc)
@@ -504,10 +508,10 @@ class ZnpCoProcessor:
         return self._transmit(mode, dst, dst_ep, src_ep, cluster, tsn, data)
 
     def _af_data_request_ext(self, r: Reader) -> bytes:
-        mode, address = r.u8(), r.raw(8)
-        dst_ep, _pan, src_ep, cluster, tsn, _opt, _radius = (
-            r.u8(), r.u16(), r.u8(), r.u16(), r.u8(), r.u8(), r.u8(),
-        )  # fmt: skip
+        # every OTA answer the host sends: its fixed fields in one read
+        mode, address, dst_ep, _pan, src_ep, cluster, tsn, _opt, _radius = r.fields(
+            AF_DATA_REQUEST_EXT_FIELDS
+        )
         data = r.long_bytes()
         dst = int.from_bytes(address if mode == mt.ADDR_IEEE else address[:2], "little")
         return self._transmit(mode, dst, dst_ep, src_ep, cluster, tsn, data)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import struct
+from typing import Any
 
 
 class Type(enum.IntEnum):
@@ -112,6 +113,15 @@ class Reader:
 
     def raw(self, size: int) -> bytes:
         return self._take(size)
+
+    def fields(self, layout: struct.Struct) -> tuple[Any, ...]:
+        """The fixed-size fields ``layout`` describes, read in one go."""
+        end = self.at + layout.size
+        if end > len(self.data):
+            raise Truncated(f"needs {end} bytes, has {len(self.data)}")
+        values = layout.unpack_from(self.data, self.at)
+        self.at = end
+        return values
 
     def short_bytes(self) -> bytes:
         """u8 length, then that many bytes."""
