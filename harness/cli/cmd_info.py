@@ -37,6 +37,9 @@ def run(args: argparse.Namespace) -> int:
     from rigs.zigbee import znp_fastpath
 
     facts["zigpy-znp"] = znp_fastpath.status().summary()
+    from rigs.zigbee import znp_hot_frames
+
+    facts["zigpy-znp frames"] = znp_hot_frames.summary()
     facts["embedded radio"] = _embedded_radio()
     if args.json:
         print(json.dumps(facts))

@@ -88,9 +88,10 @@ def bring_up(
         session.where["codec"] = bellows_fastpath.status().describe()
         session.where["frames"] = bellows_frames.status().summary()
     elif spec.radio.kind == "znp":
-        from rigs.zigbee import znp_fastpath
+        from rigs.zigbee import znp_fastpath, znp_hot_frames
 
         session.where["codec"] = znp_fastpath.status().describe()
+        session.where["frames"] = znp_hot_frames.summary()
     firmware = getattr(session.radio, "radio_firmware", None)  # what the co-processor reports
     if firmware is not None:
         session.where["firmware"] = firmware

@@ -146,16 +146,16 @@ def application_class(radio: str) -> type[zigpy.application.ControllerApplicatio
     elif radio == "znp":
         from rigs.zigbee import znp_fastpath
 
-        hot_frames = znp_fastpath.install().tested
+        znp_fastpath.install()
     log_guard.guard(module_name.partition(".")[0])  # no PIN in the library's debug logs
     base = module.ControllerApplication
     mixins: tuple[type, ...] = (SmartEnergyApplicationMixin,)
     if radio == "znp":
         from rigs.zigbee import znp_hot_frames
-        from rigs.zigbee.znp_retries import ZnpRetriesMixin, active
+        from rigs.zigbee.znp_retries import ZnpRetriesMixin
 
         mixins += (ZnpRetriesMixin,)
-        if hot_frames and active():  # OTA frames without zigpy-znp's command objects
+        if znp_hot_frames.active():  # OTA frames without zigpy-znp's command objects
             mixins += (znp_hot_frames.mixin(),)
     return type(f"SmartEnergy{base.__name__}", (*mixins, base), {})
 

@@ -37,6 +37,7 @@ import asyncio
 import logging
 from typing import Any
 
+import fastpath
 from fastpath import mt
 
 LOGGER = logging.getLogger(__name__)
@@ -52,6 +53,27 @@ NWK_MODE = 0x02  # Z-Stack's AddrMode.NWK
 SUCCESS = 0x00
 
 _mixin: list[type[Any]] = []
+
+
+def active() -> bool:
+    """True when the installed zigpy-znp gets :func:`mixin` (the versions both
+    ``FastMtProtocol`` and ``RetryingZnp`` are tested with)."""
+    from rigs.zigbee import znp_fastpath, znp_retries
+
+    return znp_fastpath.status().tested and znp_retries.active()
+
+
+def summary() -> str:
+    """What builds and reads zigpy-znp's OTA frames (``smets1-hil info``, the evidence)."""
+    if active():
+        return (
+            "OTA frames (AF_DATA_REQUEST_EXT, its SRSP and AF_DATA_CONFIRM, AF_INCOMING_MSG) "
+            f"by fastpath.mt ({fastpath.IMPLEMENTATION}), not zigpy-znp's command objects"
+        )
+    from rigs.zigbee import znp_fastpath
+
+    tested = ", ".join(sorted(znp_fastpath.TESTED_VERSIONS))
+    return f"zigpy-znp's own command objects (the OTA frame path is tested with zigpy-znp {tested})"
 
 
 def mixin() -> type[Any]:

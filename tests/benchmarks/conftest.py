@@ -51,7 +51,8 @@ TARGETS: dict[str, Target] = {
     ),
 }
 
-CPU_TARGET_MS = 0.1  # harness CPU per OTA block
+CPU_TARGET_MS = 0.1  # harness CPU per OTA block through the emulated radio link
+CPU_TARGET_SUBJECT = "emulated"
 
 
 def _time(seconds: float) -> str:
@@ -112,7 +113,14 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         line = f"CPU per OTA block, {who}: {cpu:.3f} ms"
         if who == "zigpy-inprocess" or who.endswith("-inprocess"):
             line += " (device emulation in the same process included)"
-        else:
+        elif who == CPU_TARGET_SUBJECT:
             verdict = "met" if cpu <= CPU_TARGET_MS else "MISSED"
             line += f" (harness process only; target <= {CPU_TARGET_MS} ms: {verdict})"
+        else:  # the radio library's own work is in it: shown, the target is the radio link's
+            line += " (harness process only, radio library included)"
+        if "python_calls_per_block" in bench.extra_info:
+            line += (
+                f"; calls per block {bench.extra_info['calls_per_block']:g}, of them Python "
+                f"functions {bench.extra_info['python_calls_per_block']:g} (cProfile)"
+            )
         terminalreporter.write_line(line)

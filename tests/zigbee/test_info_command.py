@@ -17,6 +17,10 @@ def test_info_names_the_embedded_radio_its_library_and_its_firmware(
     assert main(["info", "--json"]) == 0
     facts = json.loads(capsys.readouterr().out)
     assert facts["zigpy-znp"] == f"1.1.1, MT framed by fastpath.mt ({fastpath.IMPLEMENTATION})"
+    assert facts["zigpy-znp frames"] == (
+        "OTA frames (AF_DATA_REQUEST_EXT, its SRSP and AF_DATA_CONFIRM, AF_INCOMING_MSG) "
+        f"by fastpath.mt ({fastpath.IMPLEMENTATION}), not zigpy-znp's command objects"
+    )
     assert facts["bellows frames"] == (
         "sendUnicast, messageSentHandler, incomingMessageHandler by fastpath.ezsp "
         f"({fastpath.IMPLEMENTATION}; EZSP 8, 9, 10, 11, 12, 13)"

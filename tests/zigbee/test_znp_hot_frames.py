@@ -229,3 +229,18 @@ async def test_incoming_frames_of_other_clusters_or_with_other_listeners_go_to_z
     app._znp._uart.data_received(_incoming(OTA))
     assert taken == [False, False]
     assert waiter.done()
+
+
+def test_only_a_tested_zigpy_znp_gets_the_hot_frames(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rigs.zigbee.rig import application_class
+
+    assert znp_hot_frames.active()
+    assert issubclass(application_class("znp"), znp_hot_frames.mixin())
+    assert znp_hot_frames.summary().startswith("OTA frames (AF_DATA_REQUEST_EXT")
+    monkeypatch.setattr(znp_fastpath, "library_version", lambda: "9.9.9")
+    monkeypatch.setattr(znp_retries, "installed_version", lambda library: "9.9.9")
+    assert not znp_hot_frames.active()
+    assert not issubclass(application_class("znp"), znp_hot_frames.mixin())
+    assert znp_hot_frames.summary() == (
+        "zigpy-znp's own command objects (the OTA frame path is tested with zigpy-znp 1.1.1)"
+    )
