@@ -11,6 +11,15 @@ application exactly the values its own parser makes (the same types: ``EmberStat
 the command semaphore and its priorities, the sequence numbers, the table of awaited responses,
 the command timeout, ``sl_Status`` conversion, the callbacks to the application and their order.
 
+For the clusters in :data:`HOT_CLUSTERS` (the OTA Upgrade cluster), the application's
+``send_packet`` of a NWK unicast also skips building its ``EmberApsFrame`` through zigpy's
+``Struct`` (the frame is made with the same field types directly); every other step of bellows'
+``send_packet`` is kept in its order: the device lookup, the APS options, the concurrency limit,
+the message tag and the pending-request table, the request lock, ``set_extended_timeout``, the
+status checks with bellows' own ``DeliveryError`` messages, the wait for ``messageSentHandler``
+with bellows' timeouts. Source routes, aliases, forced route discovery, XNCP combined sends,
+source routing, groups, broadcasts and IEEE addressing take bellows' own ``send_packet``.
+
 A frame goes through bellows' own code whenever the fast one could differ: any other frame; one
 of these whose parameters are short or followed by more bytes; a response whose sequence number
 is not awaited for ``sendUnicast``; a callback whose sequence number is still awaited (bellows
@@ -43,7 +52,9 @@ TESTED_VERSIONS = frozenset({"1.2.1"})
 FAST_FRAMES = ("sendUnicast", "messageSentHandler", "incomingMessageHandler")
 APS_OPTION_FRAGMENT = 0x8000
 
-_state: dict[str, Any] = {}
+HOT_CLUSTERS = frozenset({0x0019})  # ZigBee OTA Upgrade: send_packet's own fast path
+
+_state: dict[tuple[type, str], Any] = {}
 
 
 @dataclass(frozen=True)
@@ -310,22 +321,141 @@ def install() -> bool:
             async with asyncio.timeout(protocol.EZSP_CMD_TIMEOUT):
                 return await future
 
-    own = vars(EZSPv8)
-    _state.update({name: own.get(name) for name in ("__call__", "send_unicast")})
-    EZSPv8.__call__ = __call__
-    EZSPv8.send_unicast = send_unicast
+    _patch(EZSPv8, "__call__", __call__)
+    _patch(EZSPv8, "send_unicast", send_unicast)
+    _patch_send_packet(fast_versions, aps_frame)
     return True
+
+
+def _fits(packet: Any) -> bool:
+    """The APS fields are in range (else bellows' own types refuse them, in its own words)."""
+    return (
+        0 <= packet.profile_id <= 0xFFFF
+        and 0 <= packet.src_ep <= 0xFF
+        and 0 <= (packet.dst_ep or 0) <= 0xFF
+        and 0 <= packet.tsn <= 0xFF
+    )
+
+
+def _patch(cls: type, name: str, replacement: Any) -> None:
+    _state[(cls, name)] = vars(cls).get(name)
+    setattr(cls, name, replacement)
+
+
+def _patch_send_packet(fast_versions: frozenset[int], aps_frame: Callable[..., Any]) -> None:
+    """bellows' ``send_packet`` for a unicast of the clusters in :data:`HOT_CLUSTERS` without
+    building its ``EmberApsFrame`` through zigpy's ``Struct`` (signature binding and a type
+    conversion per field); every step and check of bellows 1.2.1's own kept, in its order."""
+    import bellows.types as t
+    import zigpy.config
+    import zigpy.exceptions
+    import zigpy.types as zt
+    from bellows.ezsp.xncp import FirmwareFeatures
+    from bellows.zigbee import application
+
+    app_class = application.ControllerApplication
+    original = app_class.send_packet
+    app_logger = application.LOGGER
+    ezsp_logger = logging.getLogger("bellows.ezsp.protocol")
+    debug = logging.DEBUG
+    nwk_mode = zt.AddrMode.NWK
+    force_route = zt.TransmitOptions.FORCE_ROUTE_DISCOVERY
+    aps_encryption = zt.TransmitOptions.APS_Encryption
+    ack = zt.TransmitOptions.ACK
+    combined_send = FirmwareFeatures.COMBINED_SEND
+    source_routing = zigpy.config.CONF_SOURCE_ROUTING
+    ok = t.sl_Status.OK
+    from_ember = t.sl_Status.from_ember_status
+    delivery_error = zigpy.exceptions.DeliveryError
+    route_discovery = int(t.EmberApsOption.APS_OPTION_ENABLE_ROUTE_DISCOVERY)
+    encryption = int(t.EmberApsOption.APS_OPTION_ENCRYPTION)
+    retry = int(t.EmberApsOption.APS_OPTION_RETRY)
+
+    @functools.wraps(original)
+    async def send_packet(self: Any, packet: Any) -> None:
+        ezsp_api = self._ezsp
+        if (
+            packet.cluster_id not in HOT_CLUSTERS
+            or packet.dst.addr_mode != nwk_mode
+            or packet.source_route is not None
+            or packet.alias_src is not None
+            or force_route in packet.tx_options
+            or not self.is_controller_running
+            or ezsp_api is None
+            or ezsp_api._protocol is None
+            or ezsp_api._protocol.VERSION not in fast_versions
+            or combined_send in ezsp_api._xncp_features
+            or self.config[source_routing]
+            or app_logger.isEnabledFor(debug)
+            or ezsp_logger.isEnabledFor(debug)
+            or not _fits(packet)
+        ):
+            return await original(self, packet)  # type: ignore[no-any-return]
+        try:
+            device = self.get_device_with_address(packet.dst)
+        except (KeyError, ValueError):
+            device = None
+        options = route_discovery
+        if aps_encryption in packet.tx_options:
+            options |= encryption
+        extended_timeout = packet.extended_timeout
+        if ack in packet.tx_options:
+            options |= retry  # EmberZNet requires retrying to enable APS ACKs
+            extended_timeout = False
+        frame = aps_frame(
+            packet.profile_id,
+            packet.cluster_id,
+            packet.src_ep,
+            packet.dst_ep or 0,
+            options,
+            0,
+            packet.tsn,
+        )
+        async with self._limit_concurrency(priority=packet.priority):
+            message_tag = self.get_sequence()
+            pending_tag = (packet.dst.address, message_tag)
+            if pending_tag in self._pending_requests:
+                raise delivery_error(
+                    f"Packet with tag {pending_tag} is already pending, cannot send"
+                )
+            future: asyncio.Future[Any] = asyncio.Future()
+            self._pending_requests[pending_tag] = future
+            try:
+                async with self._req_lock:
+                    data = packet.data.serialize()
+                    if device is not None:
+                        await ezsp_api.set_extended_timeout(
+                            nwk=device.nwk, ieee=device.ieee, extended_timeout=extended_timeout
+                        )
+                    status, _ = await ezsp_api.send_unicast(
+                        nwk=packet.dst.address,
+                        aps_frame=frame,
+                        message_tag=message_tag,
+                        data=data,
+                    )
+                if status != ok:
+                    raise delivery_error(f"Failed to enqueue message: {status!r}", status)
+                async with asyncio.timeout(
+                    application.MESSAGE_SEND_TIMEOUT_MAINS
+                    if not packet.extended_timeout
+                    else application.MESSAGE_SEND_TIMEOUT_BATTERY
+                ):
+                    send_status, _ = await future
+                if from_ember(send_status) != ok:
+                    raise delivery_error(f"Failed to deliver message: {send_status!r}", send_status)
+            finally:
+                del self._pending_requests[pending_tag]
+
+    _patch(app_class, "send_packet", send_packet)
 
 
 def uninstall() -> None:
     """Give bellows back its own EZSP frame code."""
     if not _state:
         return
-    from bellows.ezsp.v8 import EZSPv8
-
-    for name, own in _state.items():
+    for (cls, name), own in _state.items():
         if own is None:
-            delattr(EZSPv8, name)  # inherited again
+            delattr(cls, name)  # inherited again
         else:
-            setattr(EZSPv8, name, own)
+            setattr(cls, name, own)
     _state.clear()

@@ -21,6 +21,7 @@ import pytest
 pytest.importorskip("bellows")
 
 import bellows.types as t
+import zigpy.types as zt
 from bellows.ezsp.v8 import EZSPv8
 
 from rigs.zigbee import bellows_frames
@@ -314,3 +315,128 @@ def test_uninstall_gives_bellows_its_code_back(fast: None) -> None:
     assert "__call__" not in vars(EZSPv8)
     assert "send_unicast" not in vars(EZSPv8)
     bellows_frames.install()
+
+
+class FakeEzsp:
+    """bellows' EZSP object as send_packet uses it; the NCP's answers are scripted."""
+
+    def __init__(self, app: FakeApp, status: int, sent_status: int | None) -> None:
+        self.app = app
+        self.status = status
+        self.sent_status = sent_status
+        self._protocol = EZSPv8.__new__(EZSPv8)
+        from bellows.ezsp.xncp import FirmwareFeatures
+
+        self._xncp_features = FirmwareFeatures.NONE
+        self.calls: list[Any] = []
+
+    async def set_extended_timeout(self, **kwargs: Any) -> None:
+        self.calls.append(("set_extended_timeout", sorted(kwargs.items())))
+
+    async def send_unicast(self, **kwargs: Any) -> tuple[Any, int]:
+        self.calls.append(("send_unicast", sorted((k, _typed(v)) for k, v in kwargs.items())))
+        pending = self.app._pending_requests.get((kwargs["nwk"], kwargs["message_tag"]))
+        if pending is not None and self.sent_status is not None:
+            pending.set_result((t.EmberStatus(self.sent_status), b""))
+        return t.sl_Status.from_ember_status(t.EmberStatus(self.status)), 0x42
+
+
+class FakeApp:
+    """What bellows' ControllerApplication.send_packet reads of its application."""
+
+    def __init__(self, status: int = 0, sent_status: int | None = 0) -> None:
+        import zigpy.config
+
+        self.is_controller_running = True
+        self.config = {zigpy.config.CONF_SOURCE_ROUTING: False}
+        self._ezsp = FakeEzsp(self, status, sent_status)
+        self._pending_requests: dict[Any, Any] = {}
+        self._req_lock = asyncio.Lock()
+        self._send_sequence = 0
+        self.priorities: list[Any] = []
+        self.device = type("Device", (), {"nwk": 0x1234, "ieee": "00:13:7a:01:00:00:01:02"})()
+
+    def get_device_with_address(self, address: Any) -> Any:
+        if address.address != 0x1234:
+            raise KeyError(address)
+        return self.device
+
+    def get_sequence(self) -> int:
+        self._send_sequence = (self._send_sequence + 1) % 256
+        return self._send_sequence
+
+    def _limit_concurrency(self, *, priority: Any = None) -> Any:
+        import contextlib
+
+        self.priorities.append(priority)
+        return contextlib.nullcontext()  # async-capable in Python 3.10+
+
+
+def _packet(**changes: Any) -> Any:
+    fields: dict[str, Any] = {
+        "src": zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=zt.NWK(0x0000)),
+        "src_ep": 1,
+        "dst": zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=zt.NWK(0x1234)),
+        "dst_ep": 1,
+        "tsn": 0x42,
+        "profile_id": 0x0109,
+        "cluster_id": 0x0019,
+        "data": zt.SerializableBytes(b"\x19\x42\x05" + bytes(20)),
+    }
+    fields.update(changes)
+    return zt.ZigbeePacket(**fields)
+
+
+@pytest.mark.parametrize(
+    ("packet", "status", "sent_status"),
+    [
+        (_packet(), 0, 0),
+        (_packet(dst=None), 0, 0),  # replaced below: an unknown device (no extended timeout)
+        (_packet(tx_options=zt.TransmitOptions.ACK), 0, 0),  # APS retries, no extended timeout
+        (_packet(tx_options=zt.TransmitOptions.APS_Encryption, extended_timeout=True), 0, 0),
+        (_packet(dst_ep=None), 0, 0),
+        (_packet(), 0x66, 0),  # the NCP refuses to send it
+        (_packet(), 0, 0x66),  # the device never acknowledged it
+        (_packet(cluster_id=0x0006), 0, 0),  # another cluster: bellows' own code
+    ],
+)
+def test_send_packet_does_what_bellows_does(packet: Any, status: int, sent_status: int) -> None:
+    from bellows.zigbee.application import ControllerApplication
+
+    if packet.dst is None:
+        packet = packet.replace(
+            dst=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=zt.NWK(0x4321))
+        )
+
+    async def run() -> tuple[Any, ...]:
+        app = FakeApp(status, sent_status)
+        app._pending_requests[(0x1234, 7)] = None  # someone else's pending request stays
+        outcome: Any = None
+        try:
+            await ControllerApplication.send_packet(app, packet)
+        except Exception as exc:  # noqa: BLE001  (compared below)
+            outcome = f"{type(exc).__name__}: {exc}"
+        return outcome, app._ezsp.calls, app.priorities, sorted(app._pending_requests)
+
+    stock, faster = _both(run)
+    assert faster == stock
+    assert stock[1][-1][0] == "send_unicast"
+
+
+def test_send_packet_fast_path_builds_no_struct_for_ota_frames(
+    fast: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bellows.zigbee.application import ControllerApplication
+
+    built: list[Any] = []
+    original = t.EmberApsFrame.__new__
+
+    def new(cls: type, *args: Any, **kwargs: Any) -> Any:
+        built.append(args)
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(t.EmberApsFrame, "__new__", new)
+    app = FakeApp()
+    asyncio.run(ControllerApplication.send_packet(app, _packet()))
+    assert built == []
+    assert app._ezsp.calls[-1][0] == "send_unicast"
