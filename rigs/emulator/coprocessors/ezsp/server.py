@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -52,6 +53,15 @@ class EzspServer:
 
     _feeding = False
 
+    def _feed(self, ash: AshNcp, chunk: bytes) -> None:
+        self._feeding = True
+        try:
+            with self._writer.batch():  # the answers to this read go out at once, together
+                ash.feed(chunk)
+        finally:
+            self._feeding = False
+        self._writer.check()
+
     async def serve(self, link: Link, *, power_on: bool = False) -> None:
         """Serve one host over ``link`` until the link ends.
 
@@ -65,14 +75,24 @@ class EzspServer:
         try:
             if power_on:
                 ash.reset_link(RESET_POWER_ON)
-            while True:
-                chunk = await link.read(65536)
-                self._feeding = True
+            ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+            def on_data(chunk: bytes) -> None:
+                if ended.done():
+                    return
                 try:
-                    ash.feed(chunk)
-                finally:
-                    self._feeding = False
-                self._writer.check()
+                    self._feed(ash, chunk)
+                except Exception as exc:  # noqa: BLE001  (ends the session, as a read loop would)
+                    ended.set_exception(exc)
+
+            def on_end(exc: LinkClosed) -> None:
+                if not ended.done():
+                    ended.set_exception(exc)
+
+            if link.set_receiver(on_data, on_end):
+                await ended  # bytes are handled as the link receives them: no task switch
+            while True:
+                self._feed(ash, await link.read(65536))
         except LinkClosed as exc:
             LOGGER.info("EZSP host link ended: %s", exc)
         finally:
