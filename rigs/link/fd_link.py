@@ -46,6 +46,7 @@ class FdLink(BufferedLink):
         self._eof_reason = eof_reason
         self._loop = asyncio.get_running_loop()
         self._write_lock = asyncio.Lock()
+        self._write_held = False  # write() holds the lock
         self._reading = False
         self._tty = os.isatty(fd)
         self._empty_reads = 0
@@ -84,8 +85,17 @@ class FdLink(BufferedLink):
             self._feed_eof(self._eof_reason)
             return
         self._empty_reads = 0
+        on_data = self._on_data
+        if on_data is not None and not self._closed:  # _feed for a receiver, inlined
+            stats = self.stats
+            stats.bytes_in += len(data)
+            stats.reads += 1
+            if self.trace is not None:
+                self.trace.record_raw("rx", data)
+            on_data(data)  # a receiver keeps no buffer: nothing to pause
+            return
         self._feed(data)
-        if self._on_data is None and self._paused_reading():  # a receiver keeps no buffer
+        if self._paused_reading():
             self._stop_reading()
 
     def _tty_still_there(self) -> bool:
@@ -112,7 +122,7 @@ class FdLink(BufferedLink):
             self._start_reading()
 
     def write_nowait(self, data: bytes) -> int:
-        if self._write_lock.locked() or self._closed or self._end is not None or not data:
+        if self._write_held or self._closed or self._end is not None or not data:
             return 0
         try:
             written = os.write(self._fd, data)
@@ -131,21 +141,25 @@ class FdLink(BufferedLink):
         if not data:
             return
         async with self._write_lock:
-            view = memoryview(data)
-            while view:
-                if self.closed:
-                    raise LinkClosed(f"{self.url}: {self._end or 'link closed'}")
-                try:
-                    written = os.write(self._fd, view)
-                except (BlockingIOError, InterruptedError):
-                    await self._wait_writable()
-                    continue
-                except OSError as exc:
-                    reason = _describe_os_error(exc)
-                    self._feed_eof(reason)
-                    raise LinkClosed(f"{self.url}: {reason}") from None
-                view = view[written:]
-            self._traced_out(bytes(data))
+            self._write_held = True  # write_nowait's check, without a call per write
+            try:
+                view = memoryview(data)
+                while view:
+                    if self.closed:
+                        raise LinkClosed(f"{self.url}: {self._end or 'link closed'}")
+                    try:
+                        written = os.write(self._fd, view)
+                    except (BlockingIOError, InterruptedError):
+                        await self._wait_writable()
+                        continue
+                    except OSError as exc:
+                        reason = _describe_os_error(exc)
+                        self._feed_eof(reason)
+                        raise LinkClosed(f"{self.url}: {reason}") from None
+                    view = view[written:]
+                self._traced_out(bytes(data))
+            finally:
+                self._write_held = False
 
     async def _wait_writable(self) -> None:
         waiter: asyncio.Future[None] = self._loop.create_future()

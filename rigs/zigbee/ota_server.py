@@ -418,7 +418,14 @@ class OtaDistribution:
             )
             return
         self._last_block = time.perf_counter()
-        self._reply(ends, self._block(tsn, request.file_offset, request.max_data_size, False))
+        block = self._block(tsn, request.file_offset, request.max_data_size, False)
+        if self._frames:  # _reply's hot path, inlined (every block)
+            self.app.send_frame_then(
+                self._dst.address, ends[0], ends[1], self._profile, Ota.cluster_id, block,
+                self._counted,
+            )  # fmt: skip
+            return
+        self._reply(ends, block)
 
     def _block(self, tsn: int, offset: int, max_size: int, page: bool) -> bytes:
         f = self.fields
