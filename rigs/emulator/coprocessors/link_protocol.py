@@ -22,7 +22,7 @@ from rigs.emulator.coprocessors.air import (
     Delivery,
     coordinator_node_descriptor,
 )
-from rigs.emulator.coprocessors.writer import CoalescingWriter
+from rigs.emulator.coprocessors.writer import CoalescingWriter, serve_reads
 from rigs.emulator.zigbee_node import (
     ACTIVE_EP_REQ,
     NODE_DESC_REQ,
@@ -119,26 +119,26 @@ class LinkProtocolCoProcessor:
         """Serve one host over ``link`` until the link ends."""
         self._writer.start(link)
         try:
-            while True:
-                chunk = await link.read(65536)
-                with self._writer.batch():  # the answers go out at once, together
-                    for control, data in self._decoder.feed(chunk):
-                        if control & 0x80 == 0:
-                            self.handle(data)
-                        elif control == ash.RST:
-                            self.resets += 1
-                            self._frm = 0
-                            self._writer.discard()
-                            self._writer.write(
-                                ash.encode(ash.RSTACK, bytes((ASH_VERSION, RESET_SOFTWARE)))
-                            )
-                        else:
-                            self.unknown_frames += 1
-                self._writer.check()
+            await serve_reads(link, self._take)
         except LinkClosed as exc:
             LOGGER.info("radio link ended: %s", exc)
         finally:
             await self._writer.stop()
+
+    def _take(self, chunk: bytes) -> None:
+        """One read from the host: its frames handled, the answers written at once together."""
+        with self._writer.batch():
+            for control, data in self._decoder.feed(chunk):
+                if control & 0x80 == 0:
+                    self.handle(data)
+                elif control == ash.RST:
+                    self.resets += 1
+                    self._frm = 0
+                    self._writer.discard()
+                    self._writer.write(ash.encode(ash.RSTACK, bytes((ASH_VERSION, RESET_SOFTWARE))))
+                else:
+                    self.unknown_frames += 1
+        self._writer.check()
 
     # from the air -------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from rigs.link import Link, LinkClosed
 
@@ -114,3 +114,27 @@ class CoalescingWriter:
                     await link.write(data)
                 finally:
                     self._writing = False
+
+
+async def serve_reads(link: Link, take: Callable[[bytes], None]) -> None:
+    """Hand every read of ``link`` to ``take`` until the link ends (raises ``LinkClosed``), or
+    until ``take`` raises. Where the link hands over bytes as it receives them
+    (``Link.set_receiver``), ``take`` runs right then: no task switch per read."""
+    ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def on_data(chunk: bytes) -> None:
+        if ended.done():
+            return
+        try:
+            take(chunk)
+        except Exception as exc:  # noqa: BLE001  (ends the session, as a read loop would)
+            ended.set_exception(exc)
+
+    def on_end(exc: LinkClosed) -> None:
+        if not ended.done():
+            ended.set_exception(exc)
+
+    if link.set_receiver(on_data, on_end):
+        await ended
+    while True:
+        take(await link.read(65536))

@@ -21,7 +21,7 @@ from typing import Any
 
 from fastpath import mt as mt_framing
 from rigs.emulator.coprocessors.air import Air, AirFrame, Delivery, coordinator_node_descriptor
-from rigs.emulator.coprocessors.writer import CoalescingWriter
+from rigs.emulator.coprocessors.writer import CoalescingWriter, serve_reads
 from rigs.emulator.coprocessors.znp import mt, nv
 from rigs.emulator.coprocessors.znp.mt import (
     Reader,
@@ -190,16 +190,18 @@ class ZnpCoProcessor:
         self._new_decoder()
         self._writer.start(link)
         try:
-            while True:
-                chunk = await link.read(65536)
-                with self._writer.batch():  # the answers go out at once, together
-                    for cmd0, cmd1, data in self._decoder.feed(chunk):
-                        self.handle(cmd0, cmd1, data)
-                self._writer.check()
+            await serve_reads(link, self._take)
         except LinkClosed as exc:
             LOGGER.info("radio port ended: %s", exc)
         finally:
             await self._writer.stop()
+
+    def _take(self, chunk: bytes) -> None:
+        """One read from the host: its requests handled, the answers written at once together."""
+        with self._writer.batch():
+            for cmd0, cmd1, data in self._decoder.feed(chunk):
+                self.handle(cmd0, cmd1, data)
+        self._writer.check()
 
     # dispatch -------------------------------------------------------------------------------
 
