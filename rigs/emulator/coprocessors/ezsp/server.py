@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from rigs.emulator.coprocessors.ezsp.ash import RESET_POWER_ON, AshNcp
 from rigs.emulator.coprocessors.ezsp.ncp import EzspNcp
 from rigs.emulator.coprocessors.link_protocol import LinkProtocolCoProcessor as CoProcessor
-from rigs.emulator.coprocessors.writer import CoalescingWriter
+from rigs.emulator.coprocessors.writer import CoalescingWriter, serve_reads
 from rigs.link import Link, LinkClosed
 
 LOGGER = logging.getLogger(__name__)
@@ -75,24 +74,7 @@ class EzspServer:
         try:
             if power_on:
                 ash.reset_link(RESET_POWER_ON)
-            ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-            def on_data(chunk: bytes) -> None:
-                if ended.done():
-                    return
-                try:
-                    self._feed(ash, chunk)
-                except Exception as exc:  # noqa: BLE001  (ends the session, as a read loop would)
-                    ended.set_exception(exc)
-
-            def on_end(exc: LinkClosed) -> None:
-                if not ended.done():
-                    ended.set_exception(exc)
-
-            if link.set_receiver(on_data, on_end):
-                await ended  # bytes are handled as the link receives them: no task switch
-            while True:
-                self._feed(ash, await link.read(65536))
+            await serve_reads(link, lambda chunk: self._feed(ash, chunk))
         except LinkClosed as exc:
             LOGGER.info("EZSP host link ended: %s", exc)
         finally:
