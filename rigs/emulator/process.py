@@ -100,6 +100,7 @@ async def serve(
     radio_fd: int | None = None,
     power_http: tuple[str, int] | None = None,
     radio_tcp: tuple[str, int] | None = None,
+    ezsp_ash: str | None = None,
 ) -> None:
     """Run the emulator until SIGINT/SIGTERM; ``announce`` gets the JSON-able start record.
 
@@ -113,7 +114,8 @@ async def serve(
     ``coprocessor`` is the kind of co-processor the radio port speaks (:mod:`.coprocessors`);
     ``control`` where the control channel listens (port 0: an ephemeral port).
     With ``power_http`` the devices' power switches are also served there over HTTP
-    (:mod:`.power_http`).
+    (:mod:`.power_http`). ``ezsp_ash``: the EZSP NCP's ASH settings
+    (:meth:`~rigs.emulator.coprocessors.ezsp.ash.AshSettings.parse`).
     """
     import fastpath
     from rigs.link import link_from_streams, open_pty_pair
@@ -127,6 +129,12 @@ async def serve(
     devices = [EmulatedDevice(spec, clock) for spec in config.devices]
     air = Air(devices, clock)
     server = coprocessors.create(coprocessor, air)
+    if ezsp_ash is not None:
+        from rigs.emulator.coprocessors.ezsp.ash import AshSettings
+        from rigs.emulator.coprocessors.ezsp.kind import EzspCoProcessor
+
+        assert isinstance(server, EzspCoProcessor)  # serve_options checked it
+        server.set_ash_settings(AshSettings.parse(ezsp_ash))
     summary = device_summary(config)
     control_server = ControlServer(
         air,
@@ -279,6 +287,13 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         "see docs/coprocessors.md)",
     )
     parser.add_argument(
+        "--ezsp-ash",
+        metavar="SETTINGS",
+        help="with --coprocessor ezsp: the NCP's ASH parameters (UG101's manufacturing tokens), "
+        'e.g. "ack_timeouts=0,t_rx_ack_max=1.6" (window, ack_timeouts, t_rx_ack_init, '
+        "t_rx_ack_min, t_rx_ack_max; default UG101's values, window 3)",
+    )
+    parser.add_argument(
         "--control",
         metavar="HOST:PORT",
         default="127.0.0.1:0",
@@ -369,6 +384,12 @@ def serve_options(args: argparse.Namespace) -> dict[str, Any]:
     if sum(x is not None for x in (tcp, radio_tcp, args.radio_fd)) > 1:
         raise ValueError("give only one of --tcp, --radio-tcp and --radio-fd")
     impairment = Impairment.parse(args.impair) if args.impair else None
+    if args.ezsp_ash is not None:
+        if args.coprocessor != "ezsp":
+            raise ValueError("--ezsp-ash needs --coprocessor ezsp")
+        from rigs.emulator.coprocessors.ezsp.ash import AshSettings
+
+        AshSettings.parse(args.ezsp_ash)  # a mistake is one clear line, before anything starts
     radio_impairment = Impairment.parse(args.impair_radio) if args.impair_radio else None
     return {
         "tcp": tcp,
@@ -382,6 +403,7 @@ def serve_options(args: argparse.Namespace) -> dict[str, Any]:
         "radio_fd": args.radio_fd,
         "power_http": parse_tcp(args.power_http, "--power-http") if args.power_http else None,
         "radio_tcp": radio_tcp,
+        "ezsp_ash": args.ezsp_ash,
     }
 
 

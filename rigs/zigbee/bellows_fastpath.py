@@ -15,6 +15,22 @@ meanwhile. :func:`install` makes ``bellows.uart`` build it
 instead of ``AshProtocol`` — only for a bellows version in :data:`TESTED_VERSIONS`; any other keeps
 bellows' own codec, and :func:`status` says which is in use (``smets1-hil info``, the evidence).
 
+**Sending over a lossy line** (our setting, :data:`ACK_TIMEOUTS` and :data:`MAX_SENDS`): bellows
+1.2.1 sends a DATA frame at most 5 times, counting a NAK as it counts an acknowledgement timeout,
+and then gives the link up. UG101's ``ACK_TIMEOUTS`` is the "maximum number of consecutive
+timeouts allowed while waiting to receive an ACK": a NAK is not a timeout, it shows the NCP is
+there and asks for the frame again. :class:`FastAshProtocol` sends a DATA frame as bellows does
+(one frame in flight, the same frame number, ``reTx`` set on every resend, the latest ``ackNum``,
+bellows' ``t_rx_ack``: 7/8 of itself plus half the measured time on an ACK or NAK, doubled on a
+timeout, 0.4 to 3.2 s) but gives the link up only after :data:`ACK_TIMEOUTS` timeouts in a row or
+:data:`MAX_SENDS` sends of one frame. Why more than UG101's 4: after its NAK an NCP is in the
+reject condition (UG101: one NAK, then silence until a good in-sequence frame), so a resend that
+is damaged again costs a timeout, not a NAK. A ~110-byte DATA frame (an OTA Image Block Response
+in ``sendUnicast``) fails a send with probability about 0.3 at 0.3% byte loss (its bytes or its
+ACK damaged): bellows' 5 sends lose one such frame in 400 (0.3^5), a few per suite run, and with
+it the link; 16 timeouts in a row are 0.3^17, never. :data:`host_counters` counts what the host's
+ASH did (resends, NAKs, timeouts, links given up); the rig puts them in the evidence.
+
 One difference in behaviour, on damaged input only: bellows answers a damaged frame with a NAK
 when its first byte looks like a DATA frame's control byte; the stream decoder does not keep the
 bytes of a damaged frame, so every damaged frame gets bellows' reject (one NAK, then silence
@@ -26,6 +42,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from fastpath import ash
@@ -40,7 +58,40 @@ setting: bellows takes five turns from an answer to its next command; UG101 lets
 20 ms, T_TX_ACK_DELAY, before a non-piggybacked acknowledgement)."""
 LIBRARY = "bellows"
 
-__all__ = ["LIBRARY", "TESTED_VERSIONS", "CodecStatus", "install", "status", "uninstall"]
+# our settings for sending a DATA frame (module docstring): give the link up after this many
+# acknowledgement timeouts in a row (NAKs are not timeouts) or this many sends of one frame
+ACK_TIMEOUTS = 16
+MAX_SENDS = 40
+
+__all__ = [
+    "ACK_TIMEOUTS",
+    "LIBRARY",
+    "MAX_SENDS",
+    "TESTED_VERSIONS",
+    "CodecStatus",
+    "HostAshCounters",
+    "host_counters",
+    "install",
+    "status",
+    "uninstall",
+]
+
+
+@dataclass
+class HostAshCounters:
+    """What the host's side of ASH did in this process (every FastAshProtocol adds to it)."""
+
+    data_sent: int = 0  # DATA frames sent, resends included
+    resends: int = 0  # DATA frames sent again (reTx set)
+    naks_received: int = 0  # NAKs that asked for a DATA frame again
+    ack_timeouts: int = 0  # acknowledgement timeouts
+    links_given_up: int = 0  # DATA frames whose sends ran out: the host gave the link up
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+host_counters = HostAshCounters()
 
 
 def library_version() -> str | None:
@@ -100,6 +151,7 @@ def _fast_protocol_class() -> type[Any]:
     import bellows.types as bt
 
     reset_codes = {int(code) for code in bt.NcpResetCode}
+    exceeded = bt.NcpResetCode.ERROR_EXCEEDED_MAXIMUM_ACK_TIMEOUT_COUNT
 
     class FastAshProtocol(bash.AshProtocol):  # type: ignore[misc]
         """bellows' ASH protocol with fastpath framing (see the module's docstring)."""
@@ -178,6 +230,59 @@ def _fast_protocol_class() -> type[Any]:
                     self.frame_received(frame)
             if damaged:
                 self._reject_frame()
+
+        async def _send_data_frame(self, frame: Any) -> None:
+            """Send one DATA frame until it is acknowledged (module docstring: the limits)."""
+            counters = host_counters
+            async with self._send_data_frame_semaphore:
+                if self._ncp_state is bash.NcpState.FAILED:
+                    raise bash.NcpFailure(exceeded)
+                frm_num = int(self._tx_seq)  # type: ignore[has-type]
+                self._tx_seq = (frm_num + 1) % 8
+                loop = asyncio.get_running_loop()
+                timeouts = sends = 0
+                try:
+                    while True:
+                        re_tx = sends > 0
+                        frame = frame.replace(frm_num=frm_num, re_tx=re_tx, ack_num=self._rx_seq)
+                        acked = loop.create_future()
+                        self._pending_data_frames[frm_num] = acked
+                        sent_at = time.monotonic()
+                        self._write_frame(frame)
+                        sends += 1
+                        counters.data_sent += 1
+                        counters.resends += re_tx
+                        try:
+                            async with asyncio.timeout(self._t_rx_ack):
+                                await acked
+                        except bash.NotAcked:
+                            # the NCP asks for the frame again: not a timeout (UG101); for
+                            # timing, a NAK counts as an acknowledgement (as in bellows)
+                            counters.naks_received += 1
+                            elapsed = time.monotonic() - sent_at
+                            self._change_ack_timeout(7 / 8 * self._t_rx_ack + elapsed / 2)
+                        except TimeoutError:
+                            counters.ack_timeouts += 1
+                            timeouts += 1
+                            self._change_ack_timeout(2 * self._t_rx_ack)
+                        else:
+                            elapsed = time.monotonic() - sent_at
+                            self._change_ack_timeout(7 / 8 * self._t_rx_ack + elapsed / 2)
+                            return
+                        if timeouts >= ACK_TIMEOUTS or sends >= MAX_SENDS:
+                            counters.links_given_up += 1
+                            LOGGER.warning(
+                                "ASH DATA frame not acknowledged after %d sends (%d timeouts "
+                                "in a row): the link is given up",
+                                sends,
+                                timeouts,
+                            )
+                            self._enter_failed_state(exceeded)
+                            raise bash.NcpFailure(exceeded)
+                        if self._ncp_state is bash.NcpState.FAILED:
+                            raise bash.NcpFailure(exceeded)
+                finally:
+                    self._pending_data_frames.pop(frm_num, None)
 
         @staticmethod
         def _frame(control: int, payload: bytes) -> Any:

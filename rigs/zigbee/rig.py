@@ -272,6 +272,8 @@ class ZigbeeRig:
         self.emulator_clock: EmulatorClock | None = (
             EmulatorClock(control) if control is not None else None
         )
+        # bellows' ASH as the fast path counts it (resends, NAKs, timeouts), from the rig's start
+        self._ash_base = _host_ash_counts() if config.radio == "ezsp" else None
 
     # lifecycle ----------------------------------------------------------------------------
 
@@ -295,6 +297,7 @@ class ZigbeeRig:
         # devices already on the network announce themselves during start-up
         watch = _Initialized()
         app.add_listener(watch)
+        ash_base = _host_ash_counts() if config.radio == "ezsp" else None
         control = None
         try:
             if config.control is not None:
@@ -303,6 +306,7 @@ class ZigbeeRig:
                 except ControlError as exc:
                     raise RigError(str(exc)) from None
             await _start(app, config.path, timeout)
+            watch.lost = None  # a failed start-up attempt's lost link is behind us
         except BaseException:
             if control is not None:
                 await control.close()
@@ -310,7 +314,9 @@ class ZigbeeRig:
                 _untrace(config)
                 trace.close()
             raise
-        return cls(app, config, trace, watch, control)
+        rig = cls(app, config, trace, watch, control)
+        rig._ash_base = ash_base  # start-up's resends count too
+        return rig
 
     async def close(self) -> None:
         self._closing = True
@@ -726,6 +732,18 @@ class ZigbeeRig:
             "reads_asked_again": self.reads_asked_again,
             "requests_sent_again": int(getattr(self.app, "znp_retries", 0)),
             "interviews_failed": sum(self._initialized.interview_failures.values()),
+            **self._ash_counts(),
+        }
+
+    def _ash_counts(self) -> dict[str, int]:
+        """What the host's side of ASH did since this rig started (bellows only): ``ash_resends``,
+        ``ash_naks_received``, ``ash_ack_timeouts``, ``ash_links_given_up``."""
+        if self._ash_base is None:
+            return {}
+        now = _host_ash_counts()
+        return {
+            f"ash_{name}": now.get(name, 0) - self._ash_base.get(name, 0)
+            for name in ("resends", "naks_received", "ack_timeouts", "links_given_up")
         }
 
     async def link_stats(self) -> dict[str, Any]:
@@ -801,6 +819,12 @@ async def _start(app: zigpy.application.ControllerApplication, path: str, timeou
         if deadline.expired():
             raise DeviceTimeout(f"radio at {path} did not start within {timeout:g} s") from None
         raise
+
+
+def _host_ash_counts() -> dict[str, int]:
+    from rigs.zigbee import bellows_fastpath
+
+    return bellows_fastpath.host_counters.as_dict()
 
 
 def _timed_out(exc: BaseException) -> bool:

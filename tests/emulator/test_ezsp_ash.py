@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from fastpath import ash
-from rigs.emulator.coprocessors.ezsp.ash import ACK_TIMEOUTS, AshNcp
+from rigs.emulator.coprocessors.ezsp.ash import ACK_TIMEOUTS, AshNcp, AshSettings
 
 
 class Host:
@@ -24,7 +26,9 @@ class Host:
         def on_reset() -> None:
             self.resets += 1
 
-        self.ncp = AshNcp(deliver, self.wire.extend, on_reset=on_reset, window=window)
+        self.ncp = AshNcp(
+            deliver, self.wire.extend, on_reset=on_reset, settings=AshSettings(window=window)
+        )
         self._decoder = ash.Decoder()
 
     def frames(self) -> list[tuple[ash.FrameKind, dict[str, int], bytes]]:
@@ -148,3 +152,40 @@ async def test_acknowledgement_timer_adapts_to_the_measured_time() -> None:
     # 7/8 of 1.6 s plus half of a near-zero measurement, never below UG101's 0.4 s
     assert 1.39 < host.ncp.t_rx_ack <= 1.41
     host.ncp.close()
+
+
+async def test_with_ack_timeouts_0_the_ncp_retransmits_until_acknowledged() -> None:
+    """UG101: ACK_TIMEOUTS 0 keeps the NCP from failing for timeouts (``--ezsp-ash``)."""
+    settings = AshSettings.parse("ack_timeouts=0, t_rx_ack_init=0.01,t_rx_ack_min=0.01")
+    assert settings == AshSettings(ack_timeouts=0, t_rx_ack_init=0.01, t_rx_ack_min=0.01)
+    host = Host()
+    host.ncp = AshNcp(host.delivered.append, host.wire.extend, settings=settings)
+    host.ncp.send(b"late")
+    host.ncp.flush()
+    async with asyncio.timeout(10):
+        while host.ncp.stats()["retransmissions"] < ACK_TIMEOUTS + 2:
+            await asyncio.sleep(0.005)
+    host.ncp.feed(ash.encode(ash.ack_control(1)))
+    frames = host.frames()
+    assert set(kinds(frames)) == {"DATA"} and len(frames) >= ACK_TIMEOUTS + 3
+    stats = host.ncp.stats()
+    assert stats["errors_sent"] == 0 and stats["ack_timeouts"] >= ACK_TIMEOUTS + 2
+    host.ncp.send(b"next")  # the link is still up: the next frame goes out as frame 1
+    host.ncp.flush()
+    assert [(f["frm_num"], f["re_tx"]) for _, f, _ in host.frames()] == [(1, 0)]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("window=8", "window is 1 to 7"),
+        ("ack_timeouts=-1", "0 [(]never[)] or more"),
+        ("t_rx_ack_min=4", "t_rx_ack_min <= t_rx_ack_init"),
+        ("t_rx_ack_max=fast", "needs a number"),
+        ("tx_k=3", "unknown ASH setting"),
+    ],
+)
+def test_ash_settings_are_checked(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        AshSettings.parse(text)
+    assert AshSettings.parse("") == AshSettings()

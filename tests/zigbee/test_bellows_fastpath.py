@@ -240,3 +240,86 @@ def test_a_data_frame_acknowledges_ours_as_in_bellows(installed: type[Any]) -> N
     stock = asyncio.run(receive(bellows_ash.AshProtocol))
     assert stock == ([True, False], [b"\x05"])
     assert asyncio.run(receive(installed)) == stock
+
+
+def _nak(num: int) -> bytes:
+    frame = bellows_ash.NakFrame(res=0, ncp_ready=0, ack_num=num)
+    return bellows_ash.AshProtocol._stuff_bytes(frame.to_bytes()) + b"\x7e"
+
+
+def _ack(num: int) -> bytes:
+    frame = bellows_ash.AckFrame(res=0, ncp_ready=0, ack_num=num)
+    return bellows_ash.AshProtocol._stuff_bytes(frame.to_bytes()) + b"\x7e"
+
+
+def _data_frames(written: bytes) -> list[tuple[int, bool]]:
+    """(frmNum, reTx) of every DATA frame in what the host wrote."""
+    return [
+        (part[0] >> 4 & 7, bool(part[0] & 0x08))
+        for part in written.split(b"\x7e")
+        if part and not part[0] & 0x80
+    ]
+
+
+async def _sent(transport: Transport, count: int) -> None:
+    """Let the event loop run until the host has written ``count`` DATA frames."""
+    for _ in range(100):
+        if len(_data_frames(bytes(transport.written))) >= count:
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"{count} DATA frames were not written")
+
+
+async def test_naks_do_not_count_against_the_send_limit(installed: type[Any]) -> None:
+    """bellows alone gives the link up after 5 sends; NAKs are not timeouts (UG101), so a frame
+    the NCP asks for again and again still goes through."""
+    proto, _, transport = protocol(installed)
+    before = bellows_fastpath.host_counters.as_dict()
+    sending = asyncio.ensure_future(proto.send_data(b"\x01\x02\x03\x04"))
+    naks = bellows_ash.ACK_TIMEOUTS + 3  # more than bellows' own limit of sends
+    for sends in range(1, naks + 1):
+        await _sent(transport, sends)
+        proto.data_received(_nak(0))
+    await _sent(transport, naks + 1)
+    proto.data_received(_ack(1))
+    await asyncio.wait_for(sending, 1)
+    assert _data_frames(bytes(transport.written)) == [(0, False)] + [(0, True)] * naks
+    after = bellows_fastpath.host_counters.as_dict()
+    assert after["naks_received"] - before["naks_received"] == naks
+    assert after["resends"] - before["resends"] == naks
+    assert after["links_given_up"] == before["links_given_up"]
+    assert proto._ncp_state is bellows_ash.NcpState.CONNECTED
+
+
+async def test_the_link_is_given_up_after_ack_timeouts_in_a_row(
+    installed: type[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bellows_fastpath, "ACK_TIMEOUTS", 2)
+    errors: list[Any] = []
+    proto, recorder, transport = protocol(installed)
+    recorder.error_received = errors.append  # type: ignore[method-assign]
+    before = bellows_fastpath.host_counters.as_dict()
+    with pytest.raises(bellows_ash.NcpFailure):
+        await asyncio.wait_for(proto.send_data(b"\x01\x02\x03"), 10)
+    assert _data_frames(bytes(transport.written)) == [(0, False), (0, True)]
+    after = bellows_fastpath.host_counters.as_dict()
+    assert after["ack_timeouts"] - before["ack_timeouts"] == 2
+    assert after["links_given_up"] - before["links_given_up"] == 1
+    assert proto._ncp_state is bellows_ash.NcpState.FAILED and errors
+    with pytest.raises(bellows_ash.NcpFailure):  # and nothing more is sent on a failed link
+        await proto.send_data(b"\x04")
+    assert len(_data_frames(bytes(transport.written))) == 2
+
+
+async def test_a_frame_is_sent_at_most_max_sends_times(
+    installed: type[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bellows_fastpath, "MAX_SENDS", 4)
+    proto, _, transport = protocol(installed)
+    sending = asyncio.ensure_future(proto.send_data(b"\x01\x02\x03"))
+    for sends in range(1, 5):
+        await _sent(transport, sends)
+        proto.data_received(_nak(0))
+    with pytest.raises(bellows_ash.NcpFailure):
+        await asyncio.wait_for(sending, 1)
+    assert len(_data_frames(bytes(transport.written))) == 4

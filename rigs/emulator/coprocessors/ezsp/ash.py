@@ -17,7 +17,10 @@ What UG101 asks of the NCP, as done here:
   sends every unacknowledged frame again, with ``reTx`` set. ``t_rx_ack`` starts at 1.6 s, halves
   towards the measured acknowledgement time (7/8 of itself plus 1/2 of the measured time), doubles
   on each timeout, and stays within 0.4 .. 3.2 s (UG101's values). After :data:`ACK_TIMEOUTS`
-  timeouts in a row the NCP sends ERROR (code 0x51) and waits for a RST.
+  timeouts in a row (NAKs are not timeouts) the NCP sends ERROR (code 0x51) and waits for a RST.
+- The ASH parameters UG101 keeps in manufacturing tokens (``TX_K``, ``ACK_TIMEOUTS``,
+  ``T_RX_ACK_INIT/MIN/MAX``) are :class:`AshSettings`; ``smets1-hil emulate --ezsp-ash`` sets them
+  (UG101: "you can change these configurations through manufacturing tokens").
 - Data fields are randomised (``fastpath.ash.encode`` / ``Decoder``); nRdy from the host is read
   but not honoured (an emulator never runs out of buffers): see docs/coprocessors.md.
 
@@ -49,6 +52,45 @@ T_RX_ACK_INIT = 1.6
 T_RX_ACK_MIN = 0.4
 T_RX_ACK_MAX = 3.2
 MAX_DATA = ash.MAX_DATA  # UG101: at most 128 bytes of data per frame
+
+
+@dataclass(frozen=True)
+class AshSettings:
+    """The NCP's ASH parameters (UG101's values, but the window: our 3 of UG101's 1 to 7)."""
+
+    window: int = TX_K
+    ack_timeouts: int = ACK_TIMEOUTS  # 0: never give the link up for timeouts (UG101)
+    t_rx_ack_init: float = T_RX_ACK_INIT
+    t_rx_ack_min: float = T_RX_ACK_MIN
+    t_rx_ack_max: float = T_RX_ACK_MAX
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.window <= 7:
+            raise ValueError("the ASH window is 1 to 7 frames")
+        if self.ack_timeouts < 0:
+            raise ValueError("ack_timeouts is 0 (never) or more")
+        if not 0 < self.t_rx_ack_min <= self.t_rx_ack_init <= self.t_rx_ack_max:
+            raise ValueError("ASH timers need 0 < t_rx_ack_min <= t_rx_ack_init <= t_rx_ack_max")
+
+    @classmethod
+    def parse(cls, text: str) -> AshSettings:
+        """``"ack_timeouts=0,t_rx_ack_max=1.6"`` (any subset, any order; seconds for timers)."""
+        kinds: dict[str, type] = {"window": int, "ack_timeouts": int}
+        values: dict[str, Any] = {}
+        for item in filter(None, (part.strip() for part in text.split(","))):
+            name, sep, raw = item.partition("=")
+            name = name.strip()
+            if not sep or name not in cls.__dataclass_fields__:
+                known = ", ".join(cls.__dataclass_fields__)
+                raise ValueError(f"unknown ASH setting {item!r} (known: {known})")
+            try:
+                values[name] = kinds.get(name, float)(raw.strip())
+            except ValueError:
+                raise ValueError(f"ASH setting {name} needs a number, got {raw!r}") from None
+        return cls(**values)
+
+
+DEFAULT_SETTINGS = AshSettings()
 
 
 @dataclass
@@ -100,16 +142,14 @@ class AshNcp:
         write: Callable[[bytes], None],
         *,
         on_reset: Callable[[], None] = lambda: None,
-        window: int = TX_K,
-        ack_timeouts: int = ACK_TIMEOUTS,
+        settings: AshSettings = DEFAULT_SETTINGS,
     ) -> None:
-        if not 1 <= window <= 7:
-            raise ValueError("the ASH window is 1 to 7 frames")
         self._deliver = deliver
         self._write = write
         self._on_reset = on_reset
-        self.window = window
-        self.ack_timeouts = ack_timeouts
+        self.settings = settings
+        self.window = settings.window
+        self.ack_timeouts = settings.ack_timeouts
         self.counters = AshCounters()
         self._decoder = ash.Decoder(max_data=MAX_DATA)
         self._loop = asyncio.get_running_loop()
@@ -125,7 +165,7 @@ class AshNcp:
         self._ack_due = False
         self._failed = False
         self._timeouts = 0
-        self.t_rx_ack = T_RX_ACK_INIT
+        self.t_rx_ack = self.settings.t_rx_ack_init
         self._stop_timer()
 
     def close(self) -> None:
@@ -222,8 +262,10 @@ class AshNcp:
             progressed = True
             if not frame.retransmitted:
                 measured = now - frame.sent_at
+                settings = self.settings
                 self.t_rx_ack = min(
-                    T_RX_ACK_MAX, max(T_RX_ACK_MIN, self.t_rx_ack * 7 / 8 + measured / 2)
+                    settings.t_rx_ack_max,
+                    max(settings.t_rx_ack_min, self.t_rx_ack * 7 / 8 + measured / 2),
                 )
         if progressed:
             self._timeouts = 0
@@ -310,5 +352,5 @@ class AshNcp:
             self.counters.errors_sent += 1
             self._emit(ash.ERROR, bytes((ASH_VERSION, ERROR_EXCEEDED_MAXIMUM_ACK_TIMEOUT_COUNT)))
             return
-        self.t_rx_ack = min(T_RX_ACK_MAX, self.t_rx_ack * 2)
+        self.t_rx_ack = min(self.settings.t_rx_ack_max, self.t_rx_ack * 2)
         self._retransmit()

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rigs.emulator.coprocessors.air import Air
+from rigs.emulator.coprocessors.ezsp.ash import AshSettings
 from rigs.emulator.coprocessors.ezsp.ncp import VERSION_INFO
 from rigs.emulator.coprocessors.ezsp.server import EzspServer
 from rigs.emulator.coprocessors.link_protocol import LinkProtocolCoProcessor
@@ -29,6 +30,10 @@ class EzspCoProcessor:
     async def serve(self, link: Link, *, new_host: bool = False) -> None:
         # a stick announces itself (RSTACK, power-on) when a host opens its TCP port
         await self.server.serve(link, power_on=new_host)
+
+    def set_ash_settings(self, settings: AshSettings) -> None:
+        """The NCP's ASH parameters (UG101's manufacturing tokens) for the hosts to come."""
+        self.server.ash_settings = settings
 
     def set_line_stats(self, line_stats: Callable[[], dict[str, int]]) -> None:
         self.server.set_line_stats(line_stats)

@@ -6,7 +6,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from rigs.emulator.coprocessors.ezsp.ash import RESET_POWER_ON, AshNcp
+from rigs.emulator.coprocessors.ezsp.ash import (
+    DEFAULT_SETTINGS,
+    RESET_POWER_ON,
+    AshNcp,
+    AshSettings,
+)
 from rigs.emulator.coprocessors.ezsp.ncp import EzspNcp
 from rigs.emulator.coprocessors.link_protocol import LinkProtocolCoProcessor as CoProcessor
 from rigs.emulator.coprocessors.writer import CoalescingWriter, serve_reads
@@ -18,8 +23,11 @@ LOGGER = logging.getLogger(__name__)
 class EzspServer:
     """One NCP (its tokens survive host sessions) served to one host at a time."""
 
-    def __init__(self, coprocessor: CoProcessor) -> None:
+    def __init__(
+        self, coprocessor: CoProcessor, ash_settings: AshSettings = DEFAULT_SETTINGS
+    ) -> None:
         self.coprocessor = coprocessor
+        self.ash_settings = ash_settings  # the next host's link gets these
         self._ash: AshNcp | None = None  # the current host's link
         self._last_ash: AshNcp | None = None  # the latest link, kept for its counters
         self._writer = CoalescingWriter()
@@ -69,7 +77,9 @@ class EzspServer:
         """
         self.sessions += 1
         self._writer.start(link)
-        ash = AshNcp(self.ncp.handle, self._writer.write, on_reset=self.ncp.reset)
+        ash = AshNcp(
+            self.ncp.handle, self._writer.write, on_reset=self.ncp.reset, settings=self.ash_settings
+        )
         self._ash = self._last_ash = ash
         try:
             if power_on:
