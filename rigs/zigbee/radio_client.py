@@ -150,6 +150,26 @@ class RadioLinkClient:
         try:
             for control, data in self._decoder.feed(chunk):  # _take, inlined (the hot path)
                 if control & 0x80 == 0:
+                    # _dispatch of a RECEIVED, or of an answer a callback waits for (every OTA
+                    # block brings one of each), inlined with its error handling
+                    ptype = data[0] if self.trace is None and len(data) >= 2 else -1
+                    if ptype == P.RECEIVED:
+                        try:
+                            self._on_received(data[2:])
+                        except (rp.ProtocolError, ValueError):
+                            self.protocol_errors += 1
+                            LOGGER.debug("malformed radio packet dropped", exc_info=True)
+                        except Exception:
+                            LOGGER.exception("handling a radio packet failed")
+                        continue
+                    if ptype >= 0 and ptype != P.JOIN_EVENT:
+                        waiting = self._callbacks.pop(data[1], None)
+                        if waiting is not None:
+                            try:
+                                waiting[0](ptype, data[2:], None)
+                            except Exception:
+                                LOGGER.exception("radio link answer callback failed")
+                            continue
                     self._dispatch(data)
                 elif (
                     control == ash.RSTACK

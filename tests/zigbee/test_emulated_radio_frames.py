@@ -3,16 +3,21 @@
 packets (a frame it leaves becomes the usual packet)."""
 
 # zigpy's types are not typed for strict mypy.
-# mypy: disable-error-code="no-untyped-call,attr-defined"
+# mypy: disable-error-code="no-untyped-call,attr-defined,arg-type,assignment,method-assign"
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
+import pytest
 import zigpy.types as t
 
+from fastpath import ash
 from rigs.protocols import radio_link as rp
+from rigs.trace import TraceWriter
 from rigs.zigbee.emulated_radio import EmulatedRadioApplication
+from rigs.zigbee.radio_client import MAX_DATA, RadioLinkClient
 
 
 class _Client:
@@ -83,3 +88,41 @@ def test_a_frame_tap_takes_frames_before_they_become_packets() -> None:
         assert len(taken) == 2 and len(app.received) == 2
     app._on_received(received(frame))  # the tap is closed
     assert len(taken) == 2 and len(app.received) == 3
+
+
+@pytest.mark.parametrize("traced", [False, True])
+def test_the_client_dispatches_received_bytes_alike_with_or_without_a_trace(
+    traced: bool, tmp_path: Path
+) -> None:
+    """The client's receive path (RECEIVED, answers to callbacks, malformed packets) gives the
+    same results on its hot path (no trace) as through its general dispatch (traced)."""
+    received: list[bytes] = []
+    joins: list[Any] = []
+
+    def on_received(body: bytes) -> None:
+        if len(body) < 3:
+            raise rp.ProtocolError("truncated RECEIVED")
+        received.append(body)
+
+    client = RadioLinkClient(
+        cast(Any, None), on_received=on_received, on_join=joins.append, on_lost=lambda exc: None
+    )
+    if traced:
+        client.trace = TraceWriter(tmp_path / "radio.trace")
+    answers: list[tuple[int, bytes, Exception | None]] = []
+    client._callbacks[7] = (lambda *answer: answers.append(answer), 1e18)
+
+    def frame(payload: bytes) -> bytes:
+        return ash.encode(0x00, payload, max_data=MAX_DATA)
+
+    client._on_bytes(
+        frame(bytes((rp.PacketType.RECEIVED, 0)) + b"abc")
+        + frame(bytes((rp.PacketType.SEND_CONFIRM, 7, rp.Status.SUCCESS)))
+        + frame(bytes((rp.PacketType.SEND_CONFIRM, 9, rp.Status.SUCCESS)))  # nobody waits
+        + frame(bytes((rp.PacketType.RECEIVED, 0)) + b"x")  # malformed: counted, skipped
+        + frame(b"\x01")  # shorter than its prefix
+        + frame(bytes((rp.PacketType.RECEIVED, 0)) + b"def")
+    )
+    assert received == [b"abc", b"def"]
+    assert answers == [(rp.PacketType.SEND_CONFIRM, bytes((rp.Status.SUCCESS,)), None)]
+    assert client._callbacks == {} and client.protocol_errors == 2 and client.lost is None

@@ -12,6 +12,7 @@ import struct
 from dataclasses import dataclass, field
 
 import pytest
+import zigpy.device
 import zigpy.types as t
 from loopback_app import FrameLoopbackApplication, LoopbackApplication, loopback_app
 
@@ -33,7 +34,7 @@ def radio_path(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-async def _app() -> tuple[LoopbackApplication, object]:
+async def _app() -> tuple[LoopbackApplication, zigpy.device.ZigbeeDevice]:
     return await loopback_app(frames=_frames[0])
 
 

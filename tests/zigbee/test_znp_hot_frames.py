@@ -3,7 +3,7 @@ same bytes on the wire, the same outcomes and errors as zigpy-znp's own path, si
 against one scripted co-processor."""
 
 # zigpy-znp is untyped.
-# mypy: disable-error-code="no-untyped-call,attr-defined,no-untyped-def"
+# mypy: disable-error-code="no-untyped-call,attr-defined,no-untyped-def,no-any-return"
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def _app(hot: bool, script: Script) -> tuple[Any, _CoProcessor]:
     bases: tuple[type, ...] = (ControllerApplication,)
     if hot:
         bases = (znp_hot_frames.mixin(), *bases)
-    app = object.__new__(type("App", bases, {"_device": None, "state": None}))
+    app: Any = object.__new__(type("App", bases, {"_device": None, "state": None}))
     config = conf.CONFIG_SCHEMA(
         {
             "device": {"path": "/dev/null"},
@@ -107,7 +107,7 @@ async def _send(
 
 async def _both(script: Script, **send: Any) -> dict[str, tuple[Any, _CoProcessor, Any]]:
     """Each path's (app, co-processor, exception or None) for the same send and script."""
-    outcome = {}
+    outcome: dict[str, tuple[Any, _CoProcessor, Exception | None]] = {}
     for name, hot in (("stock", False), ("hot", True)):
         app, co = _app(hot, script)
         try:
@@ -222,7 +222,12 @@ async def test_incoming_frames_of_other_clusters_or_with_other_listeners_go_to_z
     app, _ = _app(True, lambda tsn, n: [])
     original = app._hot_incoming
     taken = []
-    app._znp._uart.fast_frames[0x8144] = lambda data: taken.append(original(data)) or taken[-1]
+
+    def watched(data: bytes) -> bool:
+        taken.append(original(data))
+        return taken[-1]
+
+    app._znp._uart.fast_frames[0x8144] = watched
     app._znp._uart.data_received(_incoming(0x0702))
     assert taken == [False]
     waiter = app._znp.wait_for_response(c.AF.IncomingMsg.Callback(partial=True))
