@@ -320,6 +320,8 @@ def mixin() -> type[Any]:
         ) -> bool:
             """Send once under zigpy-znp's request lock; True if the request arrived (its SRSP
             or its confirmation came). Raises as ``ZNP.request`` does for a refused request."""
+            if znp._uart is None:  # as ZNP.request: the link went away between attempts
+                raise RuntimeError("Coordinator is disconnected, cannot send request")
             async with znp._sync_request_lock(priority=-1):  # zigpy-znp's AF data priority
                 srsp: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
                 self._srsp = srsp

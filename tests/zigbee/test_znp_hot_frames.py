@@ -167,6 +167,26 @@ async def test_lost_srsp_sends_again_as_the_retrying_znp_does() -> None:
     assert outcome["hot"][0]._znp.retries == outcome["stock"][0]._znp.retries == 1
 
 
+async def test_a_link_gone_between_attempts_is_zigpy_znps_error() -> None:
+    outcome: dict[str, Exception | None] = {}
+    for name, hot in (("stock", False), ("hot", True)):
+        app, _ = _app(hot, lambda tsn, n: [])  # the first SRSP is lost
+        znp = app._znp
+        again = znp._again
+
+        def gone(request: Any, attempt: int, znp: Any = znp, again: Any = again) -> None:
+            again(request, attempt)
+            znp._uart = None  # the port closed while the request waited
+
+        znp._again = gone
+        try:
+            await _send(app)
+        except Exception as exc:  # noqa: BLE001  (compared below)
+            outcome[name] = exc
+    assert type(outcome["hot"]) is type(outcome["stock"]) is RuntimeError
+    assert str(outcome["hot"]) == str(outcome["stock"])
+
+
 async def test_lost_srsp_with_the_confirmation_is_not_sent_again() -> None:
     script = lambda tsn, n: [_confirm(tsn)]
     outcome = await _both(script)
