@@ -86,8 +86,10 @@ cdef class Decoder:
     cdef unsigned long long _crc_errors
     cdef unsigned long long _discarded
     cdef unsigned long long _oversized
+    cdef bint _rescan
 
-    def __init__(self):
+    def __init__(self, rescan=False):
+        self._rescan = bool(rescan)
         self._state = HUNT
         self._len = self._cmd0 = self._cmd1 = 0
         self._have = 0
@@ -110,6 +112,8 @@ cdef class Decoder:
         cdef Py_ssize_t i = 0, take
         cdef const uint8_t* hit
         cdef uint8_t b, fcs
+        cdef uint8_t again[MAX_WIRE]
+        cdef Py_ssize_t again_len
         while i < n:
             if self._state == HUNT:
                 hit = <const uint8_t*>memchr(p + i, SOF, n - i)
@@ -153,6 +157,17 @@ cdef class Decoder:
                     self._frames += 1
                 else:
                     self._crc_errors += 1
+                    if self._rescan:
+                        # the frame's bytes after its SOF, searched again for a start of frame
+                        again[0] = self._len
+                        again[1] = self._cmd0
+                        again[2] = self._cmd1
+                        memcpy(again + 3, self._data, self._len)
+                        again[3 + self._len] = b
+                        again_len = 4 + self._len
+                        self._state = HUNT
+                        out.extend(self._feed(again, again_len))
+                        continue
                 self._state = HUNT
         return out
 

@@ -67,13 +67,18 @@ class Decoder:
     """Incremental MT stream decoder: ``feed`` returns (cmd0, cmd1, data) for every whole,
     FCS-valid frame, in order, whatever way the stream is split. Never raises for bad input:
 
-    - a frame whose FCS does not match counts in ``crc_errors`` and is skipped whole;
+    - a frame whose FCS does not match counts in ``crc_errors`` and is skipped whole; with
+      ``rescan=True`` its bytes after the SOF are searched again for a start of frame instead
+      (a byte lost inside a frame makes it take the first bytes of the next one for its own:
+      the next frame is then found inside it, as a host that drops a bad frame only up to the
+      next SOF finds it);
     - ``discarded`` counts the bytes skipped while hunting for a start of frame;
     - a LEN over 250 counts in ``oversized``; the decoder hunts again from the next byte
       (a LEN byte of 0xFE is itself taken as a new start of frame).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, rescan: bool = False) -> None:
+        self._rescan = bool(rescan)
         self._state = _HUNT
         self._len = 0
         self._cmd0 = 0
@@ -135,6 +140,11 @@ class Decoder:
                     self._frames += 1
                 else:
                     self._crc_errors += 1
+                    if self._rescan:
+                        self._state = _HUNT
+                        again = bytes((self._len, self._cmd0, self._cmd1)) + self._data
+                        out += self.feed(again + bytes((byte,)))
+                        continue
                 self._state = _HUNT
         return out
 

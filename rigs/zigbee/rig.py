@@ -64,6 +64,7 @@ from rigs.zigbee.znp_retries import SYNC_REQUEST_TIMEOUT_S
 
 LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
+S = TypeVar("S")
 
 ZIGBEE_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 RADIO_LIBRARIES = {
@@ -75,6 +76,8 @@ PPMID_DEVICE_TYPE = 0x0507
 START_ATTEMPTS = 3  # start-ups of the radio library tried before giving up (our setting)
 READ_ATTEMPTS = 3  # a read's timeout is shared among this many attempts (our setting) ...
 READ_ATTEMPT_MIN_S = 2.5  # ... each given at least this long
+STATE_READ_TIMEOUT_S = 10.0  # a read of the device's state after a command went unanswered
+COMMAND_ATTEMPTS = 4  # sends of a command that changes the device, when it changed nothing (ours)
 INTERVIEW_ATTEMPTS = 5  # zigpy interviews of one device tried (our setting) ...
 INTERVIEW_PAUSE_S = 1.0  # ... this far apart
 # kinds whose lost link the rig restarts: Z-Stack keeps its devices joined across a restart;
@@ -264,6 +267,8 @@ class ZigbeeRig:
         self._initialized = watch
         self.control = control
         self.reads_asked_again = 0  # reads whose answer did not come and were asked again
+        self.commands_sent_again = 0  # commands unanswered that the device's state showed undone
+        self.answers_read_from_state = 0  # commands unanswered that the device's state showed done
         self.reconnects = 0  # times the radio library's link was lost and brought back
         self._reconnecting: asyncio.Task[None] | None = None
         self._closing = False
@@ -482,6 +487,47 @@ class ZigbeeRig:
                     self.reads_asked_again += 1
                     attempt += 1
 
+    async def _unrepeated(
+        self,
+        ieee: str,
+        what: str,
+        timeout: float,
+        send: Callable[[], Awaitable[T]],
+        state: Callable[[], Awaitable[S]],
+        outcome: Callable[[S, S], T | None],
+        before: S,
+    ) -> T:
+        """``send`` a command that changes the device, never twice for one effect.
+
+        When the device's answer does not come within a share of ``timeout`` (lost on the way
+        to or from the co-processor, or on the air), the command is not simply sent again: the
+        device's ``state`` is read and compared with ``before`` (read before the first send).
+        ``outcome(before, after)`` gives the command's result when the state shows it was carried
+        out (counted in ``answers_read_from_state``), or None when the state is unchanged: the
+        command did not arrive, or arrived and changed nothing, and sending it again cannot act
+        twice (counted in ``commands_sent_again``). Called inside :meth:`_operation`."""
+        answer_s = max(READ_ATTEMPT_MIN_S, timeout / READ_ATTEMPTS)
+        for attempt in range(1, COMMAND_ATTEMPTS + 1):
+            try:
+                async with asyncio.timeout(answer_s):
+                    return await send()
+            except TimeoutError:
+                if attempt == COMMAND_ATTEMPTS:
+                    raise
+            after = await state()
+            result = outcome(before, after)
+            if result is not None:
+                self.answers_read_from_state += 1
+                LOGGER.warning("%s: no answer; the device's state shows it was done", what)
+                return result
+            self.commands_sent_again += 1
+            LOGGER.warning("%s: no answer; the device's state is unchanged: sent again", what)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _read_state(self, ieee: str, what: str, read: Callable[[], Awaitable[S]]) -> S:
+        """A read of the device's state for :meth:`_unrepeated`, asked again as reads are."""
+        return await self._asked(ieee, what, STATE_READ_TIMEOUT_S, read)
+
     def _endpoint_cluster(self, device: zigpy.device.ZigbeeDevice, cluster_id: int) -> Any:
         try:
             return device.find_cluster(cluster_id)
@@ -631,13 +677,13 @@ class ZigbeeRig:
     ) -> ActivationResult:
         async with self._operation(ieee, "activate", timeout):
             device = self._device(ieee)
-            held, _ = await self._held(device)
+            held, held_at = await self._held(device)
             if held is None:
                 return ActivationResult(ActivationStatus.NO_IMAGE, reason="no image is held")
             upgrade_time = 0 if at is None else zigbee_time(at)
             now = zigbee_time(dt.datetime.now(dt.UTC))
-            status = await send_upgrade_time(
-                device, file_version=held.file_version, current_time=now, upgrade_time=upgrade_time
+            status = await self._upgrade_time(
+                ieee, "activate", timeout, device, held, held_at, now, upgrade_time
             )
             if status != foundation.Status.SUCCESS:
                 return ActivationResult(
@@ -659,18 +705,49 @@ class ZigbeeRig:
                 reason="the device neither ran nor scheduled the image",
             )
 
+    async def _upgrade_time(
+        self,
+        ieee: str,
+        what: str,
+        timeout: float,
+        device: zigpy.device.ZigbeeDevice,
+        held: HeldImage,
+        held_at: int,
+        now: int,
+        upgrade_time: int,
+    ) -> foundation.Status:
+        """Send an Upgrade End Response once for one effect (:meth:`_unrepeated`): with its
+        answer lost, the held image and its activation time say whether it was acted on."""
+
+        async def send() -> foundation.Status:
+            return await send_upgrade_time(
+                device, file_version=held.file_version, current_time=now, upgrade_time=upgrade_time
+            )
+
+        async def state() -> tuple[bool, int]:
+            async def read() -> tuple[bool, int]:
+                still, scheduled = await self._held(device)
+                return still is not None, scheduled
+
+            return await self._read_state(ieee, f"{what}: read the held image", read)
+
+        def outcome(before: tuple[bool, int], after: tuple[bool, int]) -> foundation.Status | None:
+            return foundation.Status.SUCCESS if after != before else None
+
+        return await self._unrepeated(
+            ieee, what, timeout, send, state, outcome, before=(True, held_at)
+        )
+
     async def cancel_activation(self, ieee: str, *, timeout: float = 10.0) -> ActivationResult:
         """Tell the device to wait again (upgrade time 0xFFFFFFFF); the image stays held."""
         async with self._operation(ieee, "cancel activation", timeout):
             device = self._device(ieee)
-            held, _ = await self._held(device)
+            held, held_at = await self._held(device)
             if held is None:
                 return ActivationResult(ActivationStatus.NO_IMAGE, reason="no image is held")
-            status = await send_upgrade_time(
-                device,
-                file_version=held.file_version,
-                current_time=zigbee_time(dt.datetime.now(dt.UTC)),
-                upgrade_time=HOLD,
+            now = zigbee_time(dt.datetime.now(dt.UTC))
+            status = await self._upgrade_time(
+                ieee, "cancel activation", timeout, device, held, held_at, now, HOLD
             )
             if status != foundation.Status.SUCCESS:
                 return ActivationResult(
@@ -692,11 +769,18 @@ class ZigbeeRig:
     async def verify_pin(self, ieee: str, pin: str, *, timeout: float = 10.0) -> PinVerification:
         async with self._operation(ieee, "verify PIN", timeout):
             device = self._device(ieee)
-            result = await self._engineering(device, ENGINEERING.verify_pin, _char_string(pin))
-            check = PIN_RESULTS.get(int(result.result))
-            if check is None:
-                raise RigError("unknown PIN verification result", device=ieee)
-            return PinVerification(result=check, attempts_left=int(result.attempts_left))
+
+            async def send() -> PinVerification:
+                result = await self._engineering(device, ENGINEERING.verify_pin, _char_string(pin))
+                check = PIN_RESULTS.get(int(result.result))
+                if check is None:
+                    raise RigError("unknown PIN verification result", device=ieee)
+                return PinVerification(result=check, attempts_left=int(result.attempts_left))
+
+            state = self._pin_state(ieee, "verify PIN")
+            return await self._unrepeated(
+                ieee, "verify PIN", timeout, send, state, _verification, before=await state()
+            )
 
     async def pin_is_default(self, ieee: str, *, timeout: float = 10.0) -> bool:
         # The engineering cluster's PIN status always carries the default flag.
@@ -704,32 +788,56 @@ class ZigbeeRig:
 
     async def read_pin_status(self, ieee: str, *, timeout: float = 10.0) -> PinStatus:
         async def read() -> PinStatus:
-            result = await self._engineering(self._device(ieee), ENGINEERING.pin_status)
-            return PinStatus(
-                is_default=bool(result.is_default),
-                locked=bool(result.locked),
-                attempts_left=int(result.attempts_left),
-            )
+            return await self._pin_status(self._device(ieee))
 
         return await self._asked(ieee, "read PIN status", timeout, read)
 
     async def set_pin(self, ieee: str, new_pin: str, *, timeout: float = 10.0) -> None:
         async with self._operation(ieee, "set PIN", timeout):
-            result = await self._engineering(
-                self._device(ieee), ENGINEERING.set_pin, _char_string(new_pin)
+            device = self._device(ieee)
+
+            async def send() -> int:
+                result = await self._engineering(device, ENGINEERING.set_pin, _char_string(new_pin))
+                return int(result.status)
+
+            def outcome(before: PinStatus, after: PinStatus) -> int | None:
+                return 0 if after != before else None
+
+            state = self._pin_state(ieee, "set PIN")
+            status = await self._unrepeated(
+                ieee, "set PIN", timeout, send, state, outcome, before=await state()
             )
-            if int(result.status) != 0:
+            if status != 0:
                 raise RigError(
                     "the device refused the new PIN (a PIN is 4 to 8 digits)", device=ieee
                 )
+
+    def _pin_state(self, ieee: str, what: str) -> Callable[[], Awaitable[PinStatus]]:
+        async def state() -> PinStatus:
+            async def read() -> PinStatus:
+                return await self._pin_status(self._device(ieee))
+
+            return await self._read_state(ieee, f"{what}: read the PIN status", read)
+
+        return state
+
+    async def _pin_status(self, device: zigpy.device.ZigbeeDevice) -> PinStatus:
+        result = await self._engineering(device, ENGINEERING.pin_status)
+        return PinStatus(
+            is_default=bool(result.is_default),
+            locked=bool(result.locked),
+            attempts_left=int(result.attempts_left),
+        )
 
     # emulator-only ------------------------------------------------------------------------
 
     def recovery_counts(self) -> dict[str, int]:
         """What the rig did about lost frames so far (docs/coprocessors.md)."""
-        return {
+        counts = {
             "reconnects": self.reconnects,
             "reads_asked_again": self.reads_asked_again,
+            "commands_sent_again": self.commands_sent_again,
+            "answers_read_from_state": self.answers_read_from_state,
             "requests_sent_again": int(getattr(self.app, "znp_retries", 0)),
             "interviews_failed": sum(self._initialized.interview_failures.values()),
             **self._ash_counts(),
@@ -745,6 +853,10 @@ class ZigbeeRig:
             f"ash_{name}": now.get(name, 0) - self._ash_base.get(name, 0)
             for name in ("resends", "naks_received", "ack_timeouts", "links_given_up")
         }
+        znp_recoveries = getattr(self.app, "znp_recoveries", None)  # zigpy-znp's MT layer
+        if znp_recoveries is not None:
+            counts.update(znp_recoveries())
+        return counts
 
     async def link_stats(self) -> dict[str, Any]:
         """The radio link's counters: the co-processor's, from the emulator's control channel when
@@ -862,6 +974,20 @@ def _root_cause(exc: BaseException) -> BaseException:
             break
         seen = inner
     return seen
+
+
+def _verification(before: PinStatus, after: PinStatus) -> PinVerification | None:
+    """What a PIN verification whose answer was lost did, from the PIN status before and after
+    it: a lockout, one attempt fewer (a wrong PIN) or the attempts restored (the right one);
+    None if nothing changed (it did not arrive, or met a lock: sending it again cannot act
+    twice)."""
+    if after == before:
+        return None
+    if after.locked:
+        return PinVerification(result=PinCheck.LOCKED, attempts_left=0)
+    if after.attempts_left < before.attempts_left:
+        return PinVerification(result=PinCheck.WRONG, attempts_left=after.attempts_left)
+    return PinVerification(result=PinCheck.CORRECT, attempts_left=after.attempts_left)
 
 
 def _char_string(text: str) -> bytes:

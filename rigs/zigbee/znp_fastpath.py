@@ -14,9 +14,10 @@ codec, and :func:`status` says which is in use (``smets1-hil info``, the evidenc
 With :func:`trace_port`, the rig's radio trace records every MT frame in both directions (the
 PIN of engineering-cluster PIN commands masked).
 
-One difference, on damaged input only: zigpy-znp drops the bytes of a frame with a bad FCS up to
-the next SOF byte; the stream decoder skips the whole frame by its length. Either way the frame is
-lost and zigpy-znp's request times out and is retried; the decoder also counts it
+On damaged input: zigpy-znp drops the bytes of a frame with a bad FCS only up to the next SOF
+byte, so a frame that a lost byte made take the start of the next one for its own does not take
+the next one with it. The stream decoder does the same (``rescan=True``: a frame whose FCS fails
+is searched again for a start of frame after its SOF), and counts what it drops
 (``FastMtProtocol.decoder.stats``).
 """
 
@@ -130,18 +131,27 @@ def _fast_protocol_class() -> type[Any]:
     class FastMtProtocol(ZnpMtProtocol):
         def __init__(self, api: Any, *, url: str | None = None) -> None:
             super().__init__(api, url=url)
-            self.decoder = mt.Decoder()
+            self.decoder = mt.Decoder(rescan=True)
             self.trace = _traces.get(url) if url is not None else None
             self.resyncs = 0
             # cmd0 | cmd1 << 8 -> a handler that takes a frame's data before zigpy-znp's API
             # does (True: taken); see AfFastpathMixin
             self.fast_frames: dict[int, Any] = {}
+            self._earlier = (0, 0, 0, 0)  # the counters of decoders replaced by resync()
 
         def resync(self) -> None:
             """Forget a frame begun but not finished: when a byte of it was lost, the frame
             would otherwise take the bytes of the frames after it to make up its length."""
-            self.decoder = mt.Decoder()
+            self._earlier = self.decoder_counts()
+            self.decoder = mt.Decoder(rescan=True)
             self.resyncs += 1
+
+        def decoder_counts(self) -> tuple[int, int, int, int]:
+            """Frames taken, frames dropped for a bad FCS, bytes skipped hunting for a start of
+            frame, LEN bytes over 250: since the connection was made."""
+            s = self.decoder.stats
+            now = (s.frames, s.crc_errors, s.discarded, s.oversized)
+            return tuple(a + b for a, b in zip(self._earlier, now, strict=True))  # type: ignore[return-value]
 
         def data_received(self, data: bytes) -> None:
             trace = self.trace

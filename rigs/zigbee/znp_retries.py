@@ -20,11 +20,14 @@ request again when its SRSP does not come in time, up to :data:`ATTEMPTS` times:
 
 A lost byte inside a frame leaves the receiver waiting for the rest of it, and the frames that
 follow make up its length and are lost with it. Before a request goes again, the host's decoder
-forgets any frame it has begun (``FastMtProtocol.resync``) and 256 zero bytes go to the
-co-processor: they complete a frame it may be waiting for (which then fails its FCS) and are
+forgets any frame it has begun (``FastMtProtocol.resync``) and 256 fill bytes go to the
+co-processor: they complete a frame it may be waiting for, which then fails its FCS, and are
 skipped while it hunts for the next start of frame, as zigpy-znp's own 256 bootloader-skip bytes
-are at connect. (Should the zeros happen to complete a frame whose FCS then matches, the
-co-processor acts on a damaged frame: one chance in 256 of a case that is rare already.)
+are at connect. The fill byte is chosen for the request that goes again (:func:`resync_fill`):
+with a fixed fill, a request that lost one byte could be completed into a frame whose FCS
+matches (with zeros: whenever the byte lost was a zero, which MT frames are full of), and the
+co-processor would act on a damaged request — an NV read at a wrong offset, an NV write of wrong
+data. The chosen byte completes no copy of the request with any one byte lost into a valid frame.
 
 A repeat can do the work twice when only the answers were lost (the frame goes over the air
 twice): the device sees what a lost ZigBee acknowledgement would also give it. :func:`connect`
@@ -36,23 +39,79 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
+import time
+from collections import Counter
 from typing import Any
 
+from fastpath import mt
 from rigs.zigbee.library_codec import installed_version
 
 LOGGER = logging.getLogger(__name__)
 
 LIBRARY = "zigpy-znp"
 TESTED_VERSIONS = frozenset({"1.1.1"})
-ATTEMPTS = 4  # sends of one request at most (our setting)
-SYNC_REQUEST_TIMEOUT_S = 1.0  # our default for zigpy-znp's sync_request_timeout (its own: 15 s)
+ATTEMPTS = 25  # sends of one request at most (our setting)
+# our default for zigpy-znp's sync_request_timeout (its own: 15 s): Z-Stack answers an SREQ as
+# soon as it has handled it (milliseconds for every command zigpy-znp sends; the emulator's within
+# one loop turn), so an SRSP not here after this long was lost on the port
+SYNC_REQUEST_TIMEOUT_S = 0.5
+# an AF_DATA_CONFIRM after a SUCCESS SRSP is waited for this many times the slowest seen lately
+# (decaying by CONFIRM_DECAY per confirm), within these bounds (our settings; the upper one is
+# zigpy-znp 1.1.1's own DATA_CONFIRM_TIMEOUT)
+CONFIRM_WAIT_FACTOR = 4.0
+CONFIRM_DECAY = 0.9
+CONFIRM_WAIT_MIN_S = 0.5
+CONFIRM_WAIT_MAX_S = 8.0
 # MT's longest frame is 255 bytes: this many bytes that are not SOF finish whatever frame the
 # co-processor is still waiting to complete (it fails its FCS) and are then skipped while it
 # hunts for the next SOF, so the repeat is read from its start
 RESYNC_FILL = bytes(256)
+FILL_LENGTH = len(RESYNC_FILL)
+FILL_TRIES = 8  # constant fills, then as many pseudo-random ones, tried for a request
 CALLBACK_WAIT_S = 5.0  # a reset, a formation or a permit-join answered within this (our setting)
 
+RECOVERY_COUNTERS = ("requests_sent_again", "confirms_lost", "damaged_requests_refused")
+
 _class: list[type[Any]] = []
+
+
+def resync_fill(wire: bytes) -> bytes:
+    """The fill to send before ``wire`` (an MT frame) goes again: 256 bytes without a SOF.
+
+    A copy of ``wire`` that lost k bytes after its LEN leaves the co-processor waiting for k
+    more; the fill's first k bytes complete it, and its FCS then matches only if the XOR of the
+    bytes lost equals the XOR of those k fill bytes. The first fill byte is one that ``wire``
+    does not contain (no copy with one byte lost can match), and the rest are pseudo-random: a
+    constant fill would complete every copy that lost two equal bytes (two zeros, common in MT
+    frames) into a matching frame. Each candidate is checked against every copy with one byte
+    lost, LEN included (:func:`_completes`); zeros if none passes (not seen)."""
+    present = set(wire)
+    firsts = [b for b in range(256) if b != mt.SOF and b not in present][:FILL_TRIES]
+    for seed, first in enumerate(firsts or [0] * FILL_TRIES):
+        fill = bytes((first,)) + _pseudo_random_fill(seed, avoid=first)[1:]
+        if not any(_completes(wire[:i] + wire[i + 1 :], fill) for i in range(1, len(wire))):
+            return fill
+    return RESYNC_FILL
+
+
+def _pseudo_random_fill(seed: int, avoid: int) -> bytes:
+    """FILL_LENGTH bytes, none a SOF, the second not ``avoid`` (fixed for a seed)."""
+    rng = random.Random(seed)
+    fill = bytearray(rng.choice(_NOT_SOF) for _ in range(FILL_LENGTH))
+    if fill[1] == avoid:
+        fill[1] = (avoid + 1) % 0xFE
+    return bytes(fill)
+
+
+_NOT_SOF = [b for b in range(256) if b != mt.SOF]
+
+
+def _completes(damaged: bytes, fill: bytes) -> bool:
+    """True if ``fill`` after ``damaged`` makes the co-processor's decoder take a frame."""
+    decoder = mt.Decoder()
+    decoder.feed(damaged)
+    return bool(decoder.feed(fill))
 
 
 def active() -> bool:
@@ -68,7 +127,13 @@ def retrying_class() -> type[Any]:
     import zigpy_znp.config as conf
     import zigpy_znp.types as znp_t
     from zigpy_znp.api import ZNP
-    from zigpy_znp.exceptions import InvalidCommandResponse
+    from zigpy_znp.exceptions import CommandNotRecognized, InvalidCommandResponse
+
+    def damaged(exc: CommandNotRecognized) -> bool:
+        """The co-processor refused the request as too short for its fields: it arrived with
+        bytes lost (and a matching FCS by chance), and nothing was done. zigpy-znp 1.1.1 keeps
+        only the RPC error's text."""
+        return "InvalidLength" in str(exc)
 
     # request type -> the SRSP status that says an earlier attempt already did it
     done_before = {
@@ -78,6 +143,9 @@ def retrying_class() -> type[Any]:
     }
     # requests whose callback is asked for again when it has not come within CALLBACK_WAIT_S
     # although the SRSP did (doing them twice is harmless): the callback may be what was lost
+    af_data_requests = frozenset(
+        {c.AF.DataRequest.Req, c.AF.DataRequestExt.Req, c.AF.DataRequestSrcRtg.Req}
+    )
     callback_resend = frozenset(
         {
             c.SYS.ResetReq.Req,
@@ -90,13 +158,17 @@ def retrying_class() -> type[Any]:
         def __init__(self, config: Any) -> None:
             super().__init__(config)
             self.retries = 0  # requests sent again on this connection
-            self.on_retry: Any = None  # called on each, e.g. to count across connections
+            self.on_count: Any = None  # called with a counter's name, to count across connections
+            self.slowest_confirm_s = 0.0  # SRSP to AF_DATA_CONFIRM, slowest lately
+
+        def _count(self, name: str) -> None:
+            if self.on_count is not None:
+                self.on_count(name)
 
         def _again(self, request: Any, attempt: int) -> None:
             """Before a request goes again: both ends start from a frame boundary."""
             self.retries += 1
-            if self.on_retry is not None:
-                self.on_retry()
+            self._count("requests_sent_again")
             LOGGER.info("no answer to %s (attempt %d): sending it again", type(request), attempt)
             uart = self._uart
             if uart is None:
@@ -104,7 +176,9 @@ def retrying_class() -> type[Any]:
             resync = getattr(uart, "resync", None)
             if resync is not None:
                 resync()
-            uart.write(RESYNC_FILL)
+            frame = request.to_frame(align=self.nvram.align_structs)
+            header = int(frame.header)
+            uart.write(resync_fill(mt.encode(header & 0xFF, header >> 8, bytes(frame.data))))
 
         async def request(self, request: Any, timeout: Any = None, **response_params: Any) -> Any:
             if not request.Rsp:  # nothing answers it: nothing to wait for
@@ -115,6 +189,11 @@ def retrying_class() -> type[Any]:
                 except TimeoutError:
                     if attempt == ATTEMPTS:
                         raise
+                    self._again(request, attempt)
+                except CommandNotRecognized as exc:
+                    if attempt == ATTEMPTS or not damaged(exc):
+                        raise
+                    self._count("damaged_requests_refused")
                     self._again(request, attempt)
                 except InvalidCommandResponse as exc:
                     status = getattr(exc.response, "Status", None)
@@ -147,31 +226,66 @@ def retrying_class() -> type[Any]:
             try:
                 async with asyncio.timeout(timeout):
                     for attempt in range(1, ATTEMPTS + 1):
-                        if await self._one_attempt(request, callback_rsp, wait, response_params):
+                        arrived, srsp = await self._one_attempt(
+                            request, callback_rsp, wait, response_params
+                        )
+                        if arrived:
                             break
                         if attempt == ATTEMPTS:
                             raise TimeoutError
                         self._again(request, attempt)
-                    return await callback_rsp
+                    if srsp is None or type(request) not in af_data_requests:
+                        return await callback_rsp
+                    return await self._confirmed(callback_rsp, srsp)
             finally:
                 self.remove_listener(listener)
 
+        async def _confirmed(self, callback_rsp: Any, srsp: Any) -> Any:
+            """The AF_DATA_CONFIRM of an AF data request the co-processor took (its SRSP said
+            SUCCESS); when the confirm does not come within :meth:`confirm_wait`, it was lost on
+            the port: counted, and the SRSP stands for it (the frame went on the air; the
+            device's answer, or its absence, says the rest)."""
+            sent = time.monotonic()
+            try:
+                async with asyncio.timeout(self.confirm_wait()):
+                    confirm = await asyncio.shield(callback_rsp)
+            except TimeoutError:
+                self._count("confirms_lost")
+                LOGGER.info("AF_DATA_CONFIRM lost on the port: taking the SRSP's SUCCESS")
+                return srsp
+            self.slowest_confirm_s = max(
+                time.monotonic() - sent, self.slowest_confirm_s * CONFIRM_DECAY
+            )
+            return confirm
+
+        def confirm_wait(self) -> float:
+            """How long an AF_DATA_CONFIRM is waited for after its SRSP: a multiple of the
+            slowest lately seen, at least CONFIRM_WAIT_MIN_S, at most zigpy-znp's own 8 s."""
+            seen = CONFIRM_WAIT_FACTOR * self.slowest_confirm_s
+            return min(CONFIRM_WAIT_MAX_S, max(CONFIRM_WAIT_MIN_S, seen))
+
         async def _one_attempt(
             self, request: Any, callback_rsp: Any, wait: float, response_params: dict[str, Any]
-        ) -> bool:
-            """Send once; True if the request arrived (its SRSP or its callback came)."""
+        ) -> tuple[bool, Any]:
+            """Send once; (True, its SRSP or None) if the request arrived (its SRSP or its
+            callback came)."""
             try:
-                await ZNP.request(self, request, **response_params)
+                srsp = await ZNP.request(self, request, **response_params)
             except TimeoutError:
-                return bool(callback_rsp.done())
+                return bool(callback_rsp.done()), None
+            except CommandNotRecognized as exc:
+                if not damaged(exc):
+                    raise
+                self._count("damaged_requests_refused")
+                return False, None
             if type(request) not in callback_resend:
-                return True
+                return True, srsp
             try:  # the callback, or else the request again
                 async with asyncio.timeout(max(wait, CALLBACK_WAIT_S)):
                     await asyncio.shield(callback_rsp)
             except TimeoutError:
-                return False
-            return True
+                return False, None
+            return True, srsp
 
     _class.append(RetryingZnp)
     return RetryingZnp
@@ -190,18 +304,47 @@ class ZnpRetriesMixin:
         # zigpy-znp 1.1.1's ControllerApplication.connect, with the retrying class
         assert self._znp is None
         znp = retrying_class()(self.config)  # type: ignore[attr-defined]
-        znp.on_retry = self._count_retry
+        znp.on_count = self._count_recovery
         await znp.connect()
         self._znp = znp
         self._znp.set_application(self)
         self._bind_callbacks()  # type: ignore[attr-defined]
 
-    _requests_sent_again = 0
+    _recoveries: Counter[str] | None = None
+    _decoded_before: tuple[int, int, int, int] = (0, 0, 0, 0)  # host decoder, earlier connections
 
-    def _count_retry(self) -> None:
-        self._requests_sent_again += 1
+    async def disconnect(self) -> None:
+        self._decoded_before = self._host_decoder_counts()  # the connection's decoder goes
+        await super().disconnect()
+
+    def _host_decoder_counts(self) -> tuple[int, int, int, int]:
+        uart = getattr(self._znp, "_uart", None)
+        counts = getattr(uart, "decoder_counts", None)
+        if counts is None:
+            return self._decoded_before
+        now: tuple[int, int, int, int] = counts()
+        return tuple(a + b for a, b in zip(self._decoded_before, now, strict=True))  # type: ignore[return-value]
+
+    def _count_recovery(self, name: str) -> None:
+        if self._recoveries is None:
+            self._recoveries = Counter()
+        self._recoveries[name] += 1
 
     @property
     def znp_retries(self) -> int:
         """Requests sent again since the application was made (every connection)."""
-        return self._requests_sent_again
+        return self.znp_recoveries().get("requests_sent_again", 0)
+
+    def znp_recoveries(self) -> dict[str, int]:
+        """What the retrying layer did since the application was made (every connection):
+        :data:`RECOVERY_COUNTERS`, and the host decoder's counters (frames taken, frames
+        dropped for a bad FCS, bytes skipped, LEN bytes over 250)."""
+        counts = self._recoveries or Counter()
+        frames, bad_fcs, discarded, oversized = self._host_decoder_counts()
+        return {
+            **{name: counts.get(name, 0) for name in RECOVERY_COUNTERS},
+            "frames_received": frames,
+            "bad_fcs": bad_fcs,  # frames from the co-processor dropped for a bad FCS
+            "bytes_discarded": discarded,
+            "oversized": oversized,
+        }

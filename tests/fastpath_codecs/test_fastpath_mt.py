@@ -41,3 +41,21 @@ def test_encode_many_and_empty_data(impl: Implementation) -> None:
     wire = impl.mt.encode_many(frames)
     assert wire == b"".join(impl.mt.encode(*f) for f in frames)
     assert impl.mt.Decoder().feed(wire) == [(c0, c1, bytes(d)) for c0, c1, d in frames]
+
+
+def test_rescan_finds_the_frames_a_damaged_frame_took_for_its_own(impl: Implementation) -> None:
+    first = impl.mt.encode(0x61, 0x1C, bytes(range(40)))
+    second = impl.mt.encode(0x44, 0x80, b"\x00\x01\x02")
+    third = impl.mt.encode(0x45, 0xFF, b"x" * 30)
+    # one byte of the first frame lost: it takes the start of the next frames to make up its
+    # LEN, and fails its FCS
+    stream = first[:10] + first[11:] + second + third
+    plain = impl.mt.Decoder()
+    assert plain.feed(stream) == [(0x45, 0xFF, b"x" * 30)]  # the second went with the first
+    assert plain.stats.crc_errors == 1
+    rescanning = impl.mt.Decoder(rescan=True)
+    frames = []
+    for at in range(0, len(stream), 7):  # however the stream is split
+        frames += rescanning.feed(stream[at : at + 7])
+    assert frames == [(0x44, 0x80, b"\x00\x01\x02"), (0x45, 0xFF, b"x" * 30)]
+    assert rescanning.stats.frames == 2 and rescanning.stats.crc_errors == 1

@@ -143,7 +143,8 @@ def test_mt_parity(
     assert wire == pure.mt.encode_many(frames)
     stream = data.draw(noisy_stream(wire, MT_SPECIALS))
     chunks = _split(stream, data.draw(st.lists(st.integers(0, 4000), max_size=8)))
-    ours, twin = compiled.mt.Decoder(), pure.mt.Decoder()
+    rescan = data.draw(st.booleans())
+    ours, twin = compiled.mt.Decoder(rescan=rescan), pure.mt.Decoder(rescan=rescan)
     assert _feed_all(ours, chunks) == _feed_all(twin, chunks)
     assert ours.stats == twin.stats
 

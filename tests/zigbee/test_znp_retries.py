@@ -1,0 +1,144 @@
+"""The pieces of recovery from a lossy radio port that need no emulator: the resync fill, the
+outcome of an unanswered PIN verification read from the PIN status, and a command re-sent only
+when the device's state shows it undone."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+import zigpy_znp.commands as c
+import zigpy_znp.types as t
+
+from fastpath import mt
+from rigs.operations import PinCheck, PinStatus, PinVerification
+from rigs.zigbee import rig as rig_module
+from rigs.zigbee.rig import ZigbeeRig, _verification
+from rigs.zigbee.znp_retries import RESYNC_FILL, resync_fill
+
+REQUESTS = [
+    c.SYS.OSALNVReadExt.Req(Id=0x0021, Offset=0),
+    c.SYS.OSALNVWriteExt.Req(Id=0x0062, Offset=0, Value=t.LongBytes(bytes(16))),
+    c.SYS.Ping.Req(),
+    c.AF.DataRequestExt.Req(
+        DstAddrModeAddress=t.AddrModeAddress(mode=t.AddrMode.NWK, address=0x1002),
+        DstEndpoint=1,
+        DstPanId=0x0000,
+        SrcEndpoint=1,
+        ClusterId=0x0019,
+        TSN=7,
+        Options=c.af.TransmitOptions.NONE,
+        Radius=30,
+        Data=t.ShortBytes(bytes(range(64))),
+    ),
+]
+
+
+def _wire(request: Any) -> bytes:
+    frame = request.to_frame()
+    header = int(frame.header)
+    return mt.encode(header & 0xFF, header >> 8, bytes(frame.data))
+
+
+def _taken(damaged: bytes, fill: bytes) -> list[tuple[int, int, bytes]]:
+    decoder = mt.Decoder()
+    decoder.feed(damaged)
+    return decoder.feed(fill)
+
+
+@pytest.mark.parametrize("request_", REQUESTS, ids=lambda r: type(r).__qualname__)
+def test_the_fill_completes_no_copy_of_the_request_with_a_byte_lost(request_: Any) -> None:
+    wire = _wire(request_)
+    fill = resync_fill(wire)
+    assert len(fill) == len(RESYNC_FILL) and mt.SOF not in fill
+    for lost in range(1, len(wire)):
+        assert _taken(wire[:lost] + wire[lost + 1 :], fill) == []
+
+
+def test_zeros_would_complete_an_nv_read_that_lost_a_zero_byte() -> None:
+    wire = _wire(REQUESTS[0])  # FE 04 21 1C 21 00 00 00 FCS
+    damaged = wire[:5] + wire[6:]  # a zero of the item id lost
+    assert _taken(damaged, RESYNC_FILL) != []  # the co-processor would act on it
+    assert _taken(damaged, resync_fill(wire)) == []
+
+
+def test_the_fill_completes_no_nv_read_that_lost_two_equal_bytes() -> None:
+    wire = _wire(REQUESTS[0])
+    for first in range(5, len(wire) - 1):
+        for second in range(first + 1, len(wire) - 1):
+            if wire[first] == wire[second]:
+                damaged = wire[:first] + wire[first + 1 : second] + wire[second + 1 :]
+                assert _taken(damaged, bytes((0x01,)) * 256) != []  # a constant fill would
+                assert _taken(damaged, resync_fill(wire)) == []
+
+
+def _status(left: int, *, locked: bool = False, default: bool = False) -> PinStatus:
+    return PinStatus(is_default=default, locked=locked, attempts_left=left)
+
+
+def test_an_unanswered_pin_verification_is_read_from_the_pin_status() -> None:
+    assert _verification(_status(3), _status(3)) is None  # unchanged: not done, send again
+    assert _verification(_status(0, locked=True), _status(0, locked=True)) is None
+    assert _verification(_status(3), _status(2)) == PinVerification(PinCheck.WRONG, 2)
+    assert _verification(_status(1), _status(0, locked=True)) == PinVerification(PinCheck.LOCKED, 0)
+    assert _verification(_status(1), _status(3)) == PinVerification(PinCheck.CORRECT, 3)
+
+
+class _Device:
+    """A command's effect, and whether its answer reaches the rig."""
+
+    def __init__(self, answers: list[bool]) -> None:
+        self.answers = answers
+        self.value = 0
+        self.sends = 0
+
+    async def send(self) -> str:
+        self.sends += 1
+        arrives, answered = self.answers.pop(0), True
+        if arrives:
+            self.value += 1
+        if not answered or not arrives:
+            await asyncio.Event().wait()  # no answer: the rig's wait ends it
+        return "answered"
+
+    async def state(self) -> int:
+        return self.value
+
+
+def _rig() -> ZigbeeRig:
+    rig = ZigbeeRig.__new__(ZigbeeRig)
+    rig.commands_sent_again = rig.answers_read_from_state = 0
+    return rig
+
+
+def _done(before: int, after: int) -> str | None:
+    return "done (read from state)" if after != before else None
+
+
+async def test_a_command_that_did_not_arrive_is_sent_again_and_one_that_did_is_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(rig_module, "READ_ATTEMPT_MIN_S", 0.02)
+    rig = _rig()
+    lost_on_the_way = _Device([False, True])  # the first send never arrives, the second does
+    result = await rig._unrepeated(
+        "d", "cmd", 0.06, lost_on_the_way.send, lost_on_the_way.state, _done, before=0
+    )
+    assert result == "answered" and lost_on_the_way.sends == 2 and lost_on_the_way.value == 1
+    assert rig.commands_sent_again == 1 and rig.answers_read_from_state == 0
+
+    class AnswerLost(_Device):
+        async def send(self) -> str:
+            self.sends += 1
+            self.value += 1  # it acts ...
+            await asyncio.Event().wait()  # ... and its answer is lost
+            return "unreachable"
+
+    answer_lost = AnswerLost([])
+    result = await rig._unrepeated(
+        "d", "cmd", 0.06, answer_lost.send, answer_lost.state, _done, before=0
+    )
+    assert result == "done (read from state)"
+    assert answer_lost.sends == 1 and answer_lost.value == 1  # never done twice
+    assert rig.answers_read_from_state == 1
