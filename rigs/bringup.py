@@ -31,11 +31,11 @@ from rigs.launcher import EmulatorProcess
 from rigs.operations import DeviceIdentity, RigError
 from rigs.spec import DeviceSpec, PortSpec, RigSpec
 
-JOIN_TIMEOUT_S = 60.0
+JOIN_TIMEOUT_S = 120.0  # permit joining, wait for every device (ours: room for a lossy port)
 EMBEDDED_RADIO_STREAM = {"emulated": "socketpair"}
 """The byte stream of an embedded emulator's radio port by radio kind (``socketpair``, ``tcp`` or
 ``pty``); any other kind: ``tcp``."""
-START_TIMEOUT_S = 60.0
+START_TIMEOUT_S = 120.0  # start the radio library (ours: room for a lossy radio port)
 
 
 class RigBringUpError(RigError):

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
+import hashlib
 import importlib
 import logging
 import struct
@@ -47,6 +49,7 @@ from rigs.operations import (
     ProgressCallback,
     RigError,
     TransferResult,
+    TransferStatus,
 )
 from rigs.protocols.radio_link import ieee_to_bytes, ieee_to_text
 from rigs.zigbee import log_guard
@@ -269,6 +272,7 @@ class ZigbeeRig:
         self.reads_asked_again = 0  # reads whose answer did not come and were asked again
         self.commands_sent_again = 0  # commands unanswered that the device's state showed undone
         self.answers_read_from_state = 0  # commands unanswered that the device's state showed done
+        self.transfer_ends_read_from_state = 0  # OTA transfers whose end was read from the device
         self.reconnects = 0  # times the radio library's link was lost and brought back
         self._reconnecting: asyncio.Task[None] | None = None
         self._closing = False
@@ -634,7 +638,28 @@ class ZigbeeRig:
         except RigError as exc:
             raise RigError(str(exc), device=ieee) from None
         self.last_distribution = distribution
-        return await distribution.run(timeout)
+        result = await distribution.run(timeout)
+        if result.status is TransferStatus.FAILED and result.bytes_sent == len(image):
+            return await self._ended_unheard(ieee, bytes(image), result)
+        return result
+
+    async def _ended_unheard(
+        self, ieee: str, image: bytes, result: TransferResult
+    ) -> TransferResult:
+        """Every block went out but the device's Upgrade End Request never came (lost on the
+        way: the device does not send it twice): the held image says whether the transfer
+        ended whole. Counted in ``transfer_ends_read_from_state``."""
+        try:
+            held = await self.read_held_image(ieee, timeout=STATE_READ_TIMEOUT_S)
+        except RigError:
+            return result
+        if held is None or held.sha256 != hashlib.sha256(image).digest():
+            return result
+        self.transfer_ends_read_from_state += 1
+        LOGGER.warning("OTA to %s: Upgrade End not heard; the device holds the image whole", ieee)
+        return dataclasses.replace(
+            result, status=TransferStatus.OK, reason="Upgrade End lost; the held image is whole"
+        )
 
     async def read_firmware_version(self, ieee: str, *, timeout: float = 10.0) -> FirmwareVersion:
         async def read() -> FirmwareVersion:
@@ -838,6 +863,7 @@ class ZigbeeRig:
             "reads_asked_again": self.reads_asked_again,
             "commands_sent_again": self.commands_sent_again,
             "answers_read_from_state": self.answers_read_from_state,
+            "transfer_ends_read_from_state": self.transfer_ends_read_from_state,
             "requests_sent_again": int(getattr(self.app, "znp_retries", 0)),
             "interviews_failed": sum(self._initialized.interview_failures.values()),
             **self._ash_counts(),

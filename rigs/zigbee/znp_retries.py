@@ -56,6 +56,12 @@ ATTEMPTS = 25  # sends of one request at most (our setting)
 # soon as it has handled it (milliseconds for every command zigpy-znp sends; the emulator's within
 # one loop turn), so an SRSP not here after this long was lost on the port
 SYNC_REQUEST_TIMEOUT_S = 0.5
+# within it, an SRSP is waited for this many times the slowest seen lately (decaying by
+# SRSP_DECAY per SRSP), and at least SRSP_WAIT_MIN_S (our settings): the emulator answers in a
+# millisecond or two, a CC2652 at 115200 baud in a few; a loaded host stretches both
+SRSP_WAIT_FACTOR = 10.0
+SRSP_DECAY = 0.98
+SRSP_WAIT_MIN_S = 0.15
 # an AF_DATA_CONFIRM after a SUCCESS SRSP is waited for this many times the slowest seen lately
 # (decaying by CONFIRM_DECAY per confirm), within these bounds (our settings; the upper one is
 # zigpy-znp 1.1.1's own DATA_CONFIRM_TIMEOUT)
@@ -160,6 +166,7 @@ def retrying_class() -> type[Any]:
             self.retries = 0  # requests sent again on this connection
             self.on_count: Any = None  # called with a counter's name, to count across connections
             self.slowest_confirm_s = 0.0  # SRSP to AF_DATA_CONFIRM, slowest lately
+            self.slowest_srsp_s = 0.0  # SREQ to SRSP, slowest lately
 
         def _count(self, name: str) -> None:
             if self.on_count is not None:
@@ -185,7 +192,7 @@ def retrying_class() -> type[Any]:
                 return await super().request(request, timeout, **response_params)
             for attempt in range(1, ATTEMPTS + 1):
                 try:
-                    return await super().request(request, timeout, **response_params)
+                    return await self._timed(request, timeout, response_params)
                 except TimeoutError:
                     if attempt == ATTEMPTS:
                         raise
@@ -201,6 +208,23 @@ def retrying_class() -> type[Any]:
                         return exc.response
                     raise
             raise AssertionError("unreachable")  # pragma: no cover
+
+        async def _timed(
+            self, request: Any, timeout: float | None, response_params: dict[str, Any]
+        ) -> Any:
+            """One send of an SREQ, waiting ``timeout`` or :meth:`srsp_wait` for its SRSP."""
+            sent = time.monotonic()
+            response = await ZNP.request(
+                self, request, timeout or self.srsp_wait(), **response_params
+            )
+            self.slowest_srsp_s = max(time.monotonic() - sent, self.slowest_srsp_s * SRSP_DECAY)
+            return response
+
+        def srsp_wait(self) -> float:
+            """How long an SRSP is waited for: a multiple of the slowest lately seen, at least
+            SRSP_WAIT_MIN_S, at most zigpy-znp's sync_request_timeout (the rig's: 0.5 s)."""
+            ceiling = self._znp_config[conf.CONF_SREQ_TIMEOUT]
+            return min(ceiling, max(SRSP_WAIT_MIN_S, SRSP_WAIT_FACTOR * self.slowest_srsp_s))
 
         async def request_callback_rsp(
             self,
@@ -270,7 +294,7 @@ def retrying_class() -> type[Any]:
             """Send once; (True, its SRSP or None) if the request arrived (its SRSP or its
             callback came)."""
             try:
-                srsp = await ZNP.request(self, request, **response_params)
+                srsp = await self._timed(request, None, response_params)
             except TimeoutError:
                 return bool(callback_rsp.done()), None
             except CommandNotRecognized as exc:
