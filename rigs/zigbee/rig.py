@@ -79,6 +79,13 @@ PPMID_DEVICE_TYPE = 0x0507
 START_ATTEMPTS = 3  # start-ups of the radio library tried before giving up (our setting)
 READ_ATTEMPTS = 3  # a read's timeout is shared among this many attempts (our setting) ...
 READ_ATTEMPT_MIN_S = 2.5  # ... each given at least this long
+# one request of a read waits ANSWER_WAIT_FACTOR times the slowest answer seen lately (decaying by
+# ANSWER_DECAY per answer), at least ANSWER_WAIT_MIN_S, doubling at each repeat up to
+# ANSWER_WAIT_MAX_S (zigpy's own reply timeout) (our settings)
+ANSWER_WAIT_FACTOR = 4.0
+ANSWER_DECAY = 0.95
+ANSWER_WAIT_MIN_S = 1.0
+ANSWER_WAIT_MAX_S = 5.0
 STATE_READ_TIMEOUT_S = 10.0  # a read of the device's state after a command went unanswered
 COMMAND_ATTEMPTS = 4  # sends of a command that changes the device, when it changed nothing (ours)
 INTERVIEW_ATTEMPTS = 5  # zigpy interviews of one device tried (our setting) ...
@@ -270,6 +277,7 @@ class ZigbeeRig:
         self._initialized = watch
         self.control = control
         self.reads_asked_again = 0  # reads whose answer did not come and were asked again
+        self._slowest_answer_s = 0.0  # a read's request to its answer, slowest lately
         self.commands_sent_again = 0  # commands unanswered that the device's state showed undone
         self.answers_read_from_state = 0  # commands unanswered that the device's state showed done
         self.transfer_ends_read_from_state = 0  # OTA transfers whose end was read from the device
@@ -540,8 +548,34 @@ class ZigbeeRig:
                 f"device has no cluster 0x{cluster_id:04X}", device=ieee_text(device.ieee)
             ) from None
 
+    async def _answered(self, what: str, ask: Callable[[], Awaitable[T]]) -> T:
+        """One request of a read (it changes nothing on the device), asked again until answered
+        (the caller's time limit ends it): first waiting ANSWER_WAIT_FACTOR times the slowest
+        answer seen lately (at least ANSWER_WAIT_MIN_S), then twice as long at each repeat, up to
+        ANSWER_WAIT_MAX_S, so a device slower than those seen so far is still heard."""
+        loop = asyncio.get_running_loop()
+        wait = max(ANSWER_WAIT_MIN_S, ANSWER_WAIT_FACTOR * self._slowest_answer_s)
+        while True:
+            started = loop.time()
+            try:
+                async with asyncio.timeout(wait):
+                    result = await ask()
+            except TimeoutError:
+                if self._initialized.lost is not None or self._reconnecting is not None:
+                    raise
+                self.reads_asked_again += 1
+                LOGGER.info("%s: no answer within %.1f s: asked again", what, wait)
+                wait = min(ANSWER_WAIT_MAX_S, 2 * wait)
+                continue
+            took = loop.time() - started
+            self._slowest_answer_s = max(took, self._slowest_answer_s * ANSWER_DECAY)
+            return result
+
     async def _read(self, cluster: Any, attributes: list[str], ieee: str) -> dict[str, Any]:
-        success, failure = await cluster.read_attributes(attributes, allow_cache=False)
+        success, failure = await self._answered(
+            "read attributes",
+            lambda: cluster.read_attributes(attributes, allow_cache=False),
+        )
         if failure or set(attributes) - set(success):
             raise RigError(
                 f"attributes not readable: {', '.join(sorted(set(attributes) - set(success)))}",
@@ -675,7 +709,9 @@ class ZigbeeRig:
         return await self._asked(ieee, "read firmware version", timeout, read)
 
     async def _held(self, device: zigpy.device.ZigbeeDevice) -> tuple[HeldImage | None, int]:
-        result = await self._engineering(device, ENGINEERING.held_image)
+        result = await self._answered(
+            "read held image", lambda: self._engineering(device, ENGINEERING.held_image)
+        )
         data = bytes(result.data)
         if not data or data[0] != 0:
             return None, HOLD
@@ -847,7 +883,9 @@ class ZigbeeRig:
         return state
 
     async def _pin_status(self, device: zigpy.device.ZigbeeDevice) -> PinStatus:
-        result = await self._engineering(device, ENGINEERING.pin_status)
+        result = await self._answered(
+            "read PIN status", lambda: self._engineering(device, ENGINEERING.pin_status)
+        )
         return PinStatus(
             is_default=bool(result.is_default),
             locked=bool(result.locked),

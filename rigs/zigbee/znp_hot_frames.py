@@ -18,9 +18,10 @@ is matched against response listeners, about 1 ms of CPU per OTA block. For the 
   shielded from cancellation as zigpy-znp shields them; an SRSP or a confirmation with another
   status raises zigpy-znp's ``InvalidCommandResponse`` with zigpy-znp's own response object (so
   ``send_packet``'s route recovery and ``DeliveryError`` are zigpy-znp's), an ``RPC_ERROR`` for
-  the request raises ``CommandNotRecognized``; a lost SRSP is handled as
-  ``rigs.zigbee.znp_retries`` does (the request sent again after a resync, unless its
-  confirmation came);
+  the request raises ``CommandNotRecognized``; a lost SRSP, an RPC error "invalid length" and a
+  lost confirmation are handled as ``rigs.zigbee.znp_retries`` does (the request sent again
+  after a resync unless its confirmation came, the SRSP waited for as long as ``srsp_wait``
+  says, a confirmation not come within ``confirm_wait`` taken as the SRSP's SUCCESS);
 - receiving: an ``AF_INCOMING_MSG`` of those clusters becomes the ``ZigbeePacket`` that
   zigpy-znp's ``on_af_message`` makes, handed to ``packet_received`` on the next turn of the loop
   as zigpy-znp's callback task would be — only while that callback is the frame's one listener.
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import fastpath
@@ -89,7 +91,7 @@ def mixin() -> type[Any]:
     from zigpy_znp.utils import CatchAllResponse
     from zigpy_znp.zigbee import application as znp_app
 
-    from rigs.zigbee.znp_retries import ATTEMPTS
+    from rigs.zigbee.znp_retries import ATTEMPTS, RPC_INVALID_LENGTH
 
     incoming_header = c.AF.IncomingMsg.Callback.header
     catch_all_header = CatchAllResponse.header
@@ -310,10 +312,26 @@ def mixin() -> type[Any]:
                         if attempt == ATTEMPTS:
                             raise TimeoutError
                         znp._again(request(), attempt)
-                    return await confirm
+                    if confirm.done() or not hasattr(znp, "confirm_wait"):
+                        return await confirm
+                    return await self._hot_confirmed(znp, confirm)
             finally:
                 if self._confirms.get(tsn) is confirm:
                     del self._confirms[tsn]
+
+        async def _hot_confirmed(self, znp: Any, confirm: asyncio.Future[bytes]) -> bytes:
+            """As ``RetryingZnp._confirmed``: the confirmation of a request whose SRSP said
+            SUCCESS, or, when it does not come within ``confirm_wait``, that SUCCESS (the
+            confirmation was lost on the port; counted)."""
+            sent = time.monotonic()
+            try:
+                async with asyncio.timeout(znp.confirm_wait()):
+                    data = await asyncio.shield(confirm)
+            except TimeoutError:
+                znp.count("confirms_lost")
+                return bytes((SUCCESS,))
+            znp.confirm_seen(time.monotonic() - sent)
+            return data
 
         async def _hot_attempt(
             self, znp: Any, wire: bytes, confirm: asyncio.Future[bytes], request: Any
@@ -325,14 +343,23 @@ def mixin() -> type[Any]:
             async with znp._sync_request_lock(priority=-1):  # zigpy-znp's AF data priority
                 srsp: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
                 self._srsp = srsp
+                wait = getattr(znp, "srsp_wait", None)
                 try:
+                    sent = time.monotonic()
                     znp._uart.send_wire(wire)
-                    async with asyncio.timeout(znp._znp_config[conf.CONF_SREQ_TIMEOUT]):
+                    async with asyncio.timeout(
+                        wait() if wait is not None else znp._znp_config[conf.CONF_SREQ_TIMEOUT]
+                    ):
                         kind, data = await srsp
+                    if wait is not None:
+                        znp.srsp_seen(time.monotonic() - sent)
                 except TimeoutError:
                     return confirm.done()
                 finally:
                     self._srsp = None
+            if kind == RPC_ERROR and data[0] == RPC_INVALID_LENGTH and hasattr(znp, "count"):
+                znp.count("damaged_requests_refused")  # as RetryingZnp: sent again
+                return confirm.done()
             if kind == RPC_ERROR:
                 response = stock(c.RPCError.CommandNotRecognized.Rsp, RPC_ERROR, data)
                 raise CommandNotRecognized(

@@ -78,6 +78,7 @@ FILL_TRIES = 8  # constant fills, then as many pseudo-random ones, tried for a r
 CALLBACK_WAIT_S = 5.0  # a reset, a formation or a permit-join answered within this (our setting)
 
 RECOVERY_COUNTERS = ("requests_sent_again", "confirms_lost", "damaged_requests_refused")
+RPC_INVALID_LENGTH = 0x04  # MT RPC error code: the request is too short for its fields
 
 _class: list[type[Any]] = []
 
@@ -168,6 +169,10 @@ def retrying_class() -> type[Any]:
             self.slowest_confirm_s = 0.0  # SRSP to AF_DATA_CONFIRM, slowest lately
             self.slowest_srsp_s = 0.0  # SREQ to SRSP, slowest lately
 
+        def count(self, name: str) -> None:
+            """Count a recovery (:data:`RECOVERY_COUNTERS`) for the application."""
+            self._count(name)
+
         def _count(self, name: str) -> None:
             if self.on_count is not None:
                 self.on_count(name)
@@ -217,8 +222,12 @@ def retrying_class() -> type[Any]:
             response = await ZNP.request(
                 self, request, timeout or self.srsp_wait(), **response_params
             )
-            self.slowest_srsp_s = max(time.monotonic() - sent, self.slowest_srsp_s * SRSP_DECAY)
+            self.srsp_seen(time.monotonic() - sent)
             return response
+
+        def srsp_seen(self, seconds: float) -> None:
+            """An SRSP came ``seconds`` after its SREQ (for :meth:`srsp_wait`)."""
+            self.slowest_srsp_s = max(seconds, self.slowest_srsp_s * SRSP_DECAY)
 
         def srsp_wait(self) -> float:
             """How long an SRSP is waited for: a multiple of the slowest lately seen, at least
@@ -277,10 +286,12 @@ def retrying_class() -> type[Any]:
                 self._count("confirms_lost")
                 LOGGER.info("AF_DATA_CONFIRM lost on the port: taking the SRSP's SUCCESS")
                 return srsp
-            self.slowest_confirm_s = max(
-                time.monotonic() - sent, self.slowest_confirm_s * CONFIRM_DECAY
-            )
+            self.confirm_seen(time.monotonic() - sent)
             return confirm
+
+        def confirm_seen(self, seconds: float) -> None:
+            """An AF_DATA_CONFIRM came ``seconds`` after its SRSP (for :meth:`confirm_wait`)."""
+            self.slowest_confirm_s = max(seconds, self.slowest_confirm_s * CONFIRM_DECAY)
 
         def confirm_wait(self) -> float:
             """How long an AF_DATA_CONFIRM is waited for after its SRSP: a multiple of the
