@@ -79,11 +79,11 @@ PPMID_DEVICE_TYPE = 0x0507
 START_ATTEMPTS = 3  # start-ups of the radio library tried before giving up (our setting)
 READ_ATTEMPTS = 3  # a read's timeout is shared among this many attempts (our setting) ...
 READ_ATTEMPT_MIN_S = 2.5  # ... each given at least this long
-# one request of a read waits ANSWER_WAIT_FACTOR times the slowest answer seen lately (decaying by
-# ANSWER_DECAY per answer), at least ANSWER_WAIT_MIN_S, doubling at each repeat up to
-# ANSWER_WAIT_MAX_S (zigpy's own reply timeout) (our settings)
+# one request of a read waits ANSWER_WAIT_FACTOR times the answers' recent average time (an
+# exponential average, weight ANSWER_AVERAGING per answer), at least ANSWER_WAIT_MIN_S, doubling
+# at each repeat, at most ANSWER_WAIT_MAX_S (zigpy's own reply timeout) (our settings)
 ANSWER_WAIT_FACTOR = 4.0
-ANSWER_DECAY = 0.95
+ANSWER_AVERAGING = 0.1
 ANSWER_WAIT_MIN_S = 1.0
 ANSWER_WAIT_MAX_S = 5.0
 STATE_READ_TIMEOUT_S = 10.0  # a read of the device's state after a command went unanswered
@@ -277,7 +277,7 @@ class ZigbeeRig:
         self._initialized = watch
         self.control = control
         self.reads_asked_again = 0  # reads whose answer did not come and were asked again
-        self._slowest_answer_s = 0.0  # a read's request to its answer, slowest lately
+        self._answer_s = 0.0  # a read's request to its answer, recent average
         self.commands_sent_again = 0  # commands unanswered that the device's state showed undone
         self.answers_read_from_state = 0  # commands unanswered that the device's state showed done
         self.transfer_ends_read_from_state = 0  # OTA transfers whose end was read from the device
@@ -550,11 +550,12 @@ class ZigbeeRig:
 
     async def _answered(self, what: str, ask: Callable[[], Awaitable[T]]) -> T:
         """One request of a read (it changes nothing on the device), asked again until answered
-        (the caller's time limit ends it): first waiting ANSWER_WAIT_FACTOR times the slowest
-        answer seen lately (at least ANSWER_WAIT_MIN_S), then twice as long at each repeat, up to
-        ANSWER_WAIT_MAX_S, so a device slower than those seen so far is still heard."""
+        (the caller's time limit ends it): first waiting ANSWER_WAIT_FACTOR times the answers'
+        recent average time (within ANSWER_WAIT_MIN_S and ANSWER_WAIT_MAX_S), then twice as long
+        at each repeat, up to ANSWER_WAIT_MAX_S, so a device slower than usual is still heard."""
         loop = asyncio.get_running_loop()
-        wait = max(ANSWER_WAIT_MIN_S, ANSWER_WAIT_FACTOR * self._slowest_answer_s)
+        usual = ANSWER_WAIT_FACTOR * self._answer_s
+        wait = min(ANSWER_WAIT_MAX_S, max(ANSWER_WAIT_MIN_S, usual))
         while True:
             started = loop.time()
             try:
@@ -568,7 +569,7 @@ class ZigbeeRig:
                 wait = min(ANSWER_WAIT_MAX_S, 2 * wait)
                 continue
             took = loop.time() - started
-            self._slowest_answer_s = max(took, self._slowest_answer_s * ANSWER_DECAY)
+            self._answer_s += ANSWER_AVERAGING * (took - self._answer_s)
             return result
 
     async def _read(self, cluster: Any, attributes: list[str], ieee: str) -> dict[str, Any]:
