@@ -28,9 +28,11 @@ import zigpy.application
 import zigpy.device
 import zigpy.exceptions
 import zigpy.types as t
+import zigpy.zdo
 from zigpy.zcl import foundation
 from zigpy.zcl.clusters.general import Basic, Ota
 from zigpy.zcl.clusters.smartenergy import Metering
+from zigpy.zdo.types import ZDOCmd
 
 from rigs.control_client import ControlClient, ControlError
 from rigs.link import LinkClosed, LinkOpenError, TraceWriter, describe_open_error
@@ -86,6 +88,7 @@ ANSWER_WAIT_FACTOR = 4.0
 ANSWER_AVERAGING = 0.1
 ANSWER_WAIT_MIN_S = 1.0
 ANSWER_WAIT_MAX_S = 5.0
+FIND_AFTER_S = 10.0  # a device not heard of this long into a wait is asked for (our setting)
 STATE_READ_TIMEOUT_S = 10.0  # a read of the device's state after a command went unanswered
 COMMAND_ATTEMPTS = 4  # sends of a command that changes the device, when it changed nothing (ours)
 INTERVIEW_ATTEMPTS = 5  # zigpy interviews of one device tried (our setting) ...
@@ -277,6 +280,7 @@ class ZigbeeRig:
         self._initialized = watch
         self.control = control
         self.reads_asked_again = 0  # reads whose answer did not come and were asked again
+        self.devices_asked_for = 0  # address requests for devices whose join was not heard
         self._answer_s = 0.0  # a read's request to its answer, recent average
         self.commands_sent_again = 0  # commands unanswered that the device's state showed undone
         self.answers_read_from_state = 0  # commands unanswered that the device's state showed done
@@ -378,17 +382,49 @@ class ZigbeeRig:
         )
 
     async def wait_for_devices(self, ieees: list[str], *, timeout: float = 30.0) -> None:
+        """Wait until every device has joined and been interviewed. A device the radio library
+        has not heard of after FIND_AFTER_S (its join indication lost on the radio port: the
+        co-processor sends it once) is asked for its address by a broadcast every FIND_AFTER_S;
+        its answer makes zigpy discover it (counted in ``devices_asked_for``)."""
         wanted = {eui64(i) for i in ieees}
+        loop = asyncio.get_running_loop()
+        find_at = loop.time() + FIND_AFTER_S
         try:
             async with asyncio.timeout(timeout):
                 while not wanted <= self._initialized.ieees:
                     self._initialized.changed.clear()
-                    await self._initialized.changed.wait()
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(max(0.0, find_at - loop.time())):
+                            await self._initialized.changed.wait()
+                    if loop.time() >= find_at:
+                        find_at = loop.time() + FIND_AFTER_S
+                        await self._ask_for(wanted - self._initialized.ieees)
         except TimeoutError:
             missing = sorted(ieee_text(i) for i in wanted - self._initialized.ieees)
             raise DeviceTimeout(
                 f"devices not joined and interviewed within {timeout:g} s: {', '.join(missing)}"
             ) from None
+
+    async def _ask_for(self, missing: set[t.EUI64]) -> None:
+        """Broadcast a ZDO NWK_addr_req for each device zigpy does not know at all."""
+        for ieee in sorted(missing):
+            if ieee in self.app.devices:
+                continue  # known, being interviewed
+            self.devices_asked_for += 1
+            LOGGER.warning("device %s not heard of: asking for its address", ieee)
+            try:
+                await zigpy.zdo.broadcast(
+                    self.app,
+                    ZDOCmd.NWK_addr_req,
+                    0,
+                    0,
+                    ieee,
+                    0,
+                    0,
+                    broadcast_address=t.BroadcastAddress.RX_ON_WHEN_IDLE,
+                )
+            except (zigpy.exceptions.ZigbeeException, TimeoutError) as exc:
+                LOGGER.info("address request for %s not sent: %s", ieee, exc)
 
     # plumbing -----------------------------------------------------------------------------
 
@@ -900,6 +936,7 @@ class ZigbeeRig:
         counts = {
             "reconnects": self.reconnects,
             "reads_asked_again": self.reads_asked_again,
+            "devices_asked_for": self.devices_asked_for,
             "commands_sent_again": self.commands_sent_again,
             "answers_read_from_state": self.answers_read_from_state,
             "transfer_ends_read_from_state": self.transfer_ends_read_from_state,
