@@ -944,6 +944,10 @@ class ZigbeeRig:
             "interviews_failed": sum(self._initialized.interview_failures.values()),
             **self._ash_counts(),
         }
+        znp_recoveries = getattr(self.app, "znp_recoveries", None)  # zigpy-znp's MT layer
+        if znp_recoveries is not None:
+            counts.update(znp_recoveries())
+        return counts
 
     def _ash_counts(self) -> dict[str, int]:
         """What the host's side of ASH did since this rig started (bellows only): ``ash_resends``,
@@ -955,10 +959,6 @@ class ZigbeeRig:
             f"ash_{name}": now.get(name, 0) - self._ash_base.get(name, 0)
             for name in ("resends", "naks_received", "ack_timeouts", "links_given_up")
         }
-        znp_recoveries = getattr(self.app, "znp_recoveries", None)  # zigpy-znp's MT layer
-        if znp_recoveries is not None:
-            counts.update(znp_recoveries())
-        return counts
 
     async def link_stats(self) -> dict[str, Any]:
         """The radio link's counters: the co-processor's, from the emulator's control channel when
