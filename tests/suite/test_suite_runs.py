@@ -116,8 +116,10 @@ def test_two_workers_lease_two_embedded_rigs_into_one_bundle(runs: dict[str, Run
         p.relative_to(run.bundle).as_posix() for p in run.bundle.rglob("traces/*/*.jsonl")
     }
     used = {t["file"] for r in records for t in r.get("test_port_traces", [])}
-    assert used == test_port_traces, "each worker's test ports have their own traces"
-    assert {f.split("/")[1] for f in used} == {"embedded-gw0", "embedded-gw1"}
+    assert used and used == test_port_traces, "every test-port trace is a scenario's"
+    for record in records:  # whichever worker ran it, its traces are under its own rig's name
+        for trace in record.get("test_port_traces", []):
+            assert trace["file"].split("/")[1] == f"embedded-{record['worker']}", trace["file"]
 
 
 @pytest.mark.parametrize("name", ["uplift", "baseline"])
