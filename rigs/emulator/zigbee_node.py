@@ -61,6 +61,7 @@ NWK_ADDR_REQ = 0x0000
 DEVICE_ANNCE = 0x0013
 MGMT_LEAVE_REQ = 0x0034
 ZDO_NOT_SUPPORTED = 0x84
+ZDO_DEVICE_NOT_FOUND = 0x81
 
 
 Transmit = Callable[["ZigbeeNode", int, int, int, int, bytes], None]
@@ -347,7 +348,23 @@ class ZigbeeNode:
                 desc = self.simple_descriptor()
                 rsp = struct.pack("<BBHB", tsn, 0, self.nwk, len(desc)) + desc
         elif cluster in (IEEE_ADDR_REQ, NWK_ADDR_REQ):
-            rsp = struct.pack("<BB8sHBB", tsn, 0, self.ieee, self.nwk, 0, 0)
+            # The device of interest is named by its IEEE address (NWK_addr_req) or its network
+            # address (IEEE_addr_req); any other device stays silent to a broadcast and answers
+            # a unicast DEVICE_NOT_FOUND (ZigBee specification 2.4.3.1.1, 2.4.3.1.2).
+            if cluster == NWK_ADDR_REQ:
+                mine = body[:8] == self.ieee
+            else:
+                mine = len(body) >= 2 and struct.unpack_from("<H", body)[0] == self.nwk
+            if mine:
+                rsp = struct.pack("<BB8sHBB", tsn, 0, self.ieee, self.nwk, 0, 0)
+            elif broadcast:
+                return
+            else:
+                if cluster == NWK_ADDR_REQ:
+                    ieee, nwk = body[:8].ljust(8, b"\xff"), 0xFFFF
+                else:
+                    ieee, nwk = b"\xff" * 8, struct.unpack_from("<H", body.ljust(2, b"\xff"))[0]
+                rsp = struct.pack("<BB8sHBB", tsn, ZDO_DEVICE_NOT_FOUND, ieee, nwk, 0, 0)
         elif cluster == MGMT_LEAVE_REQ:
             rsp = struct.pack("<BB", tsn, 0)
         elif cluster & 0x8000 or broadcast:
