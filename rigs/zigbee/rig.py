@@ -783,13 +783,24 @@ class ZigbeeRig:
             status = await self._upgrade_time(
                 ieee, "activate", timeout, device, held, held_at, now, upgrade_time
             )
+            still_held, scheduled = await self._held(device)
+            running = await self.read_firmware_version(ieee, timeout=timeout)
+            activated = running.file_version == held.file_version and still_held is None
             if status != foundation.Status.SUCCESS:
+                if at is None and activated:
+                    # The device runs the image it held, so the command was acted on; the refusal
+                    # answered a copy of it that the radio library's layer sent again after a
+                    # lost SRSP, when no image was held any more.
+                    self.answers_read_from_state += 1
+                    LOGGER.warning(
+                        "activate: answered %s, but the device's state shows it was done",
+                        status.name,
+                    )
+                    return ActivationResult(ActivationStatus.ACTIVATED, at=at, running=running)
                 return ActivationResult(
                     ActivationStatus.FAILED, reason=f"the device answered {status.name}"
                 )
-            still_held, scheduled = await self._held(device)
-            running = await self.read_firmware_version(ieee, timeout=timeout)
-            if running.file_version == held.file_version and still_held is None:
+            if activated:
                 return ActivationResult(ActivationStatus.ACTIVATED, at=at, running=running)
             if scheduled != HOLD:
                 return ActivationResult(
