@@ -354,9 +354,12 @@ def mixin() -> type[Any]:
                     if wait is not None:
                         znp.srsp_seen(time.monotonic() - sent)
                 except TimeoutError:
-                    return confirm.done()
+                    kind = -1  # the SRSP was lost: the confirmation, if it comes, says it arrived
                 finally:
                     self._srsp = None
+            if kind == -1:
+                after_lost = getattr(znp, "confirm_after_lost_srsp", None)
+                return await after_lost(confirm) if after_lost is not None else confirm.done()
             if kind == RPC_ERROR and data[0] == RPC_INVALID_LENGTH and hasattr(znp, "count"):
                 znp.count("damaged_requests_refused")  # as RetryingZnp: sent again
                 return confirm.done()

@@ -289,6 +289,20 @@ def retrying_class() -> type[Any]:
             self.confirm_seen(time.monotonic() - sent)
             return confirm
 
+        async def confirm_after_lost_srsp(self, confirm: Any) -> bool:
+            """Whether an AF data request whose SRSP was lost reached the co-processor: its
+            AF_DATA_CONFIRM still comes if it did, so it is waited for (:meth:`confirm_wait`)
+            before the request goes again. Sent again at once, one ZCL command would reach the
+            device twice (an activation acted on, then refused; a PIN tried twice)."""
+            if confirm.done():
+                return True
+            try:
+                async with asyncio.timeout(self.confirm_wait()):
+                    await asyncio.shield(confirm)
+            except TimeoutError:
+                return False
+            return True
+
         def confirm_seen(self, seconds: float) -> None:
             """An AF_DATA_CONFIRM came ``seconds`` after its SRSP (for :meth:`confirm_wait`)."""
             self.slowest_confirm_s = max(seconds, self.slowest_confirm_s * CONFIRM_DECAY)
@@ -307,6 +321,8 @@ def retrying_class() -> type[Any]:
             try:
                 srsp = await self._timed(request, None, response_params)
             except TimeoutError:
+                if type(request) in af_data_requests:
+                    return await self.confirm_after_lost_srsp(callback_rsp), None
                 return bool(callback_rsp.done()), None
             except CommandNotRecognized as exc:
                 if not damaged(exc):

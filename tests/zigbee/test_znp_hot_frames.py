@@ -43,8 +43,9 @@ def _confirm(tsn: int, status: int = 0, endpoint: int = 1) -> tuple[int, int, by
 class _CoProcessor:
     """The transport under the fast MT protocol: answers each request by its script."""
 
-    def __init__(self, script: Script) -> None:
+    def __init__(self, script: Script, delay: float = 0.0) -> None:
         self.script = script
+        self.delay = delay  # seconds before the answers to a request are read
         self.written = bytearray()
         self.requests = 0
         self.protocol: Any = None
@@ -59,10 +60,10 @@ class _CoProcessor:
             self.requests += 1
             answer = b"".join(mt.encode(*f) for f in self.script(payload[15], self.requests))
             if answer:
-                loop.call_soon(self.protocol.data_received, answer)
+                loop.call_later(self.delay, self.protocol.data_received, answer)
 
 
-def _app(hot: bool, script: Script) -> tuple[Any, _CoProcessor]:
+def _app(hot: bool, script: Script, delay: float = 0.0) -> tuple[Any, _CoProcessor]:
     bases: tuple[type, ...] = (ControllerApplication,)
     if hot:
         bases = (znp_hot_frames.mixin(), *bases)
@@ -74,7 +75,7 @@ def _app(hot: bool, script: Script) -> tuple[Any, _CoProcessor]:
         }
     )
     znp = znp_retries.retrying_class()(config)
-    co = _CoProcessor(script)
+    co = _CoProcessor(script, delay)
     protocol = znp_fastpath._fast_protocol_class()(znp, url="scripted")
     protocol._transport = co
     co.protocol = protocol
@@ -105,11 +106,13 @@ async def _send(
     )
 
 
-async def _both(script: Script, **send: Any) -> dict[str, tuple[Any, _CoProcessor, Any]]:
+async def _both(
+    script: Script, delay: float = 0.0, **send: Any
+) -> dict[str, tuple[Any, _CoProcessor, Any]]:
     """Each path's (app, co-processor, exception or None) for the same send and script."""
     outcome: dict[str, tuple[Any, _CoProcessor, Exception | None]] = {}
     for name, hot in (("stock", False), ("hot", True)):
-        app, co = _app(hot, script)
+        app, co = _app(hot, script, delay)
         try:
             await _send(app, **send)
         except Exception as exc:  # noqa: BLE001  (compared below)
@@ -192,6 +195,15 @@ async def test_lost_srsp_with_the_confirmation_is_not_sent_again() -> None:
     outcome = await _both(script)
     assert _same(outcome) is None
     assert outcome["hot"][1].requests == 1
+
+
+async def test_lost_srsp_with_a_late_confirmation_is_not_sent_again() -> None:
+    """The SRSP is lost and the confirmation comes after the SRSP wait (0.2 s here): the request
+    reached the co-processor, so it is not sent again (a second copy would reach the device)."""
+    outcome = await _both(lambda tsn, n: [_confirm(tsn)], delay=0.35)
+    assert _same(outcome) is None
+    assert outcome["hot"][1].requests == outcome["stock"][1].requests == 1
+    assert outcome["hot"][0]._znp.retries == outcome["stock"][0]._znp.retries == 0
 
 
 async def test_other_clusters_take_zigpy_znps_path(monkeypatch: pytest.MonkeyPatch) -> None:
