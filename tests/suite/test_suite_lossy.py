@@ -10,6 +10,7 @@ what recovered it. docs/known-limitations.md gives the loss rates measured beyon
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from coprocessor_suite import (
@@ -32,18 +33,20 @@ LOSS = "loss=0.001,seed=3"
 OTA_TARGETS = ["[targets.zigbee-ota]", "PPMID = 0.005", "ESME = 0.005", "GSME = 0.005", ""]
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    work = tmp_path_factory.mktemp("lossy-suite")
+def _lossy_run(work: Path, kind: str, loss: str) -> Iterator[Run]:
+    """The suite run through the emulated co-processor ``kind`` with ``--impair-radio loss``."""
     spec = default_rig()
     device_file = write_device_file(spec, work)
-    with start_emulator("ezsp", device_file, "--impair-radio", LOSS) as emulator:
+    with start_emulator(kind, device_file, "--impair-radio", loss) as emulator:
         rig_file = work / "rig.toml"
-        rig_file.write_text(
-            coprocessor_rig_file(spec, emulator, "ezsp", OTA_TARGETS), encoding="utf-8"
-        )
+        rig_file.write_text(coprocessor_rig_file(spec, emulator, kind, OTA_TARGETS), "utf-8")
         command = ["run", "--rig", str(rig_file), "--evidence", str(work / "bundle")]
         yield collect({"bundle": smets1_hil(*command, cwd=work)}, work, RUN_TIMEOUT_S)["bundle"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    yield from _lossy_run(tmp_path_factory.mktemp("lossy-suite"), "ezsp", LOSS)
 
 
 def test_suite_through_bellows_passes_with_bytes_lost_and_the_counters_say_so(run: Run) -> None:
@@ -76,16 +79,7 @@ ZNP_LOSS = "loss=0.0003,seed=3"
 
 @pytest.fixture(scope="module")
 def znp_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    work = tmp_path_factory.mktemp("lossy-znp-suite")
-    spec = default_rig()
-    device_file = write_device_file(spec, work)
-    with start_emulator("znp", device_file, "--impair-radio", ZNP_LOSS) as emulator:
-        rig_file = work / "rig.toml"
-        rig_file.write_text(
-            coprocessor_rig_file(spec, emulator, "znp", OTA_TARGETS), encoding="utf-8"
-        )
-        command = ["run", "--rig", str(rig_file), "--evidence", str(work / "bundle")]
-        yield collect({"bundle": smets1_hil(*command, cwd=work)}, work, RUN_TIMEOUT_S)["bundle"]
+    yield from _lossy_run(tmp_path_factory.mktemp("lossy-znp-suite"), "znp", ZNP_LOSS)
 
 
 def test_suite_through_zigpy_znp_passes_with_bytes_lost_and_the_counters_say_so(
