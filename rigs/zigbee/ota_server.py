@@ -23,6 +23,11 @@ answers with the compiled ``fastpath.ota``, and sends them with the radio librar
 Activation is a separate Upgrade End Response with the upgrade time (0 = now, or a UTC time):
 :func:`send_upgrade_time`.
 
+An Image Block Request for the offset whose answer the radio library is still sending (a device
+that asked again while a co-processor's retries were under way) is not answered a second time
+(``answers_held``): on a lossy serial line a second copy would only queue behind the first. After
+``IN_FLIGHT_LIMIT_S`` (our setting) without the radio saying the first went out, it is answered.
+
 If the device falls silent (lost frames, a reboot), the server nudges it with Image Notify every
 ``nudge_interval`` seconds; a device that comes back resumes from the offset it had reached.
 Nothing happening for ``stall_timeout`` seconds ends the transfer as FAILED.
@@ -54,6 +59,7 @@ SendThen = Callable[[t.ZigbeePacket, Callable[[Exception | None], None]], None]
 Ends = tuple[int, int]  # an answer's (source, destination) endpoints: ours, the device's
 
 HOLD = 0xFFFFFFFF
+IN_FLIGHT_LIMIT_S = 30.0  # our setting: an answer the radio never settles holds no request longer
 ZIGBEE_EPOCH_UNIX = 946684800  # 2000-01-01T00:00:00Z, the origin of ZigBee UTC time
 UPGRADE_END_REASONS = {
     frames.INVALID_IMAGE: "the device rejected the image (INVALID_IMAGE)",
@@ -160,6 +166,9 @@ class OtaDistribution:
         self.malformed = 0
         self.undelivered = 0
         self.high_water = 0
+        self.answers_held = 0  # block requests not answered: the same offset's answer in flight
+        self._in_flight = -1  # offset whose Image Block Response the radio has not settled
+        self._in_flight_since = 0.0
         self.device_query: frames.OtaRequest | None = None
         self.timeline: list[BlockRecord] = []
         self._queried = False
@@ -417,15 +426,39 @@ class OtaDistribution:
                 ends, frames.image_block_wait(tsn, now, now, self.settings.min_block_period)
             )
             return
+        offset = request.file_offset
+        asked = self._last_activity  # the clock read as this request came in (_on_frame)
+        if offset == self._in_flight and asked - self._in_flight_since < IN_FLIGHT_LIMIT_S:
+            self.answers_held += 1
+            return
         self._last_block = time.perf_counter()
-        block = self._block(tsn, request.file_offset, request.max_data_size, False)
+        block = self._block(tsn, offset, request.max_data_size, False)
+        self._in_flight = offset
+        self._in_flight_since = asked
+
+        def settled(error: Exception | None) -> None:
+            if self._in_flight == offset:
+                self._in_flight = -1
+            self._counted(error)
+
         if self._frames:  # _reply's hot path, inlined (every block)
             self.app.send_frame_then(
-                self._dst.address, ends[0], ends[1], self._profile, Ota.cluster_id, block,
-                self._counted,
+                self._dst.address, ends[0], ends[1], self._profile, Ota.cluster_id, block, settled
             )  # fmt: skip
             return
-        self._reply(ends, block)
+        send_then = self._send_then
+        if send_then is not None:
+            send_then(self._packet(block, ends[0], ends[1]), settled)
+            return
+        sending = self._send(block, src_ep=ends[0], dst_ep=ends[1])
+        assert sending is not None
+        sending.add_done_callback(lambda _: self._landed(offset))
+
+    def _landed(self, offset: int) -> None:
+        """The radio library's ``send_packet`` of the block at ``offset`` has ended (its
+        delivery already counted by ``_deliver``)."""
+        if self._in_flight == offset:
+            self._in_flight = -1
 
     def _block(self, tsn: int, offset: int, max_size: int, page: bool) -> bytes:
         f = self.fields

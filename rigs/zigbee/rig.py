@@ -285,6 +285,7 @@ class ZigbeeRig:
         self.commands_sent_again = 0  # commands unanswered that the device's state showed undone
         self.answers_read_from_state = 0  # commands unanswered that the device's state showed done
         self.transfer_ends_read_from_state = 0  # OTA transfers whose end was read from the device
+        self.ota_answers_held = 0  # block requests not answered twice while one was in flight
         self.reconnects = 0  # times the radio library's link was lost and brought back
         self._reconnecting: asyncio.Task[None] | None = None
         self._closing = False
@@ -709,7 +710,10 @@ class ZigbeeRig:
         except RigError as exc:
             raise RigError(str(exc), device=ieee) from None
         self.last_distribution = distribution
-        result = await distribution.run(timeout)
+        try:
+            result = await distribution.run(timeout)
+        finally:
+            self.ota_answers_held += distribution.answers_held
         if result.status is TransferStatus.FAILED and result.bytes_sent == len(image):
             return await self._ended_unheard(ieee, bytes(image), result)
         return result
@@ -951,6 +955,7 @@ class ZigbeeRig:
             "commands_sent_again": self.commands_sent_again,
             "answers_read_from_state": self.answers_read_from_state,
             "transfer_ends_read_from_state": self.transfer_ends_read_from_state,
+            "ota_answers_held": self.ota_answers_held,
             "requests_sent_again": int(getattr(self.app, "znp_retries", 0)),
             "interviews_failed": sum(self._initialized.interview_failures.values()),
             **self._ash_counts(),

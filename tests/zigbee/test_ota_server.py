@@ -223,3 +223,58 @@ async def test_a_rejected_image_names_both_identities() -> None:
     result = await run
     assert result.status is TransferStatus.REJECTED
     assert "INVALID_IMAGE" in result.reason and "device manufacturer 0x1111" in result.reason
+
+
+async def test_a_block_asked_for_again_while_its_answer_is_in_flight_is_answered_once() -> None:
+    """A device that asks again while the radio library is still sending the first answer (a
+    co-processor's retries under way on a lossy line) gets no second copy queued behind it; once
+    the radio has settled the first, the next request for that offset is answered."""
+    app, zdev = await _app()
+    loop = asyncio.get_running_loop()
+    held: list[tuple[bytes, asyncio.Future[None]]] = []  # what the radio is still sending
+
+    async def send_packet(packet: t.ZigbeePacket) -> None:
+        settled = loop.create_future()
+        held.append((bytes(packet.data.value), settled))
+        await settled
+
+    def send_frame_then(*args: object) -> None:
+        data, done = args[5], args[6]
+        assert isinstance(data, bytes) and callable(done)
+        settled = loop.create_future()
+        settled.add_done_callback(lambda _: done(None))
+        held.append((data, settled))
+
+    app.send_packet = send_packet
+    app.send_frame_then = send_frame_then
+    distribution = OtaDistribution(zdev, make_image(300), OtaSettings())
+    run = asyncio.create_task(distribution.run(timeout=5))
+
+    async def turns() -> None:
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    def ask(tsn: int) -> None:
+        app.deliver(request(tsn, 0x03, struct.pack("<BHHIIB", 0, MFR, ITYPE, VERSION, 0, 64)))
+
+    def blocks() -> list[bytes]:
+        return [data for data, _ in held if data[2] == 0x05]
+
+    await turns()
+    ask(1)
+    await turns()
+    assert len(blocks()) == 1
+    ask(2)  # asked again: the first answer is still on its way
+    await turns()
+    assert len(blocks()) == 1 and distribution.answers_held == 1
+    for data, settled in held:
+        if data[2] == 0x05:
+            settled.set_result(None)
+    await turns()
+    ask(3)
+    await turns()
+    assert [b[1] for b in blocks()] == [1, 3]  # answered again, with the new request's TSN
+    assert distribution.answers_held == 1 and distribution.retries == 1
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
