@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _pytest.runner import runtestprotocol
+from _pytest.reports import TestReport
+from _pytest.runner import call_and_report
 
 from harness.plugin.state import RUN_STATE
 from harness.plugin.verdicts import ATTEMPTS, REPORTS, RIG_FAULT, scenario_verdict
@@ -77,9 +78,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         if RIG_FAULT in item.stash:
             del item.stash[RIG_FAULT]  # each attempt's own
         final = attempt == retries + 1
-        # Between attempts, tear down only the scenario's own (function-scoped) fixtures.
-        after = nextitem if final else item.parent
-        reports = runtestprotocol(item, log=False, nextitem=after)  # type: ignore[arg-type]
+        reports = _attempt(item, nextitem, final)
         failed = any(report.failed for report in reports)
         stopping = bool(item.session.shouldstop or item.session.shouldfail)
         if not failed or final or stopping:
@@ -104,6 +103,35 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
             hook.pytest_runtest_logreport(report=report)
     hook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
     return True
+
+
+def _attempt(item: pytest.Item, nextitem: pytest.Item | None, final: bool) -> list[TestReport]:
+    """One run of the scenario, as pytest's ``runtestprotocol``, except where teardown stops.
+
+    Before another attempt only the scenario's own (function-scoped) fixtures are torn down;
+    after the last one (a pass, the final attempt, or a session told to stop) everything down to
+    the next item's, as pytest would: leaving this module's fixtures up would fail the next
+    module's first scenario ("previous item was not torn down properly").
+    """
+    if hasattr(item, "_request") and not item._request:
+        item._initrequest()  # type: ignore[attr-defined]  # a rerun: a fresh fixture request
+    try:
+        reports = [call_and_report(item, "setup", log=False)]
+        if reports[0].passed and not item.config.getoption("setuponly", False):
+            reports.append(call_and_report(item, "call", log=False))
+        session = item.session
+        if session.shouldfail or session.shouldstop:
+            after: pytest.Item | None = None
+        elif final or not any(report.failed for report in reports):
+            after = nextitem
+        else:
+            after = item.parent  # type: ignore[assignment]
+        reports.append(call_and_report(item, "teardown", log=False, nextitem=after))
+    finally:
+        if hasattr(item, "_request"):
+            item._request = False
+            item.funcargs = None  # type: ignore[attr-defined]
+    return reports
 
 
 def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, tuple[str, Any]] | None:

@@ -141,3 +141,49 @@ def test_results_database(bundle: tuple[Path, str], tmp_path: Path) -> None:
     flaky = [s for s in facts["scenarios"] if s["verdict"] == "flaky"]
     assert len(flaky) == 2 and all(s["attempts"] == 2 for s in flaky)
     assert facts["requirements"]["BASE-PIN"]["flaky"] == 1
+
+
+MODULE = """
+import pathlib
+
+import pytest
+
+LOG = pathlib.Path(__file__).with_name("fixtures.log")
+
+
+@pytest.fixture(scope="module")
+def bench_X():
+    with LOG.open("a") as log:
+        log.write("setup X\\n")
+    yield
+    with LOG.open("a") as log:
+        log.write("teardown X\\n")
+
+
+@pytest.mark.requirement("BASE-PIN")
+def test_X_one(bench_X):
+    pass
+
+
+@pytest.mark.requirement("BASE-PIN")
+def test_X_two(bench_X):
+    pass
+"""
+
+
+def test_retries_tear_a_module_down_before_the_next_one_starts(tmp_path: Path) -> None:
+    """With retries on, a scenario that passes at once still hands over to the next module as
+    pytest would: its module's fixtures are torn down first, and the next module's first
+    scenario passes on its first attempt (no "not torn down properly" setup error, no rerun)."""
+    (tmp_path / "test_first_module.py").write_text(MODULE.replace("X", "a"))
+    (tmp_path / "test_second_module.py").write_text(MODULE.replace("X", "b"))
+    evidence = tmp_path / "evidence"
+    result = run_pytest(tmp_path, "--hil-evidence", str(evidence), "--hil-retries", "1", "-rA")
+    assert result.code == 0, result.out + result.err
+    assert "rerun" not in result.out.lower() and "4 passed" in result.out
+    found = records(evidence)
+    assert sorted(found) == ["test_a_one", "test_a_two", "test_b_one", "test_b_two"]
+    assert {r["verdict"] for r in found.values()} == {"pass"}
+    assert all(r["attempts"] == 1 for r in found.values())
+    log = (tmp_path / "fixtures.log").read_text().split("\n")
+    assert log[:4] == ["setup a", "teardown a", "setup b", "teardown b"]
