@@ -138,25 +138,30 @@ def cache_dir() -> Path:
 
 
 def locate_duis_xsd(args: argparse.Namespace) -> Path | None:
-    """The DUIS XSD, found before anything else happens; warns once (or refuses) without one."""
+    """The DUIS XSD, found before anything else happens; refuses a missing one when asked to
+    (``--duis-xsd`` naming no file, ``--require-schema``). :func:`warn_no_xsd` warns of none."""
     from harness.duis.schema import XSD_ENV, candidate_paths, locate_xsd
 
     xsd = locate_xsd(args.duis_xsd)
     if args.duis_xsd and xsd is None:
         raise UserError(f"--duis-xsd {args.duis_xsd}: no such file")
-    if xsd is None:
+    if xsd is None and args.require_schema:
         tried = ", ".join(str(p) for p in candidate_paths(args.duis_xsd))
-        if args.require_schema:
-            raise UserError(
-                f"no DUIS XSD found (tried {tried}); give --duis-xsd FILE or set {XSD_ENV}"
-            )
-        print(
-            f"smets1-hil: warning: no DUIS XSD found (tried {tried}); DUIS XML will not be "
-            f"validated (give --duis-xsd FILE or set {XSD_ENV}; --require-schema makes this "
-            "an error)",
-            file=sys.stderr,
-        )
+        raise UserError(f"no DUIS XSD found (tried {tried}); give --duis-xsd FILE or set {XSD_ENV}")
     return xsd
+
+
+def warn_no_xsd(args: argparse.Namespace) -> None:
+    """The one warning a run without a DUIS XSD gives (once the rest of the command is valid)."""
+    from harness.duis.schema import XSD_ENV, candidate_paths
+
+    tried = ", ".join(str(p) for p in candidate_paths(args.duis_xsd))
+    print(
+        f"smets1-hil: warning: no DUIS XSD found (tried {tried}); DUIS XML will not be "
+        f"validated (give --duis-xsd FILE or set {XSD_ENV}; --require-schema makes this "
+        "an error)",
+        file=sys.stderr,
+    )
 
 
 def build_pytest_args(
@@ -317,6 +322,8 @@ def run(args: argparse.Namespace) -> int:
 
     xsd = locate_duis_xsd(args)  # before anything is created: --require-schema leaves nothing
     evidence_dir = _check(args)
+    if xsd is None:
+        warn_no_xsd(args)  # after the checks: a mistake in the command is its only line
     # Worker and emulator processes import this installation, never a source tree that happens
     # to be the current directory (which Python would otherwise put first on their path).
     os.environ["PYTHONSAFEPATH"] = "1"

@@ -90,6 +90,20 @@ def test_require_schema_without_an_xsd_is_one_line_and_runs_nothing(tmp_path: Pa
     assert not (tmp_path / "bundle").exists()
 
 
+def test_a_missing_rig_file_is_the_only_line_even_without_an_xsd(tmp_path: Path) -> None:
+    """A mistake in the command is said alone: the missing-XSD warning waits for a valid one."""
+    absent = tmp_path / "absent.toml"
+    result = smets1_hil(
+        tmp_path,
+        "run",
+        "--rig",
+        str(absent),
+        env={"SMETS1_HIL_DUIS_XSD": str(tmp_path / "absent.xsd")},
+    )
+    assert result.returncode == 2
+    assert result.stderr == f"smets1-hil: error: {absent}: no such rig file\n"
+
+
 def test_without_an_xsd_the_run_warns_once_and_every_exchange_says_so(tmp_path: Path) -> None:
     result = smets1_hil(
         tmp_path,
