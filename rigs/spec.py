@@ -47,6 +47,7 @@ class RadioSpec:
     baudrate: int = 115200
     resource: str | None = None  # on a labgrid place: the resource that gives the path
     control: str | None = None  # the emulator's control channel (tcp://HOST:PORT), if any
+    ash: str | None = None  # ezsp: the host's ASH timer bounds, e.g. "t_rx_ack_max=0.8"
 
     @property
     def embedded(self) -> bool:

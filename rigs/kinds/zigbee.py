@@ -10,7 +10,8 @@ become an emulator). The embedded default of ``smets1-hil run`` (no rig file) is
 without a path: the harness starts an emulator playing a Z-Stack co-processor.
 
 Rig file: ``radio = { kind = "znp", path = "/dev/ttyACM0", baudrate = 115200 }``; an emulator's
-radio port also names its control channel: ``control = "tcp://127.0.0.1:40123"``. Driver:
+radio port also names its control channel: ``control = "tcp://127.0.0.1:40123"``; an ``ezsp``
+radio may bound the host's ASH acknowledgement timer: ``ash = "t_rx_ack_max=0.8"``. Driver:
 :class:`rigs.zigbee.rig.ZigbeeRig`, imported only when a rig is brought up.
 """
 
@@ -20,13 +21,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from rigs.ash_timers import HostAshSettings
 from rigs.control_protocol import parse_url
 from rigs.kinds import Kind, Radio, SpecError
 from rigs.kinds.entry import check_keys, integer, join, port_url, string, table
 from rigs.spec import RadioSpec
 
 BAUD_RATES = (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
-RADIO_KEYS = ("kind", "path", "baudrate", "control")
+RADIO_KEYS = ("kind", "path", "baudrate", "control", "ash")
 
 
 def parse(entry: Any, key: str) -> RadioSpec:
@@ -55,7 +57,15 @@ def parse(entry: Any, key: str) -> RadioSpec:
             parse_url(control)
         except ValueError as exc:
             raise SpecError(join(key, "control"), str(exc)) from None
-    return RadioSpec(kind=kind, path=path, baudrate=baudrate, control=control)
+    ash = string(radio, key, "ash")
+    if ash is not None:
+        if kind != "ezsp":
+            raise SpecError(join(key, "ash"), "only for an ezsp radio (ASH is EZSP's link)")
+        try:
+            HostAshSettings.parse(ash)
+        except ValueError as exc:
+            raise SpecError(join(key, "ash"), str(exc)) from None
+    return RadioSpec(kind=kind, path=path, baudrate=baudrate, control=control, ash=ash)
 
 
 async def open_radio(
@@ -69,6 +79,8 @@ async def open_radio(
     """Open the radio at ``path``, form or resume the network and start it."""
     from rigs.zigbee.rig import ZigbeeRig, ZigbeeRigConfig
 
+    if spec.ash is not None:
+        options = {"ash": spec.ash, **options}
     config = ZigbeeRigConfig(
         path=path, radio=spec.kind, baudrate=spec.baudrate, trace=trace, **options
     )

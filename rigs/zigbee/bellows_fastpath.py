@@ -31,6 +31,16 @@ ACK damaged): bellows' 5 sends lose one such frame in 400 (0.3^5), a few per sui
 it the link; 16 timeouts in a row are 0.3^17, never. :data:`host_counters` counts what the host's
 ASH did (resends, NAKs, timeouts, links given up); the rig puts them in the evidence.
 
+**Acknowledgements on a lossy line** (our setting, :data:`LOSSY_S`): for :data:`LOSSY_S` seconds
+after the host met a damaged frame, a NAK or an acknowledgement timeout, the acknowledgement of a
+read goes at once as an ACK frame of its own (as bellows' own protocol always sends it), also when
+a DATA frame of ours would carry it: at 1% byte loss a 5-byte ACK frame arrives whole 95% of the
+time, a 110-byte ``sendUnicast`` 33%, and an acknowledgement lost with it leaves the NCP sending
+its frames again after its timer. **Timer bounds**: ``t_rx_ack`` stays within UG101's
+``T_RX_ACK_MIN`` and ``T_RX_ACK_MAX`` (0.4 and 3.2 s, configurable parameters in UG101); a rig
+file's ``ash`` key of an ``ezsp`` radio gives other bounds (:mod:`rigs.ash_timers`,
+:func:`configure`).
+
 One difference in behaviour, on damaged input only: bellows answers a damaged frame with a NAK
 when its first byte looks like a DATA frame's control byte; the stream decoder does not keep the
 bytes of a damaged frame, so every damaged frame gets bellows' reject (one NAK, then silence
@@ -47,6 +57,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastpath import ash
+from rigs.ash_timers import UG101_SETTINGS, HostAshSettings
 from rigs.zigbee.library_codec import CodecStatus, codec_status, installed_version, keeps_own_codec
 
 LOGGER = logging.getLogger(__name__)
@@ -62,6 +73,20 @@ LIBRARY = "bellows"
 # acknowledgement timeouts in a row (NAKs are not timeouts) or this many sends of one frame
 ACK_TIMEOUTS = 16
 MAX_SENDS = 40
+LOSSY_S = 30.0
+"""Seconds after the host last met a damaged frame, a NAK or a timeout during which every
+acknowledgement goes as an ACK frame of its own (our setting, module docstring)."""
+
+
+host_settings = UG101_SETTINGS
+"""What every FastAshProtocol uses (:func:`configure`)."""
+
+
+def configure(settings: HostAshSettings) -> None:
+    """Set the host's ASH timer bounds for the links opened from now on."""
+    global host_settings
+    host_settings = settings
+
 
 __all__ = [
     "ACK_TIMEOUTS",
@@ -70,6 +95,8 @@ __all__ = [
     "TESTED_VERSIONS",
     "CodecStatus",
     "HostAshCounters",
+    "HostAshSettings",
+    "configure",
     "host_counters",
     "install",
     "status",
@@ -157,11 +184,25 @@ def _fast_protocol_class() -> type[Any]:
         """bellows' ASH protocol with fastpath framing (see the module's docstring)."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self._timers = host_settings
             super().__init__(*args, **kwargs)
             self._decoder = ash.Decoder(max_data=ash.MAX_DATA_LIMIT)
+            self._change_ack_timeout(self._t_rx_ack)
 
         _reading = False  # inside data_received: acknowledgements are merged
         _ack_pending = False
+        _lossy_until = float("-inf")  # monotonic time until which ACKs go on their own
+
+        def _change_ack_timeout(self, new_value: float) -> None:
+            timers = self._timers
+            self._t_rx_ack = max(timers.t_rx_ack_min, min(new_value, timers.t_rx_ack_max))
+
+        def _met_loss(self) -> None:
+            """A damaged frame, a NAK or a timeout: the line loses bytes now."""
+            self._lossy_until = time.monotonic() + LOSSY_S
+
+        def _lossy(self) -> bool:
+            return time.monotonic() < self._lossy_until
 
         def _send_ack(self) -> None:
             if self._reading:
@@ -189,7 +230,10 @@ def _fast_protocol_class() -> type[Any]:
                     except RuntimeError:  # driven without an event loop: nothing to wait for
                         self._flush_ack()
                     else:
-                        loop.call_soon(self._deferred_ack, ACK_DEFER_TURNS)
+                        if self._lossy():
+                            self._flush_ack()  # no DATA frame carries it: a lost one loses it
+                        else:
+                            loop.call_soon(self._deferred_ack, ACK_DEFER_TURNS)
 
         def _deferred_ack(self, turns: int) -> None:
             if not self._ack_pending:
@@ -229,6 +273,7 @@ def _fast_protocol_class() -> type[Any]:
                 else:
                     self.frame_received(frame)
             if damaged:
+                self._met_loss()
                 self._reject_frame()
 
         async def _send_data_frame(self, frame: Any) -> None:
@@ -259,11 +304,13 @@ def _fast_protocol_class() -> type[Any]:
                             # the NCP asks for the frame again: not a timeout (UG101); for
                             # timing, a NAK counts as an acknowledgement (as in bellows)
                             counters.naks_received += 1
+                            self._met_loss()
                             elapsed = time.monotonic() - sent_at
                             self._change_ack_timeout(7 / 8 * self._t_rx_ack + elapsed / 2)
                         except TimeoutError:
                             counters.ack_timeouts += 1
                             timeouts += 1
+                            self._met_loss()
                             self._change_ack_timeout(2 * self._t_rx_ack)
                         else:
                             elapsed = time.monotonic() - sent_at
@@ -318,7 +365,11 @@ def _fast_protocol_class() -> type[Any]:
             if self._transport is None or self._transport.is_closing():
                 raise bash.NcpFailure("Transport is closed, cannot send frame")
             if self._ack_pending and not isinstance(frame, bash.AckFrame):
-                if isinstance(frame, bash.DataFrame) and frame.ack_num == self._rx_seq:
+                if (
+                    isinstance(frame, bash.DataFrame)
+                    and frame.ack_num == self._rx_seq
+                    and not self._lossy()
+                ):
                     self._ack_pending = False  # the DATA frame carries the acknowledgement
                 else:
                     self._flush_ack()  # the merged ACK keeps its place before what follows

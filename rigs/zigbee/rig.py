@@ -34,6 +34,7 @@ from zigpy.zcl.clusters.general import Basic, Ota
 from zigpy.zcl.clusters.smartenergy import Metering
 from zigpy.zdo.types import ZDOCmd
 
+from rigs.ash_timers import UG101_SETTINGS, HostAshSettings
 from rigs.control_client import ControlClient, ControlError
 from rigs.link import LinkClosed, LinkOpenError, TraceWriter, describe_open_error
 from rigs.link.base import PEER_CLOSED
@@ -117,6 +118,7 @@ class ZigbeeRigConfig:
     min_block_period: int = 0  # OTA minimum block period asked of devices, milliseconds
     trace: Path | None = None
     control: str | None = None  # the emulator's control channel (tcp://HOST:PORT), if any
+    ash: str | None = None  # ezsp: the host's ASH timer bounds (bellows_fastpath.HostAshSettings)
     zigpy_config: dict[str, Any] = field(default_factory=dict)
 
     def app_config(self) -> dict[str, Any]:
@@ -320,6 +322,12 @@ class ZigbeeRig:
         watch = _Initialized()
         app.add_listener(watch)
         ash_base = _host_ash_counts() if config.radio == "ezsp" else None
+        if config.radio == "ezsp":
+            from rigs.zigbee import bellows_fastpath
+
+            bellows_fastpath.configure(
+                HostAshSettings.parse(config.ash) if config.ash else UG101_SETTINGS
+            )
         control = None
         try:
             if config.control is not None:

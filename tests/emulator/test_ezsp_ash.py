@@ -154,6 +154,27 @@ async def test_acknowledgement_timer_adapts_to_the_measured_time() -> None:
     host.ncp.close()
 
 
+async def test_acknowledgement_timer_comes_down_after_retransmissions_too() -> None:
+    """A timeout doubles t_rx_ack; the acknowledgement of the frame sent again (and a NAK) is
+    measured from its latest send, so the timer comes back towards UG101's 0.4 s minimum instead
+    of staying at its ceiling while a lossy line makes most frames go twice."""
+    host = Host()
+    host.ncp.t_rx_ack = 0.05
+    host.ncp.send(b"x")
+    host.ncp.flush()
+    async with asyncio.timeout(5):
+        while host.ncp.stats()["ack_timeouts"] == 0:
+            await asyncio.sleep(0.005)
+    assert host.ncp.t_rx_ack == pytest.approx(0.1)  # doubled by the timeout
+    host.ncp.t_rx_ack = 3.2  # as after a run of timeouts
+    host.ncp.feed(ash.encode(ash.nak_control(0)))  # NAK: measured, then the frame goes again
+    assert 2.79 < host.ncp.t_rx_ack <= 2.81
+    host.ncp.feed(ash.encode(ash.ack_control(1)))  # the retransmitted frame acknowledged
+    assert 2.44 < host.ncp.t_rx_ack <= 2.46
+    assert kinds(host.frames()) == ["DATA", "DATA", "DATA"]
+    host.ncp.close()
+
+
 async def test_with_ack_timeouts_0_the_ncp_retransmits_until_acknowledged() -> None:
     """UG101: ACK_TIMEOUTS 0 keeps the NCP from failing for timeouts (``--ezsp-ash``)."""
     settings = AshSettings.parse("ack_timeouts=0, t_rx_ack_init=0.01,t_rx_ack_min=0.01")

@@ -113,7 +113,23 @@ async def test_device_joins_and_answers_a_unicast(ncp: Ncp) -> None:
     assert frames[0][3:6] == bytes.fromhex("3400 00")
     assert frames[1][3:5] == b"\x3f\x00" and frames[1][5:8] == b"\x00\x01\x10"
     assert frames[1][19:21] == b"\x07\x00"  # tag 7, SUCCESS
+    assert frames[1][21:] == b"\x00"  # UG100's default policy: the tag only, no message contents
     incoming = next(f for f in frames[2:] if f[3:5] == b"\x45\x00")
     assert incoming[8:10] == b"\x02\x80"  # cluster Node_Desc_rsp
     assert incoming[19:21] == b"\x01\x10"  # sender 0x1001
     assert incoming[24:26] == b"\x09\x00"  # TSN 9, SUCCESS
+
+
+async def test_message_sent_handler_carries_the_contents_only_when_the_policy_asks(
+    ncp: Ncp,
+) -> None:
+    """UG100: MESSAGE_CONTENTS_IN_CALLBACK_POLICY (0x04) defaults to the tag only (0x40); with
+    MESSAGE_TAG_AND_CONTENTS_IN_CALLBACK (0x41) the callback repeats the message."""
+    ncp.command(0x001E, NETWORK_PARAMS)
+    aps = struct.pack("<HHBBHHB", 0x0000, 0x0002, 0, 0, 0x0040, 0, 0)
+    unicast = b"\x00\x01\x10" + aps + b"\x07" + bytes.fromhex("03 09 0110")
+    sent = ncp.command(0x0034, unicast)[1]
+    assert sent[3:5] == b"\x3f\x00" and sent[19:] == bytes.fromhex("07 66 00")  # not joined
+    assert ncp.answer(0x0055, b"\x04\x41") == b"\x00"  # setPolicy: tag and contents
+    sent = ncp.command(0x0034, unicast)[1]
+    assert sent[3:5] == b"\x3f\x00" and sent[19:] == bytes.fromhex("07 66 03 09 0110")

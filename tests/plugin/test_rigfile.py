@@ -76,6 +76,13 @@ def test_an_emulator_radio_port_names_its_control_channel(tmp_path: Path) -> Non
         load_rigfile(write(tmp_path, 'name = "e"\n' + embedded))
 
 
+def test_an_ezsp_radio_may_bound_the_host_ash_timer(tmp_path: Path) -> None:
+    text = GOOD.replace("baudrate = 115200", 'ash = "t_rx_ack_max=0.8"')
+    (rig,) = load_rigfile(write(tmp_path, text)).rigs
+    assert rig.radio.ash == "t_rx_ack_max=0.8"
+    assert load_rigfile(write(tmp_path, GOOD)).rigs[0].radio.ash is None  # UG101's bounds
+
+
 def test_pool_of_rigs(tmp_path: Path) -> None:
     rigfile = load_rigfile(write(tmp_path, POOL.format(lock_dir=tmp_path / "locks")))
     assert [r.name for r in rigfile.rigs] == ["a", "b"]
@@ -172,6 +179,14 @@ def test_serial_ports_fill_only_devices_the_rig_file_gives_none(tmp_path: Path) 
         (
             ("baudrate = 115200", 'control = "tcp://lab-3.example:0"'),
             "rig.toml: radio.control: control address must be tcp://HOST:PORT",
+        ),
+        (
+            ("baudrate = 115200", 'ash = "t_rx_ack_max=fast"'),
+            "rig.toml: radio.ash: ASH setting t_rx_ack_max needs a number, got 'fast'",
+        ),
+        (
+            ('kind = "ezsp"', 'kind = "znp"\nash = "t_rx_ack_max=0.8"'),
+            "rig.toml: radio.ash: only for an ezsp radio",
         ),
     ],
 )

@@ -323,3 +323,64 @@ async def test_a_frame_is_sent_at_most_max_sends_times(
     with pytest.raises(bellows_ash.NcpFailure):
         await asyncio.wait_for(sending, 1)
     assert len(_data_frames(bytes(transport.written))) == 4
+
+
+def test_after_a_damaged_frame_every_acknowledgement_goes_as_an_ack_frame(
+    installed: type[Any],
+) -> None:
+    """On a clean line a DATA frame of ours carries the acknowledgement of a read; once the
+    host has met a damaged frame (or a NAK, or a timeout) the ACK goes at once and on its own,
+    as bellows' own protocol sends it: a lost DATA frame would lose it too."""
+
+    def data(num: int, payload: bytes) -> bytes:
+        frame = bellows_ash.DataFrame(frm_num=num, re_tx=False, ack_num=0, ezsp_frame=payload)
+        return bellows_ash.AshProtocol._stuff_bytes(frame.to_bytes()) + b"\x7e"
+
+    damaged = bytearray(data(0, b"\x01\x02"))
+    damaged[2] ^= 0x04
+    answer = bellows_ash.DataFrame(frm_num=0, re_tx=False, ack_num=1, ezsp_frame=b"\x09" * 100)
+
+    async def receive() -> bytes:
+        proto, recorder, transport = protocol(installed)
+        proto.data_received(bytes(damaged))
+        assert bytes(transport.written) == _nak(0)  # rejected
+        proto.data_received(data(0, b"\x01\x02"))
+        assert bytes(transport.written) == _nak(0) + _ack(1)  # at once, not deferred
+        proto._write_frame(answer)  # would have carried it on a clean line
+        await loop_turns()
+        assert recorder.data == [b"\x01\x02"]
+        return bytes(transport.written)
+
+    stock, _, stock_transport = protocol(bellows_ash.AshProtocol)
+    stock._write_frame(answer)
+    assert asyncio.run(receive()) == _nak(0) + _ack(1) + bytes(stock_transport.written)
+
+
+async def test_the_rig_bounds_the_acknowledgement_timer(installed: type[Any]) -> None:
+    """UG101's 0.4 to 3.2 s unless the rig file's ``radio.ash`` says otherwise."""
+    from rigs.ash_timers import UG101_SETTINGS, HostAshSettings
+
+    assert installed(Recorder())._t_rx_ack == pytest.approx(1.6)  # UG101's T_RX_ACK_INIT
+    bellows_fastpath.configure(HostAshSettings.parse("t_rx_ack_max=0.8, t_rx_ack_min=0.1"))
+    try:
+        proto, _, transport = protocol(installed)
+        assert proto._t_rx_ack == pytest.approx(0.8)  # the initial 1.6 s, within the bounds
+        sending = asyncio.ensure_future(proto.send_data(b"\x01"))
+        await _sent(transport, 1)
+        await asyncio.wait_for(_sent_after_timeout(transport), 2)  # one timeout: 0.8 s
+        assert proto._t_rx_ack == pytest.approx(0.8)  # doubled, and held at the ceiling
+        proto.data_received(_ack(1))
+        await asyncio.wait_for(sending, 1)
+        assert proto._t_rx_ack < 0.8
+    finally:
+        bellows_fastpath.configure(UG101_SETTINGS)
+    assert installed(Recorder())._t_rx_ack == pytest.approx(1.6)
+    with pytest.raises(ValueError, match="t_rx_ack_min <= t_rx_ack_max"):
+        HostAshSettings.parse("t_rx_ack_max=0.2")
+    with pytest.raises(ValueError, match="unknown ASH setting"):
+        HostAshSettings.parse("window=3")
+
+
+async def _sent_after_timeout(transport: Transport) -> None:
+    while len(_data_frames(bytes(transport.written))) < 2:
+        await asyncio.sleep(0.01)

@@ -16,8 +16,12 @@ What UG101 asks of the NCP, as done here:
 - **Retransmission**: a NAK from the host, or the acknowledgement timer (``t_rx_ack``) running out,
   sends every unacknowledged frame again, with ``reTx`` set. ``t_rx_ack`` starts at 1.6 s, halves
   towards the measured acknowledgement time (7/8 of itself plus 1/2 of the measured time), doubles
-  on each timeout, and stays within 0.4 .. 3.2 s (UG101's values). After :data:`ACK_TIMEOUTS`
-  timeouts in a row (NAKs are not timeouts) the NCP sends ERROR (code 0x51) and waits for a RST.
+  on each timeout, and stays within 0.4 .. 3.2 s (UG101's values). The time is measured from a
+  frame's latest send to its acknowledgement or to a NAK (as bellows' host side measures it), for
+  retransmitted frames too: measuring only frames sent once would leave the timer at its 3.2 s
+  ceiling on a lossy line, where most frames are sent again and every timeout doubles it. After
+  :data:`ACK_TIMEOUTS` timeouts in a row (NAKs are not timeouts) the NCP sends ERROR (code 0x51)
+  and waits for a RST.
 - The ASH parameters UG101 keeps in manufacturing tokens (``TX_K``, ``ACK_TIMEOUTS``,
   ``T_RX_ACK_INIT/MIN/MAX``) are :class:`AshSettings`; ``smets1-hil emulate --ezsp-ash`` sets them
   (UG101: "you can change these configurations through manufacturing tokens").
@@ -119,8 +123,7 @@ class AshCounters:
 class _Outgoing:
     frm_num: int
     data: bytes
-    sent_at: float = field(default=0.0)
-    retransmitted: bool = False
+    sent_at: float = field(default=0.0)  # its latest send
 
 
 def _between(low: int, value: int, high: int) -> bool:
@@ -234,6 +237,8 @@ class AshNcp:
         elif kind is ash.FrameKind.NAK:
             self.counters.naks_received += 1
             self._acknowledged(fields["ack_num"])
+            if self._unacked:
+                self._measured(time.monotonic() - self._unacked[0].sent_at)
             self._retransmit()
         # RSTACK and ERROR are the NCP's own frames: a host never sends them
 
@@ -260,18 +265,20 @@ class AshNcp:
         while self._unacked and self._unacked[0].frm_num != ack_num:
             frame = self._unacked.popleft()
             progressed = True
-            if not frame.retransmitted:
-                measured = now - frame.sent_at
-                settings = self.settings
-                self.t_rx_ack = min(
-                    settings.t_rx_ack_max,
-                    max(settings.t_rx_ack_min, self.t_rx_ack * 7 / 8 + measured / 2),
-                )
+            self._measured(now - frame.sent_at)
         if progressed:
             self._timeouts = 0
             self._stop_timer()
             if self._unacked:
                 self._start_timer()
+
+    def _measured(self, seconds: float) -> None:
+        """Adapt ``t_rx_ack`` to an acknowledgement (or NAK) ``seconds`` after the latest send."""
+        settings = self.settings
+        self.t_rx_ack = min(
+            settings.t_rx_ack_max,
+            max(settings.t_rx_ack_min, self.t_rx_ack * 7 / 8 + seconds / 2),
+        )
 
     # to the host --------------------------------------------------------------------------
 
@@ -314,8 +321,9 @@ class AshNcp:
         self._emit(ash.data_control(outgoing.frm_num, self._rx_expected, re_tx), outgoing.data)
 
     def _retransmit(self) -> None:
+        now = time.monotonic()
         for outgoing in self._unacked:
-            outgoing.retransmitted = True
+            outgoing.sent_at = now
             self.counters.retransmissions += 1
             self._send_data(outgoing, re_tx=True)
         if self._unacked:

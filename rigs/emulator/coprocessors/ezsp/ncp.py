@@ -59,6 +59,10 @@ MAX_CONFIG_ID = 0x42
 SCAN_ENERGY = 0  # EzspNetworkScanType
 SCAN_ACTIVE = 1
 QUIET_CHANNEL_RSSI = -90  # our setting: the energy every channel shows in a scan (dBm)
+# UG100: EZSP_MESSAGE_CONTENTS_IN_CALLBACK_POLICY and its decisions; by default (tag only) the
+# messageSentHandler callback carries an empty messageContents
+MESSAGE_CONTENTS_IN_CALLBACK_POLICY = 0x04
+MESSAGE_TAG_AND_CONTENTS_IN_CALLBACK = 0x41
 
 
 @dataclass
@@ -475,12 +479,14 @@ class EzspNcp:
                 rp.Status.SUCCESS: ES.SUCCESS,
                 rp.Status.NO_ACK: ES.DELIVERY_FAILED,
             }.get(status, ES.DELIVERY_FAILED)
+            policy = self.ram.policies.get(MESSAGE_CONTENTS_IN_CALLBACK_POLICY)
+            contents = message if policy == MESSAGE_TAG_AND_CONTENTS_IN_CALLBACK else b""
             self._callback(
                 F.MESSAGE_SENT_HANDLER,
                 struct.pack("<BH", kind, destination)
                 + sent.encode()
                 + bytes((tag, ember))
-                + f.lv(message),
+                + f.lv(contents),
             )
 
         address = aps.group if mode is rp.AddrMode.GROUP else destination
