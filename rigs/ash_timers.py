@@ -1,32 +1,42 @@
-"""The host's ASH acknowledgement timer bounds (Silicon Labs UG101), as a rig file gives them.
+"""The host's ASH timer bounds and timeout limit (Silicon Labs UG101), as a rig file gives them.
 
-UG101 keeps ``T_RX_ACK_MIN`` (0.4 s) and ``T_RX_ACK_MAX`` (3.2 s) among the ASH parameters that
-can be configured. bellows 1.2.1 fixes them; the rig's ASH fast path for bellows
+UG101 keeps ``T_RX_ACK_MIN`` (0.4 s), ``T_RX_ACK_MAX`` (3.2 s) and ``ACK_TIMEOUTS`` among the ASH
+parameters that can be configured. bellows 1.2.1 fixes them; the rig's ASH fast path for bellows
 (:mod:`rigs.zigbee.bellows_fastpath`) takes them from an ``ezsp`` radio's ``ash`` key
-(``ash = "t_rx_ack_max=0.8"``), UG101's values when it is absent. Kept apart from the radio
-library so that reading a rig file imports no radio library.
+(``ash = "t_rx_ack_max=0.4,ack_timeouts=0"``): UG101's timer bounds when it is absent, and our
+:data:`ACK_TIMEOUTS` acknowledgement timeouts in a row before the host gives the link up (0:
+never for timeouts; the host still gives up after ``MAX_SENDS`` sends of one frame). Kept apart
+from the radio library so that reading a rig file imports no radio library.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+ACK_TIMEOUTS = 16
+"""Acknowledgement timeouts in a row after which the host gives the link up (our setting; UG101's
+NCP default is 4, see :mod:`rigs.zigbee.bellows_fastpath` for why more)."""
+
 
 @dataclass(frozen=True)
 class HostAshSettings:
-    """The host's ``t_rx_ack`` bounds (UG101's values by default; a rig file's ``radio.ash``)."""
+    """The host's ``t_rx_ack`` bounds (UG101's values by default) and timeout limit (a rig
+    file's ``radio.ash``)."""
 
     t_rx_ack_min: float = 0.4
     t_rx_ack_max: float = 3.2
+    ack_timeouts: int = ACK_TIMEOUTS  # 0: never give the link up for timeouts
 
     def __post_init__(self) -> None:
         if not 0 < self.t_rx_ack_min <= self.t_rx_ack_max:
             raise ValueError("ASH timers need 0 < t_rx_ack_min <= t_rx_ack_max")
+        if self.ack_timeouts < 0:
+            raise ValueError("ack_timeouts is 0 (never) or more")
 
     @classmethod
     def parse(cls, text: str) -> HostAshSettings:
-        """``"t_rx_ack_max=0.8"`` (either or both, seconds)."""
-        values: dict[str, float] = {}
+        """``"t_rx_ack_max=0.4,ack_timeouts=0"`` (any of them, timers in seconds)."""
+        values: dict[str, float | int] = {}
         for item in filter(None, (part.strip() for part in text.split(","))):
             name, sep, raw = item.partition("=")
             name = name.strip()
@@ -34,10 +44,10 @@ class HostAshSettings:
                 known = ", ".join(cls.__dataclass_fields__)
                 raise ValueError(f"unknown ASH setting {item!r} (known: {known})")
             try:
-                values[name] = float(raw.strip())
+                values[name] = int(raw.strip()) if name == "ack_timeouts" else float(raw.strip())
             except ValueError:
                 raise ValueError(f"ASH setting {name} needs a number, got {raw!r}") from None
-        return cls(**values)
+        return cls(**values)  # type: ignore[arg-type]
 
 
 UG101_SETTINGS = HostAshSettings()

@@ -77,9 +77,9 @@ def test_an_emulator_radio_port_names_its_control_channel(tmp_path: Path) -> Non
 
 
 def test_an_ezsp_radio_may_bound_the_host_ash_timer(tmp_path: Path) -> None:
-    text = GOOD.replace("baudrate = 115200", 'ash = "t_rx_ack_max=0.8"')
+    text = GOOD.replace("baudrate = 115200", 'ash = "t_rx_ack_max=0.4, ack_timeouts=0"')
     (rig,) = load_rigfile(write(tmp_path, text)).rigs
-    assert rig.radio.ash == "t_rx_ack_max=0.8"
+    assert rig.radio.ash == "t_rx_ack_max=0.4, ack_timeouts=0"
     assert load_rigfile(write(tmp_path, GOOD)).rigs[0].radio.ash is None  # UG101's bounds
 
 
@@ -183,6 +183,10 @@ def test_serial_ports_fill_only_devices_the_rig_file_gives_none(tmp_path: Path) 
         (
             ("baudrate = 115200", 'ash = "t_rx_ack_max=fast"'),
             "rig.toml: radio.ash: ASH setting t_rx_ack_max needs a number, got 'fast'",
+        ),
+        (
+            ("baudrate = 115200", 'ash = "ack_timeouts=-1"'),
+            "rig.toml: radio.ash: ack_timeouts is 0 (never) or more",
         ),
         (
             ('kind = "ezsp"', 'kind = "znp"\nash = "t_rx_ack_max=0.8"'),

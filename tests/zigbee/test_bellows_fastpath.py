@@ -291,12 +291,16 @@ async def test_naks_do_not_count_against_the_send_limit(installed: type[Any]) ->
     assert proto._ncp_state is bellows_ash.NcpState.CONNECTED
 
 
-async def test_the_link_is_given_up_after_ack_timeouts_in_a_row(
-    installed: type[Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(bellows_fastpath, "ACK_TIMEOUTS", 2)
+async def test_the_link_is_given_up_after_ack_timeouts_in_a_row(installed: type[Any]) -> None:
+    from rigs.ash_timers import UG101_SETTINGS, HostAshSettings
+
+    assert UG101_SETTINGS.ack_timeouts == bellows_fastpath.ACK_TIMEOUTS == 16
+    bellows_fastpath.configure(HostAshSettings(ack_timeouts=2))
+    try:
+        proto, recorder, transport = protocol(installed)
+    finally:
+        bellows_fastpath.configure(UG101_SETTINGS)
     errors: list[Any] = []
-    proto, recorder, transport = protocol(installed)
     recorder.error_received = errors.append  # type: ignore[method-assign]
     before = bellows_fastpath.host_counters.as_dict()
     with pytest.raises(bellows_ash.NcpFailure):
@@ -384,3 +388,25 @@ async def test_the_rig_bounds_the_acknowledgement_timer(installed: type[Any]) ->
 async def _sent_after_timeout(transport: Transport) -> None:
     while len(_data_frames(bytes(transport.written))) < 2:
         await asyncio.sleep(0.01)
+
+
+async def test_with_ack_timeouts_0_only_max_sends_gives_the_link_up(
+    installed: type[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ash = "ack_timeouts=0"``: timeouts in a row never end the link (UG101's "never" for
+    the NCP's token); MAX_SENDS sends of one frame still do."""
+    from rigs.ash_timers import UG101_SETTINGS, HostAshSettings
+
+    monkeypatch.setattr(bellows_fastpath, "MAX_SENDS", 5)
+    bellows_fastpath.configure(HostAshSettings.parse("ack_timeouts=0,t_rx_ack_min=0.01"))
+    try:
+        proto, _, transport = protocol(installed)
+        proto._t_rx_ack = 0.01
+    finally:
+        bellows_fastpath.configure(UG101_SETTINGS)
+    before = bellows_fastpath.host_counters.as_dict()
+    with pytest.raises(bellows_ash.NcpFailure):
+        await asyncio.wait_for(proto.send_data(b"\x01"), 5)
+    after = bellows_fastpath.host_counters.as_dict()
+    assert after["ack_timeouts"] - before["ack_timeouts"] == 5  # 5 in a row, more than 2
+    assert len(_data_frames(bytes(transport.written))) == 5
