@@ -91,7 +91,7 @@ def mixin() -> type[Any]:
     from zigpy_znp.utils import CatchAllResponse
     from zigpy_znp.zigbee import application as znp_app
 
-    from rigs.zigbee.znp_retries import ATTEMPTS, RPC_INVALID_LENGTH
+    from rigs.zigbee.znp_retries import ATTEMPTS, RPC_INVALID_LENGTH, repeatable
 
     incoming_header = c.AF.IncomingMsg.Callback.header
     catch_all_header = CatchAllResponse.header
@@ -291,14 +291,18 @@ def mixin() -> type[Any]:
                 if extended_timeout
                 else znp_app.DATA_CONFIRM_TIMEOUT
             ):
-                confirm = await asyncio.shield(self._hot_request(znp, wire, sequence, request))
+                confirm = await asyncio.shield(
+                    self._hot_request(znp, wire, sequence, request, cluster, data)
+                )
             if confirm[0] != SUCCESS:
                 response = stock(c.AF.DataConfirm.Callback, AF_DATA_CONFIRM, confirm)
                 raise InvalidCommandResponse(
                     f"Unsuccessful request status code: {response.Status!r}", response
                 )
 
-        async def _hot_request(self, znp: Any, wire: bytes, tsn: int, request: Any) -> bytes:
+        async def _hot_request(
+            self, znp: Any, wire: bytes, tsn: int, request: Any, cluster: int, data: bytes
+        ) -> bytes:
             """``RetryingZnp.request_callback_rsp`` for one AF_DATA_REQUEST_EXT: the
             confirmation's data."""
             loop = asyncio.get_running_loop()
@@ -306,12 +310,19 @@ def mixin() -> type[Any]:
             self._confirms[tsn] = confirm
             try:
                 async with asyncio.timeout(znp._znp_config[conf.CONF_ARSP_TIMEOUT]):
+                    again = repeatable(cluster, data)
                     for attempt in range(1, ATTEMPTS + 1):
-                        if await self._hot_attempt(znp, wire, confirm, request):
+                        arrived, filled = await self._hot_attempt(
+                            znp, wire, confirm, request, again
+                        )
+                        if arrived:
                             break
                         if attempt == ATTEMPTS:
                             raise TimeoutError
-                        znp._again(request(), attempt)
+                        if filled:
+                            znp._again(request(), attempt, fill=False)
+                        else:
+                            znp._again(request(), attempt)
                     if confirm.done() or not hasattr(znp, "confirm_wait"):
                         return await confirm
                     return await self._hot_confirmed(znp, confirm)
@@ -334,10 +345,19 @@ def mixin() -> type[Any]:
             return data
 
         async def _hot_attempt(
-            self, znp: Any, wire: bytes, confirm: asyncio.Future[bytes], request: Any
-        ) -> bool:
-            """Send once under zigpy-znp's request lock; True if the request arrived (its SRSP
-            or its confirmation came). Raises as ``ZNP.request`` does for a refused request."""
+            self,
+            znp: Any,
+            wire: bytes,
+            confirm: asyncio.Future[bytes],
+            request: Any,
+            again: bool,
+        ) -> tuple[bool, bool]:
+            """Send once under zigpy-znp's request lock: (whether the request arrived (its SRSP
+            or its confirmation came), whether the fill before a repeat has gone already).
+            Raises as ``ZNP.request`` does for a refused request. As ``RetryingZnp``: a lost
+            SRSP is followed at once by the fill, under the lock; then a request that is
+            ``again`` (repeatable) goes again at once, any other after its confirmation's
+            wait."""
             if znp._uart is None:  # as ZNP.request: the link went away between attempts
                 raise RuntimeError("Coordinator is disconnected, cannot send request")
             async with znp._sync_request_lock(priority=-1):  # zigpy-znp's AF data priority
@@ -355,14 +375,20 @@ def mixin() -> type[Any]:
                         znp.srsp_seen(time.monotonic() - sent)
                 except TimeoutError:
                     kind = -1  # the SRSP was lost: the confirmation, if it comes, says it arrived
+                    fill = getattr(znp, "fill", None)
+                    if fill is not None:
+                        fill(wire)  # before the lock lets another frame go
                 finally:
                     self._srsp = None
             if kind == -1:
+                filled = hasattr(znp, "fill")
                 after_lost = getattr(znp, "confirm_after_lost_srsp", None)
-                return await after_lost(confirm) if after_lost is not None else confirm.done()
+                if again or after_lost is None:
+                    return confirm.done(), filled
+                return await after_lost(confirm), filled
             if kind == RPC_ERROR and data[0] == RPC_INVALID_LENGTH and hasattr(znp, "count"):
                 znp.count("damaged_requests_refused")  # as RetryingZnp: sent again
-                return confirm.done()
+                return confirm.done(), False
             if kind == RPC_ERROR:
                 response = stock(c.RPCError.CommandNotRecognized.Rsp, RPC_ERROR, data)
                 raise CommandNotRecognized(
@@ -374,7 +400,7 @@ def mixin() -> type[Any]:
                 raise InvalidCommandResponse(
                     f"Expected SRSP response {expected}, got {response}", response
                 )
-            return True
+            return True, False
 
     _mixin.append(AfFastpathMixin)
     return AfFastpathMixin

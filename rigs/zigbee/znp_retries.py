@@ -78,6 +78,28 @@ FILL_TRIES = 8  # constant fills, then as many pseudo-random ones, tried for a r
 CALLBACK_WAIT_S = 5.0  # a reset, a formation or a permit-join answered within this (our setting)
 
 RECOVERY_COUNTERS = ("requests_sent_again", "confirms_lost", "damaged_requests_refused")
+OTA_CLUSTER = 0x0019
+# OTA Upgrade commands a server sends that a device takes as often as they come (ZCL OTA,
+# 11.13): Image Notify, Query Next Image Response, Image Block Response. A device keeps only a
+# block at the offset it has reached and asks again for what it lacks, so a second copy of one
+# of these changes nothing; an Upgrade End Response (it schedules the upgrade) is not among them
+REPEATABLE_OTA_COMMANDS = frozenset({0x00, 0x02, 0x05})
+
+
+def repeatable(cluster: int, data: bytes) -> bool:
+    """True if a second copy of this ZCL frame (``data``, sent to ``cluster``) is harmless to the
+    device, so that its AF data request goes again at once when its SRSP is lost instead of
+    waiting for its AF_DATA_CONFIRM first: an OTA server's cluster command of
+    :data:`REPEATABLE_OTA_COMMANDS`."""
+    if cluster != OTA_CLUSTER or len(data) < 3:
+        return False
+    control = data[0]
+    if control & 0x03 != 0x01 or not control & 0x08:  # cluster-specific, server to client
+        return False
+    at = 4 if control & 0x04 else 2  # the command follows the manufacturer code, if any
+    return len(data) > at and data[at] in REPEATABLE_OTA_COMMANDS
+
+
 RPC_INVALID_LENGTH = 0x04  # MT RPC error code: the request is too short for its fields
 
 _class: list[type[Any]] = []
@@ -177,8 +199,9 @@ def retrying_class() -> type[Any]:
             if self.on_count is not None:
                 self.on_count(name)
 
-        def _again(self, request: Any, attempt: int) -> None:
-            """Before a request goes again: both ends start from a frame boundary."""
+        def _again(self, request: Any, attempt: int, *, fill: bool = True) -> None:
+            """Before a request goes again: both ends start from a frame boundary (``fill``
+            False: the fill went when its SRSP was found lost, :meth:`fill`)."""
             self.retries += 1
             self._count("requests_sent_again")
             LOGGER.info("no answer to %s (attempt %d): sending it again", type(request), attempt)
@@ -188,9 +211,22 @@ def retrying_class() -> type[Any]:
             resync = getattr(uart, "resync", None)
             if resync is not None:
                 resync()
+            if fill:
+                self.fill(self._wire(request))
+
+        def _wire(self, request: Any) -> bytes:
             frame = request.to_frame(align=self.nvram.align_structs)
             header = int(frame.header)
-            uart.write(resync_fill(mt.encode(header & 0xFF, header >> 8, bytes(frame.data))))
+            return mt.encode(header & 0xFF, header >> 8, bytes(frame.data))
+
+        def fill(self, wire: bytes) -> None:
+            """Finish, with a bad FCS, a copy of ``wire`` the co-processor may still be waiting
+            to complete (:func:`resync_fill`). Sent as soon as the SRSP is found lost, before
+            the request lock lets another frame go: the next frame's first bytes would
+            otherwise complete the damaged copy, and match its one-byte FCS 1 time in 256."""
+            uart = self._uart
+            if uart is not None:
+                uart.write(resync_fill(wire))
 
         async def request(self, request: Any, timeout: Any = None, **response_params: Any) -> Any:
             if not request.Rsp:  # nothing answers it: nothing to wait for
@@ -259,14 +295,14 @@ def retrying_class() -> type[Any]:
             try:
                 async with asyncio.timeout(timeout):
                     for attempt in range(1, ATTEMPTS + 1):
-                        arrived, srsp = await self._one_attempt(
+                        arrived, srsp, filled = await self._one_attempt(
                             request, callback_rsp, wait, response_params
                         )
                         if arrived:
                             break
                         if attempt == ATTEMPTS:
                             raise TimeoutError
-                        self._again(request, attempt)
+                        self._again(request, attempt, fill=not filled)
                     if srsp is None or type(request) not in af_data_requests:
                         return await callback_rsp
                     return await self._confirmed(callback_rsp, srsp)
@@ -315,28 +351,35 @@ def retrying_class() -> type[Any]:
 
         async def _one_attempt(
             self, request: Any, callback_rsp: Any, wait: float, response_params: dict[str, Any]
-        ) -> tuple[bool, Any]:
-            """Send once; (True, its SRSP or None) if the request arrived (its SRSP or its
-            callback came)."""
+        ) -> tuple[bool, Any, bool]:
+            """Send once: (whether the request arrived (its SRSP or its callback came), its
+            SRSP or None, whether the fill before a repeat has gone already).
+
+            An AF data request whose SRSP is lost is filled after at once (:meth:`fill`); a
+            :func:`repeatable` one then goes again at once, any other only when its
+            AF_DATA_CONFIRM does not come either (:meth:`confirm_after_lost_srsp`)."""
             try:
                 srsp = await self._timed(request, None, response_params)
             except TimeoutError:
-                if type(request) in af_data_requests:
-                    return await self.confirm_after_lost_srsp(callback_rsp), None
-                return bool(callback_rsp.done()), None
+                if type(request) not in af_data_requests:
+                    return bool(callback_rsp.done()), None, False
+                self.fill(self._wire(request))
+                if repeatable(request.ClusterId, bytes(request.Data)):
+                    return bool(callback_rsp.done()), None, True
+                return await self.confirm_after_lost_srsp(callback_rsp), None, True
             except CommandNotRecognized as exc:
                 if not damaged(exc):
                     raise
                 self._count("damaged_requests_refused")
-                return False, None
+                return False, None, False
             if type(request) not in callback_resend:
-                return True, srsp
+                return True, srsp, False
             try:  # the callback, or else the request again
                 async with asyncio.timeout(max(wait, CALLBACK_WAIT_S)):
                     await asyncio.shield(callback_rsp)
             except TimeoutError:
-                return False, None
-            return True, srsp
+                return False, None, False
+            return True, srsp, False
 
     _class.append(RetryingZnp)
     return RetryingZnp

@@ -177,8 +177,10 @@ async def test_a_link_gone_between_attempts_is_zigpy_znps_error() -> None:
         znp = app._znp
         again = znp._again
 
-        def gone(request: Any, attempt: int, znp: Any = znp, again: Any = again) -> None:
-            again(request, attempt)
+        def gone(
+            request: Any, attempt: int, znp: Any = znp, again: Any = again, **how: Any
+        ) -> None:
+            again(request, attempt, **how)
             znp._uart = None  # the port closed while the request waited
 
         znp._again = gone
@@ -190,9 +192,15 @@ async def test_a_link_gone_between_attempts_is_zigpy_znps_error() -> None:
     assert str(outcome["hot"]) == str(outcome["stock"])
 
 
+# an Upgrade End Response (it schedules the upgrade): a second copy is not harmless
+UPGRADE_END_RESPONSE = (
+    b"\x19\x21\x07\x1d\x12\x00\x00\x02\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00"
+)
+
+
 async def test_lost_srsp_with_the_confirmation_is_not_sent_again() -> None:
     script = lambda tsn, n: [_confirm(tsn)]
-    outcome = await _both(script)
+    outcome = await _both(script, data=UPGRADE_END_RESPONSE)
     assert _same(outcome) is None
     assert outcome["hot"][1].requests == 1
 
@@ -200,10 +208,46 @@ async def test_lost_srsp_with_the_confirmation_is_not_sent_again() -> None:
 async def test_lost_srsp_with_a_late_confirmation_is_not_sent_again() -> None:
     """The SRSP is lost and the confirmation comes after the SRSP wait (0.2 s here): the request
     reached the co-processor, so it is not sent again (a second copy would reach the device)."""
-    outcome = await _both(lambda tsn, n: [_confirm(tsn)], delay=0.35)
+    outcome = await _both(lambda tsn, n: [_confirm(tsn)], delay=0.35, data=UPGRADE_END_RESPONSE)
     assert _same(outcome) is None
     assert outcome["hot"][1].requests == outcome["stock"][1].requests == 1
     assert outcome["hot"][0]._znp.retries == outcome["stock"][0]._znp.retries == 0
+
+
+async def test_a_block_response_whose_srsp_is_lost_goes_again_at_once() -> None:
+    """An Image Block Response is repeatable (the device keeps only the block at its offset):
+    with its SRSP lost it goes again without waiting for its confirmation, on both paths."""
+    for data, waits in ((b"\x19\x21\x05", 0), (UPGRADE_END_RESPONSE, 1)):
+        for hot in (False, True):
+            app, co = _app(hot, lambda tsn, n: [] if n == 1 else [_srsp(), _confirm(tsn)])
+            znp, waited = app._znp, []
+            wait = znp.confirm_after_lost_srsp
+
+            async def counted(confirm: Any, wait: Any = wait, waited: list[Any] = waited) -> bool:
+                waited.append(confirm)
+                return await wait(confirm)
+
+            znp.confirm_after_lost_srsp = counted
+            await _send(app, data=data)
+            assert (co.requests, znp.retries, len(waited)) == (2, 1, waits), (data, hot)
+
+
+@pytest.mark.parametrize("data", [b"\x19\x21\x05", UPGRADE_END_RESPONSE], ids=["block", "end"])
+async def test_the_fill_follows_a_lost_srsp_before_any_other_frame(data: bytes) -> None:
+    """The fill goes as soon as the SRSP is found lost, before the request lock lets another
+    frame go (a frame sent in between would complete a damaged copy, FCS matching 1 in 256);
+    one fill per repeat, on both paths."""
+    for hot in (False, True):
+        app, co = _app(hot, lambda tsn, n: [] if n == 1 else [_srsp(), _confirm(tsn)])
+        sending = asyncio.ensure_future(_send(app, data=data))
+        other = asyncio.ensure_future(_send(app, tsn=0x22, data=UPGRADE_END_RESPONSE))
+        await asyncio.gather(sending, other)
+        written = bytes(co.written)
+        first = written[: 5 + written[1]]  # the first request, whole: SOF, LEN, CMD, data, FCS
+        assert first[:1] == b"\xfe" and first[2:4] == b"\x24\x02"
+        fill = znp_retries.resync_fill(first)
+        assert written[len(first) : len(first) + len(fill)] == fill
+        assert written.count(fill) == 1
 
 
 async def test_other_clusters_take_zigpy_znps_path(monkeypatch: pytest.MonkeyPatch) -> None:
