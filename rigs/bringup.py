@@ -31,7 +31,8 @@ from rigs.launcher import EmulatorProcess
 from rigs.operations import DeviceIdentity, RigError
 from rigs.spec import DeviceSpec, PortSpec, RigSpec
 
-JOIN_TIMEOUT_S = 120.0  # permit joining, wait for every device (ours: room for a lossy port)
+JOIN_TIMEOUT_S = 300.0  # permit joining, wait for every device (ours: room for a lossy port: at
+# 1% byte loss zigpy waits 28 s for each lost answer to its interview of an end device)
 EMBEDDED_RADIO_STREAM = {"emulated": "socketpair"}
 """The byte stream of an embedded emulator's radio port by radio kind (``socketpair``, ``tcp`` or
 ``pty``); any other kind: ``tcp``."""

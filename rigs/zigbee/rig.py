@@ -90,6 +90,9 @@ ANSWER_AVERAGING = 0.1
 ANSWER_WAIT_MIN_S = 1.0
 ANSWER_WAIT_MAX_S = 5.0
 FIND_AFTER_S = 10.0  # a device not heard of this long into a wait is asked for (our setting)
+# a permit-join's time limit (our setting): zigpy-znp's request is sent again when its callback
+# has not come within 5 s (rigs.zigbee.znp_retries), which a lossy radio port needs a few times
+PERMIT_JOIN_TIMEOUT_S = 30.0
 STATE_READ_TIMEOUT_S = 10.0  # a read of the device's state after a command went unanswered
 COMMAND_ATTEMPTS = 4  # sends of a command that changes the device, when it changed nothing (ours)
 INTERVIEW_ATTEMPTS = 5  # zigpy interviews of one device tried (our setting) ...
@@ -369,7 +372,7 @@ class ZigbeeRig:
 
     async def permit_join(self, seconds: int = 60) -> None:
         try:
-            async with asyncio.timeout(10.0):
+            async with asyncio.timeout(PERMIT_JOIN_TIMEOUT_S):
                 await self.app.permit(max(0, min(254, int(seconds))))
         except TimeoutError:
             raise DeviceTimeout("permit join was not confirmed in time") from None
