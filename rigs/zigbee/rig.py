@@ -90,6 +90,18 @@ ANSWER_AVERAGING = 0.1
 ANSWER_WAIT_MIN_S = 1.0
 ANSWER_WAIT_MAX_S = 5.0
 FIND_AFTER_S = 10.0  # a device not heard of this long into a wait is asked for (our setting)
+IMAGE_SENDS = 3  # sends of one image while the device holds a copy that is not it (our setting)
+# recovery counters that move only when the radio port lost or damaged bytes: a transfer that
+# moved one of them has its held image checked (MT's one-byte FCS lets a damaged frame through)
+LOSS_SIGNS = (
+    "requests_sent_again",
+    "damaged_requests_refused",
+    "confirms_lost",
+    "bad_fcs",
+    "ash_resends",
+    "ash_naks_received",
+    "ash_ack_timeouts",
+)
 # a permit-join's time limit (our setting): zigpy-znp's request is sent again when its callback
 # has not come within 5 s (rigs.zigbee.znp_retries), which a lossy radio port needs a few times
 PERMIT_JOIN_TIMEOUT_S = 30.0
@@ -290,6 +302,8 @@ class ZigbeeRig:
         self.commands_sent_again = 0  # commands unanswered that the device's state showed undone
         self.answers_read_from_state = 0  # commands unanswered that the device's state showed done
         self.transfer_ends_read_from_state = 0  # OTA transfers whose end was read from the device
+        self.images_checked = 0  # held images read back after a transfer on a lossy port
+        self.images_sent_again = 0  # ... that were not the image sent, so it went again
         self.ota_answers_held = 0  # block requests not answered twice while one was in flight
         self.reconnects = 0  # times the radio library's link was lost and brought back
         self._reconnecting: asyncio.Task[None] | None = None
@@ -709,6 +723,57 @@ class ZigbeeRig:
         progress: ProgressCallback | None = None,
         timeout: float = 600.0,
     ) -> TransferResult:
+        """Send ``image`` to the device and leave it held there. When the radio port lost or
+        damaged bytes during the transfer (a :data:`LOSS_SIGNS` counter moved), the held image
+        is read back: a copy that is not the image (a damaged frame that matched MT's one-byte
+        FCS by chance reached the device) is replaced by sending the image again, up to
+        :data:`IMAGE_SENDS` sends in all (``images_sent_again``). A transfer the device ended
+        with a refusal is never sent again."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        sent: list[TransferResult] = []
+        while True:
+            before = self._loss_signs()
+            result = await self._distribute_once(ieee, image, progress, deadline - loop.time())
+            sent.append(result)
+            if (
+                result.status is not TransferStatus.OK
+                or len(sent) == IMAGE_SENDS
+                or self._loss_signs() == before
+                or not await self._held_differs(ieee, image)
+            ):
+                break
+            self.images_sent_again += 1
+            LOGGER.warning("OTA to %s: the held image is not the one sent; sending it again", ieee)
+        if len(sent) == 1:
+            return result
+        return dataclasses.replace(
+            result,
+            blocks=sum(r.blocks for r in sent),
+            seconds=sum(r.seconds for r in sent),
+            retries=sum(r.retries for r in sent),
+            resumes=sum(r.resumes for r in sent),
+            reason=f"sent {len(sent)} times: the held copy was not the image",
+        )
+
+    def _loss_signs(self) -> tuple[int, ...]:
+        counts = self.recovery_counts()
+        return tuple(counts.get(name, 0) for name in LOSS_SIGNS)
+
+    async def _held_differs(self, ieee: str, image: bytes) -> bool:
+        """True if the device holds an image that is not ``image`` (read back; counted in
+        ``images_checked``). A held image that cannot be read, or none, is no reason to send
+        the image again."""
+        self.images_checked += 1
+        try:
+            held = await self.read_held_image(ieee, timeout=STATE_READ_TIMEOUT_S)
+        except RigError:
+            return False
+        return held is not None and held.sha256 != hashlib.sha256(image).digest()
+
+    async def _distribute_once(
+        self, ieee: str, image: bytes, progress: ProgressCallback | None, timeout: float
+    ) -> TransferResult:
         device = self._device(ieee)
         try:
             distribution = OtaDistribution(
@@ -722,7 +787,7 @@ class ZigbeeRig:
             raise RigError(str(exc), device=ieee) from None
         self.last_distribution = distribution
         try:
-            result = await distribution.run(timeout)
+            result = await distribution.run(max(0.0, timeout))
         finally:
             self.ota_answers_held += distribution.answers_held
         if result.status is TransferStatus.FAILED and result.bytes_sent == len(image):
@@ -967,6 +1032,8 @@ class ZigbeeRig:
             "answers_read_from_state": self.answers_read_from_state,
             "transfer_ends_read_from_state": self.transfer_ends_read_from_state,
             "ota_answers_held": self.ota_answers_held,
+            "images_checked": self.images_checked,
+            "images_sent_again": self.images_sent_again,
             "requests_sent_again": int(getattr(self.app, "znp_retries", 0)),
             "interviews_failed": sum(self._initialized.interview_failures.values()),
             **self._ash_counts(),

@@ -192,3 +192,79 @@ def test_only_an_ota_servers_repeatable_commands_go_again_at_once(
 
     assert is_repeatable(0x0019, data) is repeatable
     assert is_repeatable(0x0702, data) is False  # the same bytes to another cluster
+
+
+class _Transfers:
+    """distribute_image's pieces below the held-image check: each send's outcome, the loss
+    counter it moves, and the SHA-256 of the copy the device then holds."""
+
+    def __init__(self, outcomes: list[tuple[str, int, bytes]]) -> None:
+        self.outcomes = outcomes  # (status, bytes lost during the send, held copy)
+        self.lost = 0
+        self.held: bytes | None = None
+        self.sends = 0
+
+    async def once(self, ieee: str, image: bytes, progress: Any, timeout: float) -> Any:
+        from rigs.operations import TransferResult, TransferStatus
+
+        status, lost, held = self.outcomes[self.sends]
+        self.sends += 1
+        self.lost += lost
+        self.held = held
+        return TransferResult(TransferStatus(status), len(image), 4, 2.0, 1, 0, "")
+
+    async def read_held(self, ieee: str, *, timeout: float) -> Any:
+        import hashlib
+        from types import SimpleNamespace
+
+        return SimpleNamespace(sha256=hashlib.sha256(self.held or b"").digest())
+
+
+def _transfer_rig(transfers: _Transfers) -> ZigbeeRig:
+    rig = ZigbeeRig.__new__(ZigbeeRig)
+    rig.images_checked = rig.images_sent_again = 0
+    rig._distribute_once = transfers.once  # type: ignore[method-assign]
+    rig.read_held_image = transfers.read_held  # type: ignore[method-assign]
+    rig.recovery_counts = lambda: {"bad_fcs": transfers.lost}  # type: ignore[method-assign]
+    return rig
+
+
+IMAGE, DAMAGED = b"image" * 20, b"imagf" * 20
+
+
+async def test_a_held_copy_damaged_on_a_lossy_port_is_replaced_by_sending_the_image_again() -> None:
+    from rigs.operations import TransferStatus
+
+    transfers = _Transfers([("ok", 3, DAMAGED), ("ok", 2, IMAGE)])
+    rig = _transfer_rig(transfers)
+    result = await rig.distribute_image("d", IMAGE, timeout=10)
+    assert result.status is TransferStatus.OK and transfers.sends == 2
+    assert (rig.images_checked, rig.images_sent_again) == (2, 1)
+    assert (result.blocks, result.seconds, result.retries) == (8, 4.0, 2)  # both sends count
+    assert "sent 2 times" in result.reason
+
+
+async def test_a_held_copy_that_stays_damaged_is_sent_at_most_three_times() -> None:
+    transfers = _Transfers([("ok", 1, DAMAGED)] * 5)
+    rig = _transfer_rig(transfers)
+    await rig.distribute_image("d", IMAGE, timeout=10)
+    assert transfers.sends == rig_module.IMAGE_SENDS == 3 and rig.images_sent_again == 2
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        ("ok", 0, DAMAGED),  # nothing lost on the port: nothing read back, nothing sent again
+        ("rejected", 4, DAMAGED),  # the device refused the image: its refusal stands
+        ("ok", 4, IMAGE),  # lossy, and the held copy is the image
+    ],
+)
+async def test_the_image_goes_once_unless_a_lossy_port_left_a_damaged_copy(
+    outcome: tuple[str, int, bytes],
+) -> None:
+    transfers = _Transfers([outcome, ("ok", 0, IMAGE)])
+    rig = _transfer_rig(transfers)
+    result = await rig.distribute_image("d", IMAGE, timeout=10)
+    assert transfers.sends == 1 and rig.images_sent_again == 0
+    assert result.status.value == outcome[0]
+    assert rig.images_checked == (1 if outcome[0] == "ok" and outcome[1] else 0)
