@@ -307,6 +307,7 @@ class ZigbeeRig:
         self.transfer_ends_read_from_state = 0  # OTA transfers whose end was read from the device
         self.images_checked = 0  # held images read back after a transfer on a lossy port
         self.images_sent_again = 0  # ... that were not the image sent, so it went again
+        self.refusals_sent_again = 0  # images refused on a lossy port and sent again
         self.ota_answers_held = 0  # block requests not answered twice while one was in flight
         self.reconnects = 0  # times the radio library's link was lost and brought back
         self._reconnecting: asyncio.Task[None] | None = None
@@ -731,8 +732,10 @@ class ZigbeeRig:
         damaged bytes during the transfer (a :data:`LOSS_SIGNS` counter moved), the held image
         is read back: a copy that is not the image (a damaged frame that matched MT's one-byte
         FCS by chance reached the device) is replaced by sending the image again, up to
-        :data:`IMAGE_SENDS` sends in all (``images_sent_again``). A transfer the device ended
-        with a refusal is never sent again."""
+        :data:`IMAGE_SENDS` sends in all (``images_sent_again``). A refusal on a lossy port
+        (the device found the image damaged: a damaged frame reached it) is sent again too
+        (``refusals_sent_again``), but a second refusal in a row stands: a device refuses an
+        image that is itself bad every time."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         sent: list[TransferResult] = []
@@ -740,12 +743,17 @@ class ZigbeeRig:
             before = self._loss_signs()
             result = await self._distribute_once(ieee, image, progress, deadline - loop.time())
             sent.append(result)
-            if (
-                result.status is not TransferStatus.OK
-                or len(sent) == IMAGE_SENDS
-                or self._loss_signs() == before
-                or not await self._held_differs(ieee, image)
-            ):
+            if len(sent) == IMAGE_SENDS or self._loss_signs() == before:
+                break
+            if result.status is TransferStatus.REJECTED:
+                if len(sent) > 1 and sent[-2].status is TransferStatus.REJECTED:
+                    break  # refused twice in a row: the image itself is refused
+                self.refusals_sent_again += 1
+                LOGGER.warning(
+                    "OTA to %s: refused on a lossy port (%s); sending it again", ieee, result.reason
+                )
+                continue
+            if result.status is not TransferStatus.OK or not await self._held_differs(ieee, image):
                 break
             self.images_sent_again += 1
             LOGGER.warning("OTA to %s: the held image is not the one sent; sending it again", ieee)
@@ -757,7 +765,9 @@ class ZigbeeRig:
             seconds=sum(r.seconds for r in sent),
             retries=sum(r.retries for r in sent),
             resumes=sum(r.resumes for r in sent),
-            reason=f"sent {len(sent)} times: the held copy was not the image",
+            reason=result.reason
+            if result.status is not TransferStatus.OK
+            else f"sent {len(sent)} times on a lossy port",
         )
 
     def _loss_signs(self) -> tuple[int, ...]:
@@ -1038,6 +1048,7 @@ class ZigbeeRig:
             "ota_answers_held": self.ota_answers_held,
             "images_checked": self.images_checked,
             "images_sent_again": self.images_sent_again,
+            "refusals_sent_again": self.refusals_sent_again,
             "requests_sent_again": int(getattr(self.app, "znp_retries", 0)),
             "interviews_failed": sum(self._initialized.interview_failures.values()),
             **self._ash_counts(),

@@ -211,7 +211,8 @@ class _Transfers:
         self.sends += 1
         self.lost += lost
         self.held = held
-        return TransferResult(TransferStatus(status), len(image), 4, 2.0, 1, 0, "")
+        reason = "refused" if status == "rejected" else ""
+        return TransferResult(TransferStatus(status), len(image), 4, 2.0, 1, 0, reason)
 
     async def read_held(self, ieee: str, *, timeout: float) -> Any:
         import hashlib
@@ -222,7 +223,7 @@ class _Transfers:
 
 def _transfer_rig(transfers: _Transfers) -> ZigbeeRig:
     rig = ZigbeeRig.__new__(ZigbeeRig)
-    rig.images_checked = rig.images_sent_again = 0
+    rig.images_checked = rig.images_sent_again = rig.refusals_sent_again = 0
     rig._distribute_once = transfers.once  # type: ignore[method-assign]
     rig.read_held_image = transfers.read_held  # type: ignore[method-assign]
     rig.recovery_counts = lambda: {"bad_fcs": transfers.lost}  # type: ignore[method-assign]
@@ -241,7 +242,7 @@ async def test_a_held_copy_damaged_on_a_lossy_port_is_replaced_by_sending_the_im
     assert result.status is TransferStatus.OK and transfers.sends == 2
     assert (rig.images_checked, rig.images_sent_again) == (2, 1)
     assert (result.blocks, result.seconds, result.retries) == (8, 4.0, 2)  # both sends count
-    assert "sent 2 times" in result.reason
+    assert result.reason == "sent 2 times on a lossy port"
 
 
 async def test_a_held_copy_that_stays_damaged_is_sent_at_most_image_sends_times() -> None:
@@ -251,11 +252,28 @@ async def test_a_held_copy_that_stays_damaged_is_sent_at_most_image_sends_times(
     assert transfers.sends == rig_module.IMAGE_SENDS == 5 and rig.images_sent_again == 4
 
 
+async def test_a_refusal_on_a_lossy_port_is_sent_again_and_a_second_one_stands() -> None:
+    """A device that refused an image a damaged frame reached gets it again; a device that
+    refuses it twice in a row refuses the image itself, and that refusal stands."""
+    from rigs.operations import TransferStatus
+
+    transfers = _Transfers([("rejected", 2, IMAGE), ("ok", 1, IMAGE)])
+    rig = _transfer_rig(transfers)
+    assert (await rig.distribute_image("d", IMAGE, timeout=10)).status is TransferStatus.OK
+    assert transfers.sends == 2 and rig.refusals_sent_again == 1
+    transfers = _Transfers([("rejected", 2, IMAGE)] * 4)
+    rig = _transfer_rig(transfers)
+    result = await rig.distribute_image("d", IMAGE, timeout=10)
+    assert result.status is TransferStatus.REJECTED and transfers.sends == 2
+    assert result.reason == "refused"  # the device's own reason, as it gave it
+
+
 @pytest.mark.parametrize(
     "outcome",
     [
         ("ok", 0, DAMAGED),  # nothing lost on the port: nothing read back, nothing sent again
-        ("rejected", 4, DAMAGED),  # the device refused the image: its refusal stands
+        ("rejected", 0, DAMAGED),  # refused on a clean port: the refusal stands
+        ("failed", 4, DAMAGED),  # broke off (the device stopped asking): not sent again here
         ("ok", 4, IMAGE),  # lossy, and the held copy is the image
     ],
 )
@@ -265,6 +283,6 @@ async def test_the_image_goes_once_unless_a_lossy_port_left_a_damaged_copy(
     transfers = _Transfers([outcome, ("ok", 0, IMAGE)])
     rig = _transfer_rig(transfers)
     result = await rig.distribute_image("d", IMAGE, timeout=10)
-    assert transfers.sends == 1 and rig.images_sent_again == 0
+    assert transfers.sends == 1 and rig.images_sent_again == rig.refusals_sent_again == 0
     assert result.status.value == outcome[0]
     assert rig.images_checked == (1 if outcome[0] == "ok" and outcome[1] else 0)
