@@ -11,7 +11,9 @@ from the radio library so that reading a rig file imports no radio library.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 ACK_TIMEOUTS = 16
 """Acknowledgement timeouts in a row after which the host gives the link up (our setting; UG101's
@@ -36,18 +38,26 @@ class HostAshSettings:
     @classmethod
     def parse(cls, text: str) -> HostAshSettings:
         """``"t_rx_ack_max=0.4,ack_timeouts=0"`` (any of them, timers in seconds)."""
-        values: dict[str, float | int] = {}
-        for item in filter(None, (part.strip() for part in text.split(","))):
-            name, sep, raw = item.partition("=")
-            name = name.strip()
-            if not sep or name not in cls.__dataclass_fields__:
-                known = ", ".join(cls.__dataclass_fields__)
-                raise ValueError(f"unknown ASH setting {item!r} (known: {known})")
-            try:
-                values[name] = int(raw.strip()) if name == "ack_timeouts" else float(raw.strip())
-            except ValueError:
-                raise ValueError(f"ASH setting {name} needs a number, got {raw!r}") from None
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**parse_settings(text, cls.__dataclass_fields__, {"ack_timeouts"}))
+
+
+def parse_settings(
+    text: str, names: Iterable[str], integers: Collection[str] = ()
+) -> dict[str, Any]:
+    """``"name=value,..."`` (any of ``names``, any order) as numbers: whole numbers for the
+    names in ``integers``, seconds (float) for the rest. One-line ``ValueError`` otherwise."""
+    known = list(names)
+    values: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, raw = item.partition("=")
+        name = name.strip()
+        if not sep or name not in known:
+            raise ValueError(f"unknown ASH setting {item!r} (known: {', '.join(known)})")
+        try:
+            values[name] = int(raw.strip()) if name in integers else float(raw.strip())
+        except ValueError:
+            raise ValueError(f"ASH setting {name} needs a number, got {raw!r}") from None
+    return values
 
 
 UG101_SETTINGS = HostAshSettings()

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastpath import ash
+from rigs.ash_timers import parse_settings
 
 LOGGER = logging.getLogger(__name__)
 
@@ -79,19 +80,7 @@ class AshSettings:
     @classmethod
     def parse(cls, text: str) -> AshSettings:
         """``"ack_timeouts=0,t_rx_ack_max=1.6"`` (any subset, any order; seconds for timers)."""
-        kinds: dict[str, type] = {"window": int, "ack_timeouts": int}
-        values: dict[str, Any] = {}
-        for item in filter(None, (part.strip() for part in text.split(","))):
-            name, sep, raw = item.partition("=")
-            name = name.strip()
-            if not sep or name not in cls.__dataclass_fields__:
-                known = ", ".join(cls.__dataclass_fields__)
-                raise ValueError(f"unknown ASH setting {item!r} (known: {known})")
-            try:
-                values[name] = kinds.get(name, float)(raw.strip())
-            except ValueError:
-                raise ValueError(f"ASH setting {name} needs a number, got {raw!r}") from None
-        return cls(**values)
+        return cls(**parse_settings(text, cls.__dataclass_fields__, {"window", "ack_timeouts"}))
 
 
 DEFAULT_SETTINGS = AshSettings()
