@@ -323,26 +323,14 @@ def mixin() -> type[Any]:
                             znp._again(request(), attempt, fill=False)
                         else:
                             znp._again(request(), attempt)
-                    if confirm.done() or not hasattr(znp, "confirm_wait"):
+                    if confirm.done() or not hasattr(znp, "_confirmed"):
                         return await confirm
-                    return await self._hot_confirmed(znp, confirm)
+                    # RetryingZnp's wait: a confirm lost on the port takes the SRSP's SUCCESS
+                    confirmed: bytes = await znp._confirmed(confirm, bytes((SUCCESS,)))
+                    return confirmed
             finally:
                 if self._confirms.get(tsn) is confirm:
                     del self._confirms[tsn]
-
-        async def _hot_confirmed(self, znp: Any, confirm: asyncio.Future[bytes]) -> bytes:
-            """As ``RetryingZnp._confirmed``: the confirmation of a request whose SRSP said
-            SUCCESS, or, when it does not come within ``confirm_wait``, that SUCCESS (the
-            confirmation was lost on the port; counted)."""
-            sent = time.monotonic()
-            try:
-                async with asyncio.timeout(znp.confirm_wait()):
-                    data = await asyncio.shield(confirm)
-            except TimeoutError:
-                znp.count("confirms_lost")
-                return bytes((SUCCESS,))
-            znp.confirm_seen(time.monotonic() - sent)
-            return data
 
         async def _hot_attempt(
             self,
