@@ -437,8 +437,7 @@ class OtaDistribution:
         self._in_flight_since = asked
 
         def settled(error: Exception | None) -> None:
-            if self._in_flight == offset:
-                self._in_flight = -1
+            self._landed(offset)
             self._counted(error)
 
         if self._frames:  # _reply's hot path, inlined (every block)
@@ -455,8 +454,7 @@ class OtaDistribution:
         sending.add_done_callback(lambda _: self._landed(offset))
 
     def _landed(self, offset: int) -> None:
-        """The radio library's ``send_packet`` of the block at ``offset`` has ended (its
-        delivery already counted by ``_deliver``)."""
+        """The radio has settled the answer with the block at ``offset`` (delivered or not)."""
         if self._in_flight == offset:
             self._in_flight = -1
 
