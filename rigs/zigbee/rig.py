@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import importlib
 import logging
+import math
 import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -110,6 +111,14 @@ LOSS_SIGNS = (
 PERMIT_JOIN_TIMEOUT_S = 30.0
 STATE_READ_TIMEOUT_S = 10.0  # a read of the device's state after a command went unanswered
 COMMAND_ATTEMPTS = 4  # sends of a command that changes the device, when it changed nothing (ours)
+# On a port losing bytes (a LOSS_SIGNS counter moved within LOSSY_WINDOW_S) each operation's time
+# limit is LOSSY_LIMIT_FACTOR times the one asked for, and a command that changed nothing may be
+# sent up to LOSSY_COMMAND_ATTEMPTS times (our settings). At 1% byte loss one request and its
+# answer both arrive whole about half the time, and a PIN verification (two reads of the PIN
+# status around the command) does not always fit in 10 s; counted in ``limits_extended``.
+LOSSY_LIMIT_FACTOR = 3.0
+LOSSY_WINDOW_S = 300.0
+LOSSY_COMMAND_ATTEMPTS = 12
 INTERVIEW_ATTEMPTS = 5  # zigpy interviews of one device tried (our setting) ...
 INTERVIEW_PAUSE_S = 1.0  # ... this far apart
 # kinds whose lost link the rig restarts: Z-Stack keeps its devices joined across a restart;
@@ -310,6 +319,9 @@ class ZigbeeRig:
         self.refusals_sent_again = 0  # images refused on a lossy port and sent again
         self.ota_answers_held = 0  # block requests not answered twice while one was in flight
         self.reconnects = 0  # times the radio library's link was lost and brought back
+        self.limits_extended = 0  # operations given LOSSY_LIMIT_FACTOR times their limit
+        self._signs_seen: tuple[int, ...] | None = None  # LOSS_SIGNS when last looked at
+        self._lossy_until = -math.inf  # loop time until which the port counts as losing bytes
         self._reconnecting: asyncio.Task[None] | None = None
         self._closing = False
         if config.radio in RECONNECTING_RADIOS:
@@ -522,16 +534,34 @@ class ZigbeeRig:
             await asyncio.wait({task})
         return self._initialized.lost is None
 
+    def _lossy(self) -> bool:
+        """True while the radio port is losing bytes: a :data:`LOSS_SIGNS` counter moved within
+        the last :data:`LOSSY_WINDOW_S` (looked at when an operation starts), or, at the first
+        look, since the rig started (the bring-up met loss)."""
+        now = asyncio.get_running_loop().time()
+        signs = self._loss_signs()
+        if signs != self._signs_seen:
+            if self._signs_seen is not None or any(signs):
+                self._lossy_until = now + LOSSY_WINDOW_S
+            self._signs_seen = signs
+        return now < self._lossy_until
+
     @contextlib.asynccontextmanager
     async def _operation(self, ieee: str, what: str, timeout: float) -> AsyncIterator[None]:
-        """Map timeouts and zigpy failures to RigError; messages never carry arguments."""
+        """Map timeouts and zigpy failures to RigError; messages never carry arguments. On a
+        port losing bytes the limit is :data:`LOSSY_LIMIT_FACTOR` times ``timeout``."""
+        limit, why = timeout, ""
+        if self._lossy():
+            self.limits_extended += 1
+            limit = LOSSY_LIMIT_FACTOR * timeout
+            why = f" ({timeout:g} s x{LOSSY_LIMIT_FACTOR:g} on a port losing bytes)"
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(limit):
                 if not await self._link_back():
                     raise RigError(f"{what}: the radio link is lost", device=ieee)
                 yield
         except TimeoutError:
-            raise DeviceTimeout(f"{what}: no answer within {timeout:g} s", device=ieee) from None
+            raise DeviceTimeout(f"{what}: no answer within {limit:g} s{why}", device=ieee) from None
         except RigError:
             raise
         except zigpy.exceptions.DeliveryError:
@@ -583,14 +613,17 @@ class ZigbeeRig:
         ``outcome(before, after)`` gives the command's result when the state shows it was carried
         out (counted in ``answers_read_from_state``), or None when the state is unchanged: the
         command did not arrive, or arrived and changed nothing, and sending it again cannot act
-        twice (counted in ``commands_sent_again``). Called inside :meth:`_operation`."""
+        twice (counted in ``commands_sent_again``). It is sent at most :data:`COMMAND_ATTEMPTS`
+        times, :data:`LOSSY_COMMAND_ATTEMPTS` on a port losing bytes. Called inside
+        :meth:`_operation`."""
         answer_s = max(READ_ATTEMPT_MIN_S, timeout / READ_ATTEMPTS)
-        for attempt in range(1, COMMAND_ATTEMPTS + 1):
+        attempts = LOSSY_COMMAND_ATTEMPTS if self._lossy() else COMMAND_ATTEMPTS
+        for attempt in range(1, attempts + 1):
             try:
                 async with asyncio.timeout(answer_s):
                     return await send()
             except TimeoutError:
-                if attempt == COMMAND_ATTEMPTS:
+                if attempt == attempts:
                     raise
             after = await state()
             result = outcome(before, after)
@@ -1040,6 +1073,7 @@ class ZigbeeRig:
         """What the rig did about lost frames so far (docs/coprocessors.md)."""
         counts = {
             "reconnects": self.reconnects,
+            "limits_extended": self.limits_extended,
             "reads_asked_again": self.reads_asked_again,
             "devices_asked_for": self.devices_asked_for,
             "commands_sent_again": self.commands_sent_again,

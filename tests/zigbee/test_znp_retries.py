@@ -5,6 +5,8 @@ when the device's state shows it undone."""
 from __future__ import annotations
 
 import asyncio
+import math
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ import zigpy_znp.commands as c
 import zigpy_znp.types as t
 
 from fastpath import mt
-from rigs.operations import PinCheck, PinStatus, PinVerification
+from rigs.operations import DeviceTimeout, PinCheck, PinStatus, PinVerification
 from rigs.zigbee import rig as rig_module
 from rigs.zigbee.rig import ZigbeeRig, _verification
 from rigs.zigbee.znp_retries import RESYNC_FILL, resync_fill
@@ -106,9 +108,14 @@ class _Device:
         return self.value
 
 
-def _rig() -> ZigbeeRig:
+def _rig(loss: list[int] | None = None) -> ZigbeeRig:
+    """A rig with no radio; ``loss`` (changed in place) stands for its LOSS_SIGNS counters."""
     rig = ZigbeeRig.__new__(ZigbeeRig)
-    rig.commands_sent_again = rig.answers_read_from_state = 0
+    rig.commands_sent_again = rig.answers_read_from_state = rig.limits_extended = 0
+    rig._signs_seen, rig._lossy_until = None, -math.inf
+    rig._reconnecting, rig._initialized = None, SimpleNamespace(lost=None)  # type: ignore[assignment]
+    signs = [0] if loss is None else loss
+    rig._loss_signs = lambda: tuple(signs)  # type: ignore[method-assign]
     return rig
 
 
@@ -142,6 +149,58 @@ async def test_a_command_that_did_not_arrive_is_sent_again_and_one_that_did_is_n
     assert result == "done (read from state)"
     assert answer_lost.sends == 1 and answer_lost.value == 1  # never done twice
     assert rig.answers_read_from_state == 1
+
+
+async def _within(rig: ZigbeeRig, limit: float, answer_s: float) -> str:
+    """One operation of ``limit`` s whose answer is due ``answer_s`` s after it starts."""
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[str] = loop.create_future()
+
+    def answered() -> None:
+        if not answer.done():  # not given up on
+            answer.set_result("answered")
+
+    loop.call_later(answer_s, answered)
+    async with rig._operation("d", "read", limit):
+        return await answer
+
+
+async def test_a_port_losing_bytes_gives_each_operation_a_longer_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Operations get LOSSY_LIMIT_FACTOR times their limit only while a loss counter has moved
+    within LOSSY_WINDOW_S; the limit's message says so."""
+    monkeypatch.setattr(rig_module, "LOSSY_LIMIT_FACTOR", 10.0)
+    loss = [0]
+    rig = _rig(loss)
+    with pytest.raises(DeviceTimeout, match=r"no answer within 0\.05 s$"):
+        await _within(rig, 0.05, 0.15)  # a clean port: the limit asked for
+    assert rig.limits_extended == 0
+    loss[0] += 1  # a frame went again: the port is losing bytes
+    assert await _within(rig, 0.05, 0.15) == "answered"  # within 0.5 s
+    assert rig.limits_extended == 1
+    with pytest.raises(DeviceTimeout, match=r"within 0\.5 s \(0\.05 s x10 on a port losing"):
+        await _within(rig, 0.05, 1.5)
+    monkeypatch.setattr(rig_module, "LOSSY_WINDOW_S", 0.0)  # the window has passed ...
+    loss[0] += 1
+    with pytest.raises(DeviceTimeout, match=r"no answer within 0\.05 s$"):
+        await _within(rig, 0.05, 0.15)  # ... so the limit is the one asked for again
+
+
+async def test_a_command_is_sent_more_times_on_a_port_losing_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(rig_module, "READ_ATTEMPT_MIN_S", 0.01)
+    sends = rig_module.COMMAND_ATTEMPTS + 2
+    clean = _Device([False] * sends)
+    with pytest.raises(TimeoutError):
+        await _rig()._unrepeated("d", "cmd", 0.03, clean.send, clean.state, _done, before=0)
+    assert clean.sends == rig_module.COMMAND_ATTEMPTS
+    lossy = _Device([False] * (sends - 1) + [True])  # the last send arrives
+    rig = _rig([1])
+    result = await rig._unrepeated("d", "cmd", 0.03, lossy.send, lossy.state, _done, before=0)
+    assert result == "answered" and lossy.sends == sends and lossy.value == 1
+    assert rig.commands_sent_again == sends - 1
 
 
 def _retrying_znp(ceiling: float = 0.5) -> Any:
@@ -225,7 +284,7 @@ def _transfer_rig(transfers: _Transfers) -> ZigbeeRig:
     rig = ZigbeeRig.__new__(ZigbeeRig)
     rig.images_checked = rig.images_sent_again = rig.refusals_sent_again = 0
     rig._distribute_once = transfers.once  # type: ignore[method-assign]
-    rig.read_held_image = transfers.read_held  # type: ignore[method-assign]
+    rig.read_held_image = transfers.read_held  # type: ignore[method-assign,assignment]
     rig.recovery_counts = lambda: {"bad_fcs": transfers.lost}  # type: ignore[method-assign]
     return rig
 
