@@ -65,6 +65,7 @@ def test_suite_through_bellows_passes_with_bytes_lost_and_the_counters_say_so(ru
     assert host["ash_resends"] > 0 and host["ash_naks_received"] > 0
     assert host["ash_resends"] >= host["ash_naks_received"]
     assert host["ash_links_given_up"] == 0
+    assert host["limits_extended"] > 0  # operations given longer on a port losing bytes
     records = run.records()
     assert all("link" in r["rig"]["radio"] for r in records if r["rig"] is not None)
     assert "ash.retransmissions" in (run.bundle / "report.html").read_text()
@@ -99,6 +100,7 @@ def test_suite_through_zigpy_znp_passes_with_bytes_lost_and_the_counters_say_so(
     host = link["host"]
     assert host["bad_fcs"] > 0  # answers the host dropped for a bad FCS
     assert host["requests_sent_again"] > 0
+    assert host["limits_extended"] > 0  # operations given longer on a port losing bytes
     assert set(host) >= {
         "reconnects",
         "reads_asked_again",
