@@ -73,11 +73,19 @@ async def test_version_is_negotiated_in_the_legacy_then_the_extended_layout(
 
 
 async def test_unknown_command_gets_invalid_command_and_is_counted(ncp: Ncp) -> None:
-    frames = ncp.command(0x00E2)  # gpSinkTableClearAll: not in this co-processor's set
+    frames = ncp.command(0x7FFF)  # no EZSP frame has this ID
     assert frames == [bytes((ncp.seq,)) + bytes.fromhex("80 01 5800 31")]  # INVALID_FRAME_ID
     frames = ncp.command(0x0052)  # getConfigurationValue without its configId
     assert frames[0][3:] == bytes.fromhex("5800 36")  # ERROR_INVALID_VALUE
     assert ncp.ncp.invalid_commands == 2 and ncp.ncp.malformed_commands == 1
+
+
+async def test_gp_sink_table_clear_all_is_answered_with_no_parameters(ncp: Ncp) -> None:
+    """UG100: gpSinkTableClearAll (0x00E2) has no command and no response parameters; an NCP
+    built with Green Power (the stock NCP application is) answers it with its own frame ID."""
+    frames = ncp.command(0x00E2)
+    assert frames == [bytes((ncp.seq,)) + bytes.fromhex("80 01 E200")]
+    assert ncp.ncp.invalid_commands == 0 and ncp.ncp.malformed_commands == 0
 
 
 async def test_form_network_answers_then_reports_network_up(ncp: Ncp) -> None:

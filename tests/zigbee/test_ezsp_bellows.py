@@ -3,6 +3,7 @@
 The ControllerApplication gets only what a user writes (the port); it resets the NCP over ASH,
 negotiates EZSP, forms a network, permits joining and sees the three emulated devices join. A
 second session on the same co-processor loads the network it formed instead of forming another.
+Every command bellows sends on the way is one the NCP answers (none is an ``invalidCommand``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import bellows.zigbee.application as bellows_app
 import pytest
 import zigpy.device
 
+from rigs.control_client import ControlClient
 from rigs.emulator import EmulatorProcess
 from rigs.zigbee.rig import ZigbeeRig, ZigbeeRigConfig
 
@@ -61,6 +63,16 @@ async def test_bellows_forms_a_network_and_sees_the_devices_join() -> None:
             assert (info.pan_id, info.extended_pan_id, info.network_key.key) == formed
         finally:
             await again.shutdown()
+
+        # bellows' start-up (with forming: reset_network_info clears the Green Power sink table,
+        # gpSinkTableClearAll) and its second start-up sent nothing the NCP had to refuse
+        control = await ControlClient.connect(emulator.control)
+        try:
+            ezsp = (await control.link_stats())["ezsp"]
+        finally:
+            await control.close()
+        assert ezsp["commands"] > 0
+        assert (ezsp["invalid_commands"], ezsp["malformed_commands"]) == (0, 0)
 
 
 async def test_ash_recovers_from_a_lossy_radio_port() -> None:

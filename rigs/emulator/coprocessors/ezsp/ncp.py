@@ -160,6 +160,8 @@ class EzspNcp:
             F.GET_MULTICAST_TABLE_ENTRY: self._get_multicast,
             F.SET_MULTICAST_TABLE_ENTRY: self._set_multicast,
             F.GET_CHILD_DATA: self._get_child_data,
+            # Green Power (UG100): no parameters either way; the table is always empty here
+            F.GP_SINK_TABLE_CLEAR_ALL: lambda r: b"",
         }
 
     def close(self) -> None:
