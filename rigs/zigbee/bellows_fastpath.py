@@ -44,6 +44,13 @@ its frames again after its timer. **Timer bounds**: ``t_rx_ack`` stays within UG
 file's ``ash`` key of an ``ezsp`` radio gives other bounds (:mod:`rigs.ash_timers`,
 :func:`configure`).
 
+**A send nobody waits for**: bellows sends each DATA frame in a task of its own, shielded from
+its caller (a command whose timeout runs out stops waiting; the frame goes on). Its failure then
+has nobody to go to, and asyncio logged "Task exception was never retrieved" when the link
+closed under it; :meth:`FastAshProtocol.send_data` keeps the task and reads that outcome itself
+(``_unawaited_send_ended``: the link closing is the expected end, logged at DEBUG; anything else
+is logged as a warning or an error).
+
 One difference in behaviour, on damaged input only: bellows answers a damaged frame with a NAK
 when its first byte looks like a DATA frame's control byte; the stream decoder does not keep the
 bytes of a damaged frame, so every damaged frame gets bellows' reject (one NAK, then silence
@@ -191,6 +198,7 @@ def _fast_protocol_class() -> type[Any]:
             super().__init__(*args, **kwargs)
             self._decoder = ash.Decoder(max_data=ash.MAX_DATA_LIMIT)
             self._change_ack_timeout(self._t_rx_ack)
+            self._sends: set[asyncio.Task[None]] = set()
 
         _reading = False  # inside data_received: acknowledgements are merged
         _ack_pending = False
@@ -278,6 +286,35 @@ def _fast_protocol_class() -> type[Any]:
             if damaged:
                 self._met_loss()
                 self._reject_frame()
+
+        async def send_data(self, data: bytes) -> None:
+            """bellows' ``send_data``: the DATA frame goes in a task of its own, shielded from
+            the caller's cancellation (bellows: a send "cannot really be cancelled"). When the
+            caller stops waiting (a command's timeout), the outcome nobody awaits any more goes
+            to :meth:`_unawaited_send_ended` instead of asyncio's "Task exception was never
+            retrieved"."""
+            frame = bash.DataFrame(frm_num=None, re_tx=None, ack_num=None, ezsp_frame=data)
+            task = bash.create_eager_task(self._send_data_frame(frame))
+            self._sends.add(task)  # a strong reference while it runs
+            task.add_done_callback(self._sends.discard)
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                task.add_done_callback(self._unawaited_send_ended)
+                raise
+
+        def _unawaited_send_ended(self, task: asyncio.Task[None]) -> None:
+            """A DATA frame whose sender stopped waiting has ended: its failure is read here.
+            The link closing under it is the expected end (debug); a link given up or an NCP
+            failure is a warning; anything else an error with its traceback."""
+            if task.cancelled() or (exc := task.exception()) is None:
+                return
+            if self._transport is None or self._transport.is_closing():
+                LOGGER.debug("ASH DATA frame unacknowledged when the link closed: %r", exc)
+            elif isinstance(exc, bash.AshException):
+                LOGGER.warning("ASH DATA frame nobody waited for any more not sent: %r", exc)
+            else:
+                LOGGER.error("ASH DATA frame nobody waited for any more failed", exc_info=exc)
 
         async def _send_data_frame(self, frame: Any) -> None:
             """Send one DATA frame until it is acknowledged (module docstring: the limits)."""

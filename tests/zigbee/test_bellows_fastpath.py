@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 import random
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Self
 
 import bellows.ash as bellows_ash
 import bellows.uart
@@ -43,12 +45,16 @@ class Recorder:
 class Transport:
     def __init__(self) -> None:
         self.written = bytearray()
+        self.closed = False
 
     def write(self, data: bytes) -> None:
         self.written += data
 
     def is_closing(self) -> bool:
-        return False
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def protocol(cls: type[Any]) -> tuple[Any, Recorder, Transport]:
@@ -410,3 +416,83 @@ async def test_with_ack_timeouts_0_only_max_sends_gives_the_link_up(
     after = bellows_fastpath.host_counters.as_dict()
     assert after["ack_timeouts"] - before["ack_timeouts"] == 5  # 5 in a row, more than 2
     assert len(_data_frames(bytes(transport.written))) == 5
+
+
+class Unretrieved:
+    """What the event loop would report with "Task exception was never retrieved" (and any other
+    exception nobody handled), caught instead of logged while the block runs."""
+
+    def __init__(self) -> None:
+        self.contexts: list[dict[str, Any]] = []
+
+    def __enter__(self) -> Self:
+        self._loop = asyncio.get_running_loop()
+        self._loop.set_exception_handler(lambda _, context: self.contexts.append(context))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.collect()  # a finished task reports its unretrieved exception when it is collected
+        self._loop.set_exception_handler(None)
+
+
+async def _sender_stops_waiting(proto: Any, transport: Transport) -> None:
+    """A DATA frame goes out, then its sender stops waiting (bellows' command timeout cancels
+    it); the send goes on, as bellows keeps it (a send "cannot really be cancelled")."""
+    sending = asyncio.ensure_future(proto.send_data(b"\x01\x02\x03"))
+    await _sent(transport, 1)
+    sending.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await sending
+    assert proto._pending_data_frames  # still in flight
+
+
+async def test_a_frame_nobody_waits_for_ends_quietly_when_the_link_closes(
+    installed: type[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    proto, _, transport = protocol(installed)
+    caplog.set_level(logging.DEBUG, logger=bellows_fastpath.LOGGER.name)
+    with Unretrieved() as unretrieved:
+        await _sender_stops_waiting(proto, transport)
+        proto.close()
+        await loop_turns(3)
+        assert not proto._pending_data_frames
+    assert unretrieved.contexts == []
+    [record] = [r for r in caplog.records if r.name == bellows_fastpath.LOGGER.name]
+    assert record.levelno == logging.DEBUG and "link closed" in record.getMessage()
+
+
+async def test_a_frame_nobody_waits_for_that_gives_the_link_up_is_reported(
+    installed: type[Any], caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bellows_fastpath, "MAX_SENDS", 2)
+    proto, _, transport = protocol(installed)
+    with Unretrieved() as unretrieved:
+        await _sender_stops_waiting(proto, transport)
+        proto.data_received(_nak(0))
+        await _sent(transport, 2)
+        proto.data_received(_nak(0))  # the second send is the last: the link is given up
+        await loop_turns(3)
+        assert not proto._pending_data_frames
+    assert unretrieved.contexts == []
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("given up" in line for line in warnings)
+    assert any("NcpFailure" in line for line in warnings)  # what the unawaited send ended with
+
+
+async def test_an_unexpected_error_of_a_frame_nobody_waits_for_is_logged_with_its_traceback(
+    installed: type[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    proto, _, transport = protocol(installed)
+    with Unretrieved() as unretrieved:
+        await _sender_stops_waiting(proto, transport)
+
+        def broken(data: bytes) -> None:
+            raise OSError("the port went away")
+
+        transport.write = broken  # type: ignore[method-assign]
+        proto.data_received(_nak(0))  # the resend fails in the port
+        await loop_turns(3)
+    assert unretrieved.contexts == []
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert record.name == bellows_fastpath.LOGGER.name and record.exc_info is not None
+    assert "the port went away" in str(record.exc_info[1])
