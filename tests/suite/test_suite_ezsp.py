@@ -66,6 +66,9 @@ def test_suite_through_bellows_passes_and_its_baseline_fails_exactly_the_six(
     link = uplift.summary["radio_links"]["ezsp-emulated"]  # the NCP's ASH counters, via control
     assert link["coprocessor"] == "ezsp" and link["ash"]["frames_received"] > 100
     assert link["ash"]["crc_errors"] == 0 and link["ash"]["naks_sent"] == 0
+    # every command bellows sent was one the NCP answers; no send's failure was left unread
+    assert (link["ezsp"]["invalid_commands"], link["ezsp"]["malformed_commands"]) == (0, 0)
+    assert "Task exception was never retrieved" not in uplift.err + baseline.err
     assert baseline.code == 1, baseline.out[-3000:]
     failed = {rid for rid, e in baseline.summary["requirements"].items() if e["verdict"] == "fail"}
     assert failed == set(UPLIFT_IDS)
