@@ -9,8 +9,11 @@ Every command bellows sends on the way is one the NCP answers (none is an ``inva
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import logging
 import os
+import signal
 from typing import Any
 
 import bellows.zigbee.application as bellows_app
@@ -103,6 +106,51 @@ async def test_ash_recovers_from_a_lossy_radio_port() -> None:
     assert ash["crc_errors"] > 0 and ash["naks_sent"] > 0
     assert ash["naks_received"] > 0 and ash["retransmissions"] > 0
     assert ash["errors_sent"] == 0
+
+
+class Records(logging.Handler):
+    """Keeps the records of one logger, from any thread (bellows runs ASH in a thread of its own)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+async def test_a_send_nobody_waits_for_any_more_leaves_nothing_unretrieved_at_close() -> None:
+    """The NCP stops answering (its process stopped), a command times out with its DATA frame
+    still being sent, then the rig closes: that frame's end is read by the rig, not reported by
+    asyncio as "Task exception was never retrieved"."""
+    unretrieved, ours = Records(), Records()
+    ours.setLevel(logging.DEBUG)
+    logging.getLogger("asyncio").addHandler(unretrieved)
+    fastpath_logger = logging.getLogger("rigs.zigbee.bellows_fastpath")
+    level = fastpath_logger.level
+    fastpath_logger.addHandler(ours)
+    fastpath_logger.setLevel(logging.DEBUG)
+    try:
+        async with EmulatorProcess(["--coprocessor", "ezsp", "--no-test-ports"]) as emulator:
+            assert emulator.pid is not None
+            rig = await ZigbeeRig.open(ZigbeeRigConfig(path=emulator.radio, radio="ezsp"))
+            app: Any = rig.app  # bellows' ControllerApplication
+            os.kill(emulator.pid, signal.SIGSTOP)
+            try:
+                with pytest.raises(TimeoutError):
+                    await asyncio.wait_for(app._ezsp.nop(), 1.0)
+                await rig.close()
+                for _ in range(3):  # the send's task ends in bellows' thread, then is collected
+                    await asyncio.sleep(0.1)
+                    gc.collect()
+            finally:
+                os.kill(emulator.pid, signal.SIGCONT)
+    finally:
+        logging.getLogger("asyncio").removeHandler(unretrieved)
+        fastpath_logger.removeHandler(ours)
+        fastpath_logger.setLevel(level)
+    assert [r.getMessage() for r in unretrieved.records] == []
+    assert any("when the link closed" in r.getMessage() for r in ours.records)
 
 
 def emulator_statistics(fd: int) -> dict[str, Any]:
