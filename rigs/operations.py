@@ -34,6 +34,19 @@ class DeviceTimeout(RigError):
     """The device did not answer in time."""
 
 
+# A rig may give an operation up to this many times the time limit it was asked for (the ZigBee
+# rig does on a radio port losing bytes: docs/coprocessors.md); a caller's own backstop around an
+# operation allows for it (:func:`backstop`). Our setting.
+LIMIT_FACTOR_MAX = 3.0
+BACKSTOP_MARGIN_S = 30.0
+
+
+def backstop(timeout: float) -> float:
+    """How long a caller waits for an operation asked to finish within ``timeout`` before it
+    gives the operation up itself: the longest limit a rig may grant it, and a margin."""
+    return LIMIT_FACTOR_MAX * timeout + BACKSTOP_MARGIN_S
+
+
 @dataclass(frozen=True)
 class FirmwareVersion:
     """What a device reports it is running."""

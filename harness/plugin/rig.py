@@ -27,6 +27,7 @@ from rigs.operations import (
     PinVerification,
     RigError,
     TransferResult,
+    backstop,
 )
 from rigs.spec import SERIAL, DeviceSpec, RigSpec
 
@@ -34,7 +35,9 @@ if TYPE_CHECKING:
     from harness.plugin.serial_side import TestPort, TestPorts
 
 T = TypeVar("T")
-DEFAULT_TIMEOUT = 120.0
+# an operation's backstop when the caller gives none: room for the longest default limit of an
+# operation (activate's 30 s) lengthened as a rig may (rigs.operations.backstop)
+DEFAULT_TIMEOUT = backstop(30.0)
 LINK_STATS_TIMEOUT = 15.0
 
 
@@ -140,7 +143,7 @@ class HilDevice:
 
     def distribute(self, image: bytes, timeout: float = 600.0) -> TransferResult:
         return self.rig.run(
-            self.rig.ops.distribute_image(self.ieee, image, timeout=timeout), timeout + 30
+            self.rig.ops.distribute_image(self.ieee, image, timeout=timeout), backstop(timeout)
         )
 
     def activate(self, at: dt.datetime | None = None) -> ActivationResult:

@@ -40,6 +40,7 @@ from rigs.control_client import ControlClient, ControlError
 from rigs.link import LinkClosed, LinkOpenError, TraceWriter, describe_open_error
 from rigs.link.base import PEER_CLOSED
 from rigs.operations import (
+    LIMIT_FACTOR_MAX,
     ActivationResult,
     ActivationStatus,
     DeviceIdentity,
@@ -116,7 +117,7 @@ COMMAND_ATTEMPTS = 4  # sends of a command that changes the device, when it chan
 # sent up to LOSSY_COMMAND_ATTEMPTS times (our settings). At 1% byte loss one request and its
 # answer both arrive whole about half the time, and a PIN verification (two reads of the PIN
 # status around the command) does not always fit in 10 s; counted in ``limits_extended``.
-LOSSY_LIMIT_FACTOR = 3.0
+LOSSY_LIMIT_FACTOR = LIMIT_FACTOR_MAX
 LOSSY_WINDOW_S = 300.0
 LOSSY_COMMAND_ATTEMPTS = 12
 INTERVIEW_ATTEMPTS = 5  # zigpy interviews of one device tried (our setting) ...
@@ -768,9 +769,12 @@ class ZigbeeRig:
         :data:`IMAGE_SENDS` sends in all (``images_sent_again``). A refusal on a lossy port
         (the device found the image damaged: a damaged frame reached it) is sent again too
         (``refusals_sent_again``), but a second refusal in a row stands: a device refuses an
-        image that is itself bad every time."""
+        image that is itself bad every time. On a port losing bytes (when the transfer starts,
+        or once it is to be sent again) ``timeout`` is :data:`LOSSY_LIMIT_FACTOR` times longer."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        extended = self._lossy()
+        deadline = loop.time() + (LOSSY_LIMIT_FACTOR if extended else 1.0) * timeout
+        self.limits_extended += extended
         sent: list[TransferResult] = []
         while True:
             before = self._loss_signs()
@@ -785,11 +789,17 @@ class ZigbeeRig:
                 LOGGER.warning(
                     "OTA to %s: refused on a lossy port (%s); sending it again", ieee, result.reason
                 )
-                continue
-            if result.status is not TransferStatus.OK or not await self._held_differs(ieee, image):
+            elif result.status is TransferStatus.OK and await self._held_differs(ieee, image):
+                self.images_sent_again += 1
+                LOGGER.warning(
+                    "OTA to %s: the held image is not the one sent; sending it again", ieee
+                )
+            else:
                 break
-            self.images_sent_again += 1
-            LOGGER.warning("OTA to %s: the held image is not the one sent; sending it again", ieee)
+            if not extended:  # the port began losing bytes during the transfer
+                extended = True
+                self.limits_extended += 1
+                deadline += (LOSSY_LIMIT_FACTOR - 1.0) * timeout
         if len(sent) == 1:
             return result
         return dataclasses.replace(

@@ -14,7 +14,14 @@ import zigpy_znp.commands as c
 import zigpy_znp.types as t
 
 from fastpath import mt
-from rigs.operations import DeviceTimeout, PinCheck, PinStatus, PinVerification
+from rigs.operations import (
+    DeviceTimeout,
+    PinCheck,
+    PinStatus,
+    PinVerification,
+    TransferResult,
+    TransferStatus,
+)
 from rigs.zigbee import rig as rig_module
 from rigs.zigbee.rig import ZigbeeRig, _verification
 from rigs.zigbee.znp_retries import RESYNC_FILL, resync_fill
@@ -257,16 +264,16 @@ class _Transfers:
     """distribute_image's pieces below the held-image check: each send's outcome, the loss
     counter it moves, and the SHA-256 of the copy the device then holds."""
 
-    def __init__(self, outcomes: list[tuple[str, int, bytes]]) -> None:
+    def __init__(self, outcomes: list[tuple[str, int, bytes]], lost_before: int = 0) -> None:
         self.outcomes = outcomes  # (status, bytes lost during the send, held copy)
-        self.lost = 0
+        self.lost = lost_before
         self.held: bytes | None = None
         self.sends = 0
+        self.time_left: list[float] = []  # the limit each send was given
 
     async def once(self, ieee: str, image: bytes, progress: Any, timeout: float) -> Any:
-        from rigs.operations import TransferResult, TransferStatus
-
         status, lost, held = self.outcomes[self.sends]
+        self.time_left.append(timeout)
         self.sends += 1
         self.lost += lost
         self.held = held
@@ -281,11 +288,12 @@ class _Transfers:
 
 
 def _transfer_rig(transfers: _Transfers) -> ZigbeeRig:
-    rig = ZigbeeRig.__new__(ZigbeeRig)
+    rig = _rig()
     rig.images_checked = rig.images_sent_again = rig.refusals_sent_again = 0
     rig._distribute_once = transfers.once  # type: ignore[method-assign]
     rig.read_held_image = transfers.read_held  # type: ignore[method-assign,assignment]
     rig.recovery_counts = lambda: {"bad_fcs": transfers.lost}  # type: ignore[method-assign]
+    del rig._loss_signs  # read from recovery_counts, as on a real rig
     return rig
 
 
@@ -345,3 +353,24 @@ async def test_the_image_goes_once_unless_a_lossy_port_left_a_damaged_copy(
     assert transfers.sends == 1 and rig.images_sent_again == rig.refusals_sent_again == 0
     assert result.status.value == outcome[0]
     assert rig.images_checked == (1 if outcome[0] == "ok" and outcome[1] else 0)
+
+
+async def test_an_image_transfer_gets_a_longer_limit_on_a_port_losing_bytes() -> None:
+    """The transfer's limit is LOSSY_LIMIT_FACTOR times longer when the port is losing bytes as
+    it starts, or from the moment the image goes again because bytes were lost during it."""
+    longer = 100 * rig_module.LOSSY_LIMIT_FACTOR
+    transfers = _Transfers([("ok", 0, IMAGE)])  # a clean port
+    rig = _transfer_rig(transfers)
+    await rig.distribute_image("d", IMAGE, timeout=100)
+    assert transfers.time_left == [pytest.approx(100, abs=1)] and rig.limits_extended == 0
+
+    transfers = _Transfers([("ok", 0, IMAGE)], lost_before=5)  # lost bytes before it started
+    rig = _transfer_rig(transfers)
+    await rig.distribute_image("d", IMAGE, timeout=100)
+    assert transfers.time_left == [pytest.approx(longer, abs=1)] and rig.limits_extended == 1
+
+    transfers = _Transfers([("ok", 3, DAMAGED), ("ok", 0, IMAGE)])  # lost bytes during it
+    rig = _transfer_rig(transfers)
+    assert (await rig.distribute_image("d", IMAGE, timeout=100)).reason.startswith("sent 2")
+    assert transfers.time_left == [pytest.approx(100, abs=1), pytest.approx(longer, abs=1)]
+    assert rig.limits_extended == 1

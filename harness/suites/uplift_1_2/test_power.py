@@ -23,11 +23,13 @@ from harness.plugin.service_requests import ServiceRequests
 from harness.suites.uplift_1_2.firmware_steps import image_held_not_running
 from harness.suites.uplift_1_2.images import image_for
 from rigs.capabilities import Power
-from rigs.operations import RigError, TransferResult
+from rigs.operations import RigError, TransferResult, backstop
 
 CUT_AT = 1 / 3  # the share of the image received when the power is cut
 OFF_SECONDS = 1.0
 BACK_TIMEOUT_S = 60.0
+TRANSFER_TIMEOUT_S = 300.0  # the cut transfer's own limit (a rig may lengthen it: backstop)
+CUT_WAIT_S = 120.0  # the longest wait for the transfer to reach CUT_AT
 
 
 def power_port(device: HilDevice) -> Any:
@@ -81,17 +83,19 @@ def test_ota_transfer_cut_by_a_reboot_resumes_and_completes(
                 cut.set()
 
         transfer = asyncio.create_task(
-            rig.ops.distribute_image(esme.ieee, image.data, progress=progress, timeout=300)
+            rig.ops.distribute_image(
+                esme.ieee, image.data, progress=progress, timeout=TRANSFER_TIMEOUT_S
+            )
         )
         try:
-            await asyncio.wait_for(cut.wait(), 120)
+            await asyncio.wait_for(cut.wait(), CUT_WAIT_S)
             await switch.power_cycle(esme.ieee, off_seconds=OFF_SECONDS)
         except BaseException:
             transfer.cancel()
             raise
         return await transfer, received[0]
 
-    result, cut_at = rig.run(cut_and_resume(), 420)
+    result, cut_at = rig.run(cut_and_resume(), CUT_WAIT_S + backstop(TRANSFER_TIMEOUT_S))
     evidence.detail(
         "transfer",
         {
