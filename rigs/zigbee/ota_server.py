@@ -285,8 +285,22 @@ class OtaDistribution:
             return delivered
         task = asyncio.get_running_loop().create_task(self._deliver(packet))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._delivery_ended)
         return task
+
+    def _delivery_ended(self, task: asyncio.Future[object]) -> None:
+        """A send task's end: a failure the radio library raised beyond zigpy's own errors (a
+        link closed or given up under the send: bellows raises RuntimeError or NcpFailure) is
+        read here, counted as undelivered and logged with its traceback, never left unread."""
+        self._tasks.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        self.undelivered += 1
+        LOGGER.warning(
+            "OTA answer to %s not delivered: the radio library failed",
+            self.device.ieee,
+            exc_info=task.exception(),
+        )
 
     def _counted(self, error: Exception | None) -> bool:
         if error is None:
@@ -488,6 +502,7 @@ class OtaDistribution:
         self.pages += 1
         self._cancel_page()
         self._page_task = asyncio.get_running_loop().create_task(self._serve_page(ends, request))
+        self._page_task.add_done_callback(self._delivery_ended)
 
     def _cancel_page(self) -> None:
         if self._page_task is not None and not self._page_task.done():
@@ -538,7 +553,7 @@ class OtaDistribution:
 
         def delivered(task: asyncio.Future[bool]) -> None:
             # an undelivered answer: the device repeats its Upgrade End Request
-            if not task.cancelled() and task.result():
+            if not task.cancelled() and task.exception() is None and task.result():
                 self.high_water = f.size
                 self._finish(self._result(TransferStatus.OK))
 

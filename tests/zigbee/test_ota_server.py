@@ -278,3 +278,36 @@ async def test_a_block_asked_for_again_while_its_answer_is_in_flight_is_answered
     run.cancel()
     with pytest.raises(asyncio.CancelledError):
         await run
+
+
+async def test_an_answer_the_radio_library_failed_to_send_is_counted_and_its_error_read() -> None:
+    """A link closed under a send (bellows raises RuntimeError there, not a zigpy error): the
+    answer is counted as undelivered, the error is logged, and no task is left with an
+    exception nobody read (asyncio's "Task exception was never retrieved")."""
+    import gc
+
+    app, zdev = await loopback_app(frames=False)  # answers go through send_packet tasks
+    loop = asyncio.get_running_loop()
+    unread: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _, context: unread.append(context))
+    sends: list[bytes] = []
+
+    async def send_packet(packet: t.ZigbeePacket) -> None:
+        sends.append(bytes(packet.data.value))
+        raise RuntimeError("Connection has been closed")
+
+    app.send_packet = send_packet
+    distribution = OtaDistribution(zdev, make_image(300), OtaSettings())
+    run = asyncio.create_task(distribution.run(timeout=5))
+    query = struct.pack("<BHHIH", 1, MFR, ITYPE, 0x01000000, 1)
+    for tsn in range(1, 4):
+        app.deliver(request(tsn, 0x01, query))  # Query Next Image, answered in vain
+        for _ in range(3):
+            await asyncio.sleep(0)  # the answer's send task runs and ends
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    gc.collect()
+    await asyncio.sleep(0)
+    assert len(sends) >= 3 and distribution.undelivered >= 3  # each answer failed, each read
+    assert not [c for c in unread if "never retrieved" in str(c.get("message"))], unread
