@@ -319,10 +319,7 @@ def mixin() -> type[Any]:
                             break
                         if attempt == ATTEMPTS:
                             raise TimeoutError
-                        if filled:
-                            znp._again(request(), attempt, fill=False)
-                        else:
-                            znp._again(request(), attempt)
+                        znp._again(request(), attempt, fill=not filled)
                     if confirm.done() or not hasattr(znp, "_confirmed"):
                         return await confirm
                     # RetryingZnp's wait: a confirm lost on the port takes the SRSP's SUCCESS
@@ -352,6 +349,7 @@ def mixin() -> type[Any]:
                 srsp: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
                 self._srsp = srsp
                 wait = getattr(znp, "srsp_wait", None)
+                filled = False
                 try:
                     sent = time.monotonic()
                     znp._uart.send_wire(wire)
@@ -366,10 +364,10 @@ def mixin() -> type[Any]:
                     fill = getattr(znp, "fill", None)
                     if fill is not None:
                         fill(wire)  # before the lock lets another frame go
+                        filled = True
                 finally:
                     self._srsp = None
             if kind == -1:
-                filled = hasattr(znp, "fill")
                 after_lost = getattr(znp, "confirm_after_lost_srsp", None)
                 if again or after_lost is None:
                     return confirm.done(), filled
